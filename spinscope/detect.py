@@ -1,0 +1,396 @@
+"""The technique detector: span identification and technique classification with one encoder.
+
+One int8 ONNX encoder (fine-tuned all-MiniLM-L6-v2) runs over overlapping token windows of the
+text and gives, per token, the probability of Outside / Begin / Inside a persuasive span (SI),
+plus its hidden state. Spans are decoded from those probabilities, snapped to word boundaries and
+trimmed; each span is then classified (TC) by a linear head over features pooled from the
+hidden states of the window where the span sits most centrally.
+
+The feature and window code here is shared with ``spinscope.train`` so that training and
+inference see exactly the same inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import techniques as T
+from .document import Alternative, Span
+
+MODEL_DIR = Path(__file__).parent / "models"
+CONTEXT = 16  # tokens of context on each side pooled for a span
+BLOCK_CHARS = 30_000  # longer texts are processed block by block (bounded memory)
+LEAD_TRIM = " \t\r\n.,;:!?)]}-–—"
+TRAIL_TRIM = " \t\r\n.,;:([{-–—"
+
+
+# --- windows ---------------------------------------------------------------------------------
+
+
+def make_windows(n_tokens: int, size: int, stride: int, offset: int = 0) -> list[tuple[int, int]]:
+    """Token windows ``[a, b)`` of ``size`` covering ``[0, n_tokens)``, ``stride`` apart.
+
+    The first window starts at 0, the next ones at ``offset + k * stride`` (training shifts them
+    each epoch), and the last one ends at ``n_tokens``.
+    """
+    if n_tokens <= 0:
+        return []
+    if n_tokens <= size:
+        return [(0, n_tokens)]
+    starts = [0] + [a for a in range(offset or stride, n_tokens - size, stride)] + [n_tokens - size]
+    out: list[tuple[int, int]] = []
+    for a in starts:
+        if not out or a > out[-1][0]:
+            out.append((a, a + size))
+    return out
+
+
+def best_window(windows: list[tuple[int, int]], a: int, b: int) -> int:
+    """Index of the window holding token range ``[a, b)`` with the largest margin (or overlap)."""
+    best, best_key = 0, None
+    for i, (ws, we) in enumerate(windows):
+        overlap = min(b, we) - max(a, ws)
+        margin = min(a - ws, we - b)
+        key = (overlap, margin)
+        if best_key is None or key > best_key:
+            best, best_key = i, key
+    return best
+
+
+def token_owners(windows: list[tuple[int, int]], n_tokens: int) -> np.ndarray:
+    """For each token, the window in which it is most central."""
+    owner = np.zeros(n_tokens, dtype=np.int64)
+    margin = np.full(n_tokens, -1, dtype=np.int64)
+    idx = np.arange(n_tokens)
+    for i, (ws, we) in enumerate(windows):
+        m = np.minimum(idx[ws:we] - ws, we - 1 - idx[ws:we])
+        better = m > margin[ws:we]
+        owner[ws:we][better] = i
+        margin[ws:we][better] = m[better]
+    return owner
+
+
+# --- span helpers ----------------------------------------------------------------------------
+
+
+def snap_span(text: str, s: int, e: int) -> tuple[int, int]:
+    """Extend ``[s, e)`` to whole words, then trim white space and punctuation at the edges."""
+    while s > 0 and text[s - 1].isalnum() and text[s].isalnum():
+        s -= 1
+    while e < len(text) and text[e].isalnum() and text[e - 1].isalnum():
+        e += 1
+    while s < e and text[s] in LEAD_TRIM:
+        s += 1
+    while e > s and text[e - 1] in TRAIL_TRIM:
+        e -= 1
+    return s, e
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().split())
+
+
+def repetition_count(text_lower: str, phrase: str) -> int:
+    """How often else the span's phrase occurs in the article (case-insensitive)."""
+    p = phrase.lower().strip()
+    if len(p) < 3:
+        return 0
+    return max(0, text_lower.count(p) - 1)
+
+
+def extra_features(n_tokens: int, rep: int) -> np.ndarray:
+    return np.array([math.log1p(rep), 1.0 if rep > 0 else 0.0, math.log1p(n_tokens) / 5.0], np.float32)
+
+
+def pool_features(hidden: np.ndarray, a: int, b: int, extras: np.ndarray) -> np.ndarray:
+    """Features of the span at window-token positions ``[a, b)`` (``hidden`` is [T, H])."""
+    a = max(a, 0)
+    b = max(min(b, hidden.shape[0]), a + 1)
+    span = hidden[a:b]
+    ctx = hidden[max(0, a - CONTEXT) : min(hidden.shape[0], b + CONTEXT)]
+    return np.concatenate([span.mean(0), span.max(0), ctx.mean(0), extras]).astype(np.float32)
+
+
+def decode_spans(probs: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
+    """Token runs ``[a, b)`` where P(outside) < threshold; a confident B starts a new run."""
+    inside = probs[:, 0] < threshold
+    out = []
+    a = None
+    for i in range(len(probs)):
+        if inside[i]:
+            starts_new = a is not None and probs[i, 1] > probs[i, 2] and probs[i, 1] > 0.5
+            if a is None:
+                a = i
+            elif starts_new:
+                out.append((a, i))
+                a = i
+        elif a is not None:
+            out.append((a, i))
+            a = None
+    if a is not None:
+        out.append((a, len(probs)))
+    return [(a, b, float(1.0 - probs[a:b, 0].mean())) for a, b in out]
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    z = np.exp(x - x.max(-1, keepdims=True))
+    return z / z.sum(-1, keepdims=True)
+
+
+def explain(technique: str, triggers: tuple[str, ...], rep: int, score: float) -> str:
+    t = T.get(technique)
+    parts = [f"{t.name}: {t.definition}"]
+    if technique == "Repetition" and rep:
+        parts.append(f"This phrase occurs {rep + 1} times in the text.")
+    if triggers:
+        quoted = ", ".join(f"“{w}”" for w in triggers)
+        parts.append(f"Words that weighed most: {quoted}.")
+    parts.append(f"Confidence {score:.0%}.")
+    return " ".join(parts)
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+class ModelError(Exception):
+    """The model files are missing, damaged or inconsistent."""
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class _Block:
+    start: int  # char offset of the block in the text
+    text: str
+    offsets: np.ndarray  # [n, 2] char offsets within the block
+    windows: list[tuple[int, int]]
+    hidden: list[np.ndarray]  # per window [T, H] (content tokens only)
+    probs: np.ndarray  # [n, 3] per token, from its owner window
+
+
+class Detector:
+    """Runs the shipped (or a given) technique model. Load once, call many times."""
+
+    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None, verify: bool = True):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.model_dir = Path(model_dir) if model_dir else MODEL_DIR
+        cfg_path = self.model_dir / "config.json"
+        if not cfg_path.exists():
+            raise ModelError(f"no model in {self.model_dir} (config.json missing); train one with 'spinscope train'")
+        self.config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        if verify:
+            self._verify()
+        self.labels: list[str] = self.config["labels"]
+        self.max_len: int = self.config["max_len"]
+        self.stride: int = self.config.get("infer_stride", self.max_len - 2 - 32)
+        self.threshold: float = self.config["threshold"]
+        self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        self.tokenizer.no_truncation()
+        self.tokenizer.no_padding()
+        self.cls_id = self.tokenizer.token_to_id("[CLS]")
+        self.sep_id = self.tokenizer.token_to_id("[SEP]")
+        heads = np.load(self.model_dir / "tc_head.npz")
+        self.W = heads["weight"].astype(np.float32)  # [C, F]
+        self.b = heads["bias"].astype(np.float32)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1)
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            str(self.model_dir / self.config["onnx"]), so, providers=["CPUExecutionProvider"]
+        )
+        self.hidden_size = self.config["hidden_size"]
+
+    def _verify(self) -> None:
+        for name, digest in self.config.get("sha256", {}).items():
+            p = self.model_dir / name
+            if not p.exists():
+                raise ModelError(f"model file {p} is missing")
+            if sha256(p) != digest:
+                raise ModelError(f"model file {p} does not match its checksum; reinstall spinscope")
+
+    @property
+    def info(self) -> dict:
+        return {
+            "name": self.config.get("name", "spinscope-techniques"),
+            "version": self.config.get("version", "unknown"),
+            "threshold": self.threshold,
+        }
+
+    # -- encoding --
+
+    def _run_window(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = np.concatenate([[self.cls_id], ids, [self.sep_id]]).astype(np.int64)[None, :]
+        probs, hidden = self.session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})
+        return probs[0, 1:-1], hidden[0, 1:-1]
+
+    def _encode_block(self, text: str, start: int) -> _Block:
+        enc = self.tokenizer.encode(text, add_special_tokens=False)
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        n = len(ids)
+        windows = make_windows(n, self.max_len - 2, self.stride)
+        owner = token_owners(windows, n)
+        probs = np.zeros((n, 3), np.float32)
+        hidden = []
+        for i, (ws, we) in enumerate(windows):
+            p, h = self._run_window(ids[ws:we])
+            hidden.append(h)
+            mine = owner[ws:we] == i
+            probs[ws:we][mine] = p[mine]
+        return _Block(start, text, offsets, windows, hidden, probs)
+
+    def _blocks(self, text: str):
+        """Split long texts at line breaks (else spaces) into blocks of about BLOCK_CHARS."""
+        pos = 0
+        n = len(text)
+        while pos < n:
+            end = n if n - pos <= BLOCK_CHARS else None
+            if end is None:
+                limit = pos + BLOCK_CHARS
+                cut = text.rfind("\n", pos + BLOCK_CHARS // 2, limit)
+                if cut < 0:
+                    cut = text.rfind(" ", pos + BLOCK_CHARS // 2, limit)
+                end = cut + 1 if cut >= 0 else limit
+            yield pos, text[pos:end]
+            pos = end
+
+    # -- classification --
+
+    def _classify_in_block(self, blk: _Block, text_lower: str, s: int, e: int):
+        """Class probabilities, extras and pooled info for char span [s, e) (absolute offsets)."""
+        bs, be = s - blk.start, e - blk.start
+        offs = blk.offsets
+        # tokens overlapping the span
+        a = int(np.searchsorted(offs[:, 1], bs, side="right"))
+        b = int(np.searchsorted(offs[:, 0], be, side="left"))
+        if b <= a:  # span with no tokens (e.g. only punctuation the tokenizer keeps): nearest token
+            a = min(a, max(len(offs) - 1, 0))
+            b = a + 1
+        wi = best_window(blk.windows, a, b)
+        ws, we = blk.windows[wi]
+        rep = repetition_count(text_lower, blk.text[max(bs, 0) : be])
+        feats = pool_features(blk.hidden[wi], a - ws, b - ws, extra_features(b - a, rep))
+        logits = self.W @ feats + self.b
+        return softmax(logits), rep, (wi, a, b)
+
+    def _triggers(self, blk: _Block, wi: int, a: int, b: int, cls: int) -> tuple[str, ...]:
+        """Words whose tokens add most to the technique's logit through the span's mean pool."""
+        ws, we = blk.windows[wi]
+        a2, b2 = max(a, ws), min(b, we)
+        if b2 <= a2:
+            return ()
+        h = blk.hidden[wi][a2 - ws : b2 - ws]
+        contrib = h @ self.W[cls, : self.hidden_size] / (b2 - a2)
+        words: dict[tuple[int, int], float] = {}
+        for k in range(b2 - a2):
+            ts, te = blk.offsets[a2 + k]
+            ws_, we_ = snap_span(blk.text, int(ts), int(te))
+            if we_ <= ws_ or not any(c.isalnum() for c in blk.text[ws_:we_]):
+                continue
+            words[(ws_, we_)] = words.get((ws_, we_), 0.0) + float(contrib[k])
+        top = sorted((v, k) for k, v in words.items() if v > 0)[::-1][:3]
+        seen, out = set(), []
+        for _, (x, y) in top:
+            w = blk.text[x:y]
+            if w.lower() not in seen:
+                seen.add(w.lower())
+                out.append(w)
+        return tuple(out)
+
+    def _span(self, blk, text, probs, rep, loc, s, e, span_score, rank: int = 0) -> Span:
+        order = np.argsort(-probs)
+        cls = int(order[rank])
+        technique = self.labels[cls]
+        score = float(probs[cls]) * (span_score if span_score > 0 else 1.0)
+        triggers = self._triggers(blk, *loc, cls)
+        alts = tuple(Alternative(self.labels[int(j)], float(probs[int(j)])) for j in order[:3] if int(j) != cls)[:2]
+        return Span(
+            start=s,
+            end=e,
+            technique=technique,
+            score=score,
+            text=text[s:e],
+            explanation=explain(technique, triggers, rep, score),
+            span_score=span_score,
+            triggers=triggers,
+            alternatives=alts,
+        )
+
+    # -- public --
+
+    def encode(self, text: str) -> list[_Block]:
+        """Run the encoder over the text, block by block (keeps everything in memory)."""
+        return [self._encode_block(block, start) for start, block in self._blocks(text) if block.strip()]
+
+    def decode(self, text: str, blocks, threshold: float | None = None) -> list[Span]:
+        """Spans from encoded blocks at a given SI threshold (default: the model's)."""
+        threshold = self.threshold if threshold is None else threshold
+        text_lower = text.lower()
+        spans: list[Span] = []
+        for blk in blocks:
+            if len(blk.offsets) == 0:
+                continue
+            for a, b, sscore in decode_spans(blk.probs, threshold):
+                s = blk.start + int(blk.offsets[a, 0])
+                e = blk.start + int(blk.offsets[b - 1, 1])
+                s, e = snap_span(text, s, e)
+                if e <= s:
+                    continue
+                probs, rep, loc = self._classify_in_block(blk, text_lower, s, e)
+                spans.append(self._span(blk, text, probs, rep, loc, s, e, sscore))
+        spans.sort(key=lambda sp: (sp.start, sp.end, sp.technique))
+        return spans
+
+    def detect(self, text: str, threshold: float | None = None) -> list[Span]:
+        """All technique spans in ``text``, sorted by position. Memory is bounded by the block size."""
+        spans: list[Span] = []
+        for start, block in self._blocks(text):
+            if block.strip():
+                spans.extend(self.decode(text, [self._encode_block(block, start)], threshold))
+        return spans
+
+    def classify(self, text: str, spans: list[tuple[int, int]]) -> list[np.ndarray]:
+        """Technique probabilities (in ``self.labels`` order) for given character spans."""
+        text_lower = text.lower()
+        out: list[np.ndarray | None] = [None] * len(spans)
+        for start, block in self._blocks(text):
+            end = start + len(block)
+            todo = [i for i, (s, e) in enumerate(spans) if out[i] is None and (start <= s < end or (s >= end and end == len(text)))]
+            if not todo:
+                continue
+            blk = self._encode_block(block, start)
+            for i in todo:
+                s, e = spans[i]
+                if len(blk.offsets) == 0:
+                    out[i] = np.full(len(self.labels), 1.0 / len(self.labels), np.float32)
+                    continue
+                probs, _, _ = self._classify_in_block(blk, text_lower, s, min(e, end))
+                out[i] = probs
+        return [p if p is not None else np.full(len(self.labels), 1.0 / len(self.labels), np.float32) for p in out]
+
+
+_DEFAULT: Detector | None = None
+
+
+def default_detector() -> Detector:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Detector()
+    return _DEFAULT

@@ -1,0 +1,160 @@
+"""The objects spinscope hands back: an :class:`Analysis` of one text, its sentences and spans.
+
+Offsets are sacred: every ``start``/``end`` is ``[start, end)`` in characters (Python ``str``
+indices) of the exact input text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCHEMA_VERSION = "1.0"
+
+
+class InputError(Exception):
+    """Input that spinscope cannot read; the message names the input and says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+    def as_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Alternative:
+    technique: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of text ``[start, end)`` that uses a persuasion technique."""
+
+    start: int
+    end: int
+    technique: str  # PTC label, see spinscope.techniques
+    score: float  # 0-1: confidence that this span uses this technique
+    text: str
+    explanation: str = ""
+    span_score: float = 0.0  # 0-1: confidence that the span is persuasive at all
+    triggers: tuple[str, ...] = ()  # words that weighed most towards the technique
+    alternatives: tuple[Alternative, ...] = ()  # runner-up techniques
+
+    def as_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "technique": self.technique,
+            "score": round(self.score, 4),
+            "span_score": round(self.span_score, 4),
+            "explanation": self.explanation,
+            "triggers": list(self.triggers),
+            "alternatives": [
+                {"technique": a.technique, "score": round(a.score, 4)} for a in self.alternatives
+            ],
+        }
+
+
+@dataclass
+class Analysis:
+    """Everything spinscope found in one text."""
+
+    text: str
+    title: str | None = None
+    sentences: list[Sentence] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    model: dict = field(default_factory=dict)
+
+    @property
+    def technique_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for s in self.spans:
+            counts[s.technique] = counts.get(s.technique, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    def as_dict(self) -> dict:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "title": self.title,
+            "text": self.text,
+            "length": len(self.text),
+            "word_count": self.word_count,
+            "model": self.model,
+            "sentences": [s.as_dict() for s in self.sentences],
+            "spans": [s.as_dict() for s in self.spans],
+            "technique_counts": self.technique_counts,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=indent)
+
+
+# --- reading input ---------------------------------------------------------------------------
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Strict UTF-8 decoding with a clear error for binary or non-UTF-8 input."""
+    if b"\x00" in data[:65536]:
+        raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give a UTF-8 text file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{name}: not UTF-8 text (invalid byte 0x{data[e.start]:02x} at byte {e.start}); "
+            "convert it to UTF-8 first, e.g. with iconv"
+        ) from None
+
+
+def read_text_file(path: str | Path) -> str:
+    """Read a text file exactly: strict UTF-8, no newline translation (offsets stay exact)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
+    return decode_bytes(data, str(path))
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+# A sentence ends at a line break, or at . ! ? (plus closing quotes/brackets) followed by white
+# space and something that can start a sentence. Abbreviations like "U.S." or "Mr." followed by
+# a capital are a known weakness; PTC articles come one sentence per line, so lines are primary.
+_SENT_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|No|vs|etc|Inc|Ltd|Co)\.|\b[A-Z]\.)$")
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split text into sentences with exact offsets; blank stretches belong to no sentence."""
+    out: list[Sentence] = []
+    for line in re.finditer(r"[^\n]+", text):
+        ls = line.start()
+        piece = line.group()
+        cuts = [0]
+        for m in _SENT_END.finditer(piece):
+            if _ABBREV.search(piece[: m.end()]):
+                continue
+            cuts.append(m.end())
+        cuts.append(len(piece))
+        for a, b in zip(cuts, cuts[1:]):
+            seg = piece[a:b]
+            lead = len(seg) - len(seg.lstrip())
+            trail = len(seg.rstrip())
+            if trail > lead:
+                out.append(Sentence(ls + a + lead, ls + a + trail, seg[lead:trail]))
+    return out

