@@ -8,6 +8,207 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .document import InputError, decode_bytes, read_text_file
+
+FORMATS = ("text", "json", "ptc-si", "ptc-tc")
+
+
+def err(msg: str) -> None:
+    print(f"spinscope: {msg}", file=sys.stderr)
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def expand_inputs(paths: list[str]) -> list[str]:
+    """Files to analyse: .txt files as given, every *.txt of a folder (sorted), '-' for stdin."""
+    out: list[str] = []
+    for p in paths:
+        if p == "-":
+            out.append(p)
+            continue
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(str(f) for f in path.glob("*.txt"))
+            if not found:
+                err(f"{p}: folder has no .txt files")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
+
+
+def read_input(p: str) -> str:
+    if p == "-":
+        return decode_bytes(sys.stdin.buffer.read(), "stdin")
+    path = Path(p)
+    if not path.exists():
+        raise InputError(f"{p}: no such file")
+    return read_text_file(path)
+
+
+def input_id(p: str) -> str:
+    from .ptc import article_id
+
+    return "stdin" if p == "-" else article_id(p)
+
+
+# --- analyze ---------------------------------------------------------------------------------
+
+
+def _cmd_analyze(args) -> int:
+    from rich.console import Console
+
+    from . import analyze
+    from .detect import Detector, ModelError
+    from .report import ptc_si_rows, ptc_tc_rows, render_text
+
+    files = expand_inputs(args.paths)
+    if not files:
+        err("nothing to analyse")
+        return 2
+    try:
+        detector = Detector(args.model) if args.model else None
+        if detector is None:
+            from .detect import default_detector
+
+            detector = default_detector()
+    except ModelError as e:
+        err(str(e))
+        return 2
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    console = Console(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
+    status = 0
+    progress = len(files) > 1 and not args.quiet
+    try:
+        for i, p in enumerate(files, 1):
+            if progress:
+                print(f"[{i}/{len(files)}] {p}", file=sys.stderr, flush=True)
+            try:
+                text = read_input(p)
+            except InputError as e:
+                err(str(e))
+                status = 2
+                continue
+            analysis = analyze(text, title=args.title, detector=detector)
+            aid = input_id(p)
+            if args.format == "json":
+                doc = analysis.as_dict()
+                doc["id"] = aid
+                doc["source"] = p
+                indent = 2 if len(files) == 1 else None
+                out.write(json.dumps(doc, ensure_ascii=False, indent=indent) + "\n")
+            elif args.format == "ptc-si":
+                out.writelines(r + "\n" for r in ptc_si_rows(aid, analysis))
+            elif args.format == "ptc-tc":
+                out.writelines(r + "\n" for r in ptc_tc_rows(aid, analysis))
+            else:
+                render_text(analysis, console, source=p if p != "-" else "stdin")
+            out.flush()
+    finally:
+        if args.output:
+            out.close()
+    return status
+
+
+# --- classify ----------------------------------------------------------------------------------
+
+
+def _cmd_classify(args) -> int:
+    from . import ptc
+    from .detect import Detector, ModelError, default_detector
+    from .evaluation import tc_predictions
+
+    try:
+        articles = ptc.load_articles(args.articles)
+        rows = ptc.read_tc_file(args.spans)
+        detector = Detector(args.model) if args.model else default_detector()
+    except (InputError, ModelError, OSError) as e:
+        err(str(e))
+        return 2
+    missing = sorted({r[0] for r in rows} - set(articles))
+    if missing:
+        err(f"{args.spans}: no article for id(s) {', '.join(missing[:5])} in {args.articles}")
+        return 2
+    for aid, _, s, e in rows:
+        if not (0 <= s < e <= len(articles[aid])):
+            err(f"{args.spans}: span {s}-{e} is outside article {aid} (length {len(articles[aid])})")
+            return 2
+    preds = tc_predictions(detector, articles, rows)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    for (aid, _, s, e), p in zip(rows, preds):
+        out.write(f"{aid}\t{p}\t{s}\t{e}\n")
+    if args.output:
+        out.close()
+    return 0
+
+
+# --- eval --------------------------------------------------------------------------------------
+
+
+def _print_scores(name: str, prf: dict) -> None:
+    print(f"{name:5s} P {prf['precision']:.4f}  R {prf['recall']:.4f}  F1 {prf['f1']:.4f}"
+          f"  (pred {prf['n_pred']}, gold {prf['n_gold']})")
+
+
+def _print_per_technique(title: str, per: dict) -> None:
+    print(f"{title}:")
+    for k, v in per.items():
+        print(f"  {k:38s} F1 {v['f1']:.4f}  P {v['precision']:.4f}  R {v['recall']:.4f}  gold {v['n_gold']}")
+
+
+def _cmd_eval(args) -> int:
+    from . import ptc, scoring
+
+    try:
+        gold = ptc.load_tc_labels(args.labels)
+    except (InputError, OSError) as e:
+        err(str(e))
+        return 2
+    if args.predictions:
+        try:
+            if args.task == "si":
+                pred_si = ptc.read_si_file(args.predictions)
+                res = {"si": scoring.score_si([(a, s, e) for a, _, s, e in gold], pred_si).as_dict()}
+            else:
+                pred = ptc.read_tc_file(args.predictions)
+                if args.task == "tc":
+                    res = {"tc": scoring.score_tc(gold, pred).as_dict(),
+                           "tc_per_technique": {k: v.as_dict() for k, v in scoring.score_tc_per_technique(gold, pred).items()}}
+                else:
+                    full, per = scoring.score_full(gold, pred)
+                    res = {"full": full.as_dict(), "full_per_technique": {k: v.as_dict() for k, v in per.items()}}
+        except (InputError, OSError) as e:
+            err(str(e))
+            return 2
+    else:
+        if not args.articles:
+            err("eval needs --articles DIR (to run the models) or --predictions FILE (to score a file)")
+            return 2
+        from .detect import Detector, ModelError, default_detector
+        from .evaluation import evaluate
+
+        try:
+            articles = ptc.load_articles(args.articles)
+            detector = Detector(args.model) if args.model else default_detector()
+        except (InputError, ModelError) as e:
+            err(str(e))
+            return 2
+        res = evaluate(detector, articles, gold)
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return 0
+    for key in ("si", "tc", "full"):
+        if key in res:
+            _print_scores(key.upper(), res[key])
+    if "tc_per_technique" in res:
+        _print_per_technique("TC per technique", res["tc_per_technique"])
+    if "full_per_technique" in res:
+        _print_per_technique("FULL per technique", res["full_per_technique"])
+    return 0
+
+
+# --- train ---------------------------------------------------------------------------------------
 
 
 def _train_parser(sub) -> None:
@@ -60,7 +261,30 @@ def _cmd_train(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="spinscope", description="See how a text tries to persuade.")
     parser.add_argument("--version", action="version", version=f"spinscope {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("analyze", help="find persuasion techniques in texts")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt file, a folder of .txt files, or - for stdin")
+    p.add_argument("--format", "-f", choices=FORMATS, default="text")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    p.add_argument("--title", help="title of the text")
+    p.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+
+    p = sub.add_parser("classify", help="label given spans with techniques (SemEval TC task)")
+    p.add_argument("articles", type=Path, metavar="ARTICLES_DIR")
+    p.add_argument("spans", type=Path, metavar="SPANS.tsv", help="rows id<TAB>technique<TAB>start<TAB>end (technique may be ?)")
+    p.add_argument("-o", "--output", metavar="OUT")
+    p.add_argument("--model", type=Path)
+
+    p = sub.add_parser("eval", help="score the models, or a prediction file, against PTC labels")
+    p.add_argument("--labels", required=True, type=Path, help="folder of *.labels (TC format) or one file")
+    p.add_argument("--articles", type=Path, help="articles to run the models on")
+    p.add_argument("--predictions", type=Path, help="a prediction file to score instead")
+    p.add_argument("--task", choices=("si", "tc", "full"), default="full", help="task of --predictions")
+    p.add_argument("--model", type=Path)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     _train_parser(sub)
     return parser
 
@@ -68,8 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handlers = {"train": _cmd_train}
-    return handlers[args.command](args)
+    handlers = {"analyze": _cmd_analyze, "classify": _cmd_classify, "eval": _cmd_eval, "train": _cmd_train}
+    try:
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return 0
 
 
 if __name__ == "__main__":

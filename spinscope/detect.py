@@ -180,6 +180,7 @@ class _Block:
     windows: list[tuple[int, int]]
     hidden: list[np.ndarray]  # per window [T, H] (content tokens only)
     probs: np.ndarray  # [n, 3] per token, from its owner window
+    lower: str = ""  # lower-cased block text, for the repetition feature
 
 
 class Detector:
@@ -254,7 +255,7 @@ class Detector:
             hidden.append(h)
             mine = owner[ws:we] == i
             probs[ws:we][mine] = p[mine]
-        return _Block(start, text, offsets, windows, hidden, probs)
+        return _Block(start, text, offsets, windows, hidden, probs, text.lower())
 
     def _blocks(self, text: str):
         """Split long texts at line breaks (else spaces) into blocks of about BLOCK_CHARS."""
@@ -273,7 +274,7 @@ class Detector:
 
     # -- classification --
 
-    def _classify_in_block(self, blk: _Block, text_lower: str, s: int, e: int):
+    def _classify_in_block(self, blk: _Block, s: int, e: int):
         """Class probabilities, extras and pooled info for char span [s, e) (absolute offsets)."""
         bs, be = s - blk.start, e - blk.start
         offs = blk.offsets
@@ -285,7 +286,8 @@ class Detector:
             b = a + 1
         wi = best_window(blk.windows, a, b)
         ws, we = blk.windows[wi]
-        rep = repetition_count(text_lower, blk.text[max(bs, 0) : be])
+        # repetition is counted within the block: the whole text for any normal article
+        rep = repetition_count(blk.lower, blk.text[max(bs, 0) : be])
         feats = pool_features(blk.hidden[wi], a - ws, b - ws, extra_features(b - a, rep))
         logits = self.W @ feats + self.b
         return softmax(logits), rep, (wi, a, b)
@@ -342,7 +344,6 @@ class Detector:
     def decode(self, text: str, blocks, threshold: float | None = None) -> list[Span]:
         """Spans from encoded blocks at a given SI threshold (default: the model's)."""
         threshold = self.threshold if threshold is None else threshold
-        text_lower = text.lower()
         spans: list[Span] = []
         for blk in blocks:
             if len(blk.offsets) == 0:
@@ -353,7 +354,7 @@ class Detector:
                 s, e = snap_span(text, s, e)
                 if e <= s:
                     continue
-                probs, rep, loc = self._classify_in_block(blk, text_lower, s, e)
+                probs, rep, loc = self._classify_in_block(blk, s, e)
                 spans.append(self._span(blk, text, probs, rep, loc, s, e, sscore))
         spans.sort(key=lambda sp: (sp.start, sp.end, sp.technique))
         return spans
@@ -368,7 +369,6 @@ class Detector:
 
     def classify(self, text: str, spans: list[tuple[int, int]]) -> list[np.ndarray]:
         """Technique probabilities (in ``self.labels`` order) for given character spans."""
-        text_lower = text.lower()
         out: list[np.ndarray | None] = [None] * len(spans)
         for start, block in self._blocks(text):
             end = start + len(block)
@@ -381,7 +381,7 @@ class Detector:
                 if len(blk.offsets) == 0:
                     out[i] = np.full(len(self.labels), 1.0 / len(self.labels), np.float32)
                     continue
-                probs, _, _ = self._classify_in_block(blk, text_lower, s, min(e, end))
+                probs, _, _ = self._classify_in_block(blk, s, min(e, end))
                 out[i] = probs
         return [p if p is not None else np.full(len(self.labels), 1.0 / len(self.labels), np.float32) for p in out]
 

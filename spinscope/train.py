@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ptc, scoring
+from .evaluation import THRESHOLDS, evaluate
 from . import techniques as T
 from .detect import (
     CONTEXT,
@@ -264,7 +265,8 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
     return net
 
 
-def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, quantize: bool = True) -> Path:
+def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, quantize: bool = True,
+           save_torch: bool = False) -> Path:
     """Write int8 ONNX encoder + SI head, the TC head, tokenizer and a config with checksums."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -286,6 +288,8 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
     else:
         fp32.rename(out / name)
     np.savez(out / "tc_head.npz", weight=net.tc.weight.detach().numpy(), bias=net.tc.bias.detach().numpy())
+    if save_torch:  # the fp32 PyTorch weights, for comparisons (bench/); not shipped
+        torch.save(net.state_dict(), out / "torch-fp32.pt")
     shutil.copyfile(tokenizer_file, out / "tokenizer.json")
     files = [name, "tc_head.npz", "tokenizer.json"]
     config = {
@@ -312,71 +316,7 @@ def set_threshold(model_dir: Path, threshold: float) -> None:
     p.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
 
-# --- evaluation ------------------------------------------------------------------------------
-
-
-def tc_predictions(detector, articles: dict[str, str], rows: list[tuple[str, str, int, int]]) -> list[str]:
-    """Predicted technique for each row; rows sharing one span get distinct labels, best first."""
-    by_article: dict[str, list[int]] = {}
-    for i, (aid, _, s, e) in enumerate(rows):
-        by_article.setdefault(aid, []).append(i)
-    out = [""] * len(rows)
-    for aid, idxs in by_article.items():
-        if aid not in articles:
-            raise KeyError(aid)
-        text = articles[aid]
-        uniq = sorted({(rows[i][2], rows[i][3]) for i in idxs})
-        probs = dict(zip(uniq, detector.classify(text, uniq)))
-        used: dict[tuple[int, int], int] = {}
-        for i in idxs:
-            key = (rows[i][2], rows[i][3])
-            rank = used.get(key, 0)
-            used[key] = rank + 1
-            order = np.argsort(-probs[key])
-            out[i] = detector.labels[int(order[min(rank, len(order) - 1)])]
-    return out
-
-
-def evaluate(detector, articles: dict[str, str], gold: list[tuple[str, str, int, int]],
-             thresholds: list[float] | None = None) -> dict:
-    """SI, TC and FULL scores of a detector on articles with gold TC labels."""
-    ids = sorted(articles)
-    gold = [g for g in gold if g[0] in articles]
-    encoded = {aid: detector.encode(articles[aid]) for aid in ids}
-    result: dict = {}
-    ths = thresholds or [detector.threshold]
-    by_th = {}
-    for th in ths:
-        pred = []
-        for aid in ids:
-            for sp in detector.decode(articles[aid], encoded[aid], th):
-                pred.append((aid, sp.technique, sp.start, sp.end))
-        si = scoring.score_si([(a, s, e) for a, _, s, e in gold], [(a, s, e) for a, _, s, e in pred])
-        full, full_per = scoring.score_full(gold, pred)
-        by_th[th] = (si, full, full_per)
-    best = max(ths, key=lambda t: by_th[t][0].f1)
-    si, full, full_per = by_th[best]
-    tc_pred = tc_predictions(detector, articles, gold)
-    tc_rows = [(a, p, s, e) for (a, _, s, e), p in zip(gold, tc_pred)]
-    tc = scoring.score_tc(gold, tc_rows)
-    tc_per = scoring.score_tc_per_technique(gold, tc_rows)
-    result.update(
-        threshold=best,
-        si=si.as_dict(),
-        tc=tc.as_dict(),
-        full=full.as_dict(),
-        tc_per_technique={k: v.as_dict() for k, v in tc_per.items()},
-        full_per_technique={k: v.as_dict() for k, v in full_per.items()},
-        si_by_threshold={str(t): by_th[t][0].f1 for t in ths},
-        n_articles=len(ids),
-    )
-    return result
-
-
 # --- commands --------------------------------------------------------------------------------
-
-THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
-
 
 def _load(data: Path, limit: int = 0):
     articles = ptc.load_articles(data / "articles")
@@ -423,7 +363,7 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
         net = train_model(_prepare_all(tok, articles, labels, train_ids), cfg, encoder_dir, tiny, log)
         meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "seed": cfg.seed,
                 "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2"}
-        export(net, encoder_dir / "tokenizer.json", out, cfg, meta)
+        export(net, encoder_dir / "tokenizer.json", out, cfg, meta, save_torch=not tiny)
         summary = {"model": str(out), "train_ids": train_ids, "dev_ids": dev_ids}
         if dev_ids:
             det = Detector(out)

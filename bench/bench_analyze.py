@@ -1,0 +1,130 @@
+"""Speed of ``spinscope analyze``: throughput, model load, peak memory, PyTorch ratio, length scaling.
+
+    python bench/bench_analyze.py --articles ../shared/data/ptc/articles [--n 50] [--torch-weights runs/final/torch-fp32.pt]
+
+Prints numbers; asserts nothing. Ratios are taken within one run because the machine is noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def cli_run(folder: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of the real CLI over a folder."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "spinscope.cli", "analyze", str(folder), "--format", "json",
+                           "-o", os.devnull, "-q"], capture_output=True)
+    wall = time.perf_counter() - t
+    if proc.returncode:
+        sys.exit(proc.stderr.decode())
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, max(peak, before) / 1024
+
+
+def load_time() -> float:
+    code = ("import time; t=time.perf_counter(); from spinscope.detect import Detector; Detector(); "
+            "print(time.perf_counter()-t)")
+    return float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+
+
+class TorchEncoder:
+    """The same fine-tuned network in PyTorch fp32, run on the same windows."""
+
+    def __init__(self, weights: Path, threads: int):
+        import torch
+
+        from spinscope.train import build_model, default_encoder
+
+        torch.set_num_threads(threads)
+        self.torch = torch
+        self.net = build_model(default_encoder(), tiny=False, seed=0)
+        self.net.load_state_dict(torch.load(weights, map_location="cpu"))
+        self.net.eval()
+
+    def __call__(self, det, ids):
+        import numpy as np
+
+        torch = self.torch
+        x = torch.from_numpy(np.concatenate([[det.cls_id], ids, [det.sep_id]]).astype(np.int64))[None]
+        with torch.inference_mode():
+            probs, hidden = self.net(x, torch.ones_like(x))
+        return probs[0, 1:-1].numpy(), hidden[0, 1:-1].numpy()
+
+
+def time_analyze(det, texts) -> float:
+    from spinscope import analyze
+
+    t = time.perf_counter()
+    for text in texts:
+        analyze(text, detector=det)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=Path, default=Path(os.environ.get("SPINSCOPE_PTC", ROOT.parent / "shared/data/ptc")) / "articles")
+    ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--torch-weights", type=Path, default=ROOT / "runs/final/torch-fp32.pt")
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+
+    from spinscope.detect import Detector
+    from spinscope.document import read_text_file
+
+    files = sorted(args.articles.glob("*.txt"))[: args.n]
+    if not files:
+        sys.exit(f"no articles in {args.articles}")
+    texts = [read_text_file(f) for f in files]
+    words = sum(len(t.split()) for t in texts)
+    print(f"machine: {os.cpu_count()} CPUs; {len(files)} articles, {words} words ({words / len(files):.0f} per article)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in files:
+            (Path(tmp) / f.name).symlink_to(f.resolve())
+        runs = [cli_run(Path(tmp)) for _ in range(args.repeats)]
+    wall = statistics.median(w for w, _ in runs)
+    peak = max(p for _, p in runs)
+    print(f"CLI   spinscope analyze (50 files, json): {wall:.2f} s wall incl. start-up = {len(files) / wall:.1f} articles/s; peak RSS {peak:.0f} MB")
+    loads = [load_time() for _ in range(args.repeats)]
+    print(f"load  model load (import + Detector()): median {statistics.median(loads):.2f} s")
+
+    det = Detector()
+    time_analyze(det, texts[:2])  # warm up
+    onnx_s = statistics.median(time_analyze(det, texts) for _ in range(args.repeats))
+    print(f"API   int8 ONNX (in process):  {onnx_s:.2f} s = {len(texts) / onnx_s:.1f} articles/s")
+    if args.torch_weights.exists():
+        enc = TorchEncoder(args.torch_weights, det.session.get_session_options().intra_op_num_threads)
+        tdet = Detector()
+        tdet._run_window = lambda ids: enc(tdet, ids)
+        time_analyze(tdet, texts[:2])
+        torch_s = statistics.median(time_analyze(tdet, texts) for _ in range(max(1, args.repeats - 1)))
+        print(f"API   PyTorch fp32 (same network, same windows): {torch_s:.2f} s = {len(texts) / torch_s:.1f} articles/s")
+        print(f"ratio ONNX int8 / PyTorch fp32 speed: {torch_s / onnx_s:.2f}x")
+    else:
+        print(f"(no {args.torch_weights}: PyTorch comparison skipped; train with 'spinscope train techniques')")
+
+    typical = sorted(texts, key=len)[len(texts) // 2]
+    base = None
+    print(f"scale typical article: {len(typical)} chars, {len(typical.split())} words")
+    for k in (1, 4, 16):
+        text = "\n\n".join([typical] * k)
+        t = statistics.median(time_analyze(det, [text]) for _ in range(args.repeats))
+        base = base or t
+        print(f"scale {k:2d}x: {t:.3f} s  ({t / base:.1f}x the 1x time; linear would be {k}x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Scoring a detector on PTC-format data: SI, TC and FULL as in SemEval-2020 Task 11."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import scoring
+
+THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def tc_predictions(detector, articles: dict[str, str], rows: list[tuple[str, str, int, int]]) -> list[str]:
+    """Predicted technique for each row; rows sharing one span get distinct labels, best first."""
+    by_article: dict[str, list[int]] = {}
+    for i, (aid, _, s, e) in enumerate(rows):
+        by_article.setdefault(aid, []).append(i)
+    out = [""] * len(rows)
+    for aid, idxs in by_article.items():
+        if aid not in articles:
+            raise KeyError(aid)
+        text = articles[aid]
+        uniq = sorted({(rows[i][2], rows[i][3]) for i in idxs})
+        probs = dict(zip(uniq, detector.classify(text, uniq)))
+        used: dict[tuple[int, int], int] = {}
+        for i in idxs:
+            key = (rows[i][2], rows[i][3])
+            rank = used.get(key, 0)
+            used[key] = rank + 1
+            order = np.argsort(-probs[key])
+            out[i] = detector.labels[int(order[min(rank, len(order) - 1)])]
+    return out
+
+
+def evaluate(detector, articles: dict[str, str], gold: list[tuple[str, str, int, int]],
+             thresholds: list[float] | None = None) -> dict:
+    """SI, TC and FULL scores of a detector on articles with gold TC labels."""
+    ids = sorted(articles)
+    gold = [g for g in gold if g[0] in articles]
+    encoded = {aid: detector.encode(articles[aid]) for aid in ids}
+    result: dict = {}
+    ths = thresholds or [detector.threshold]
+    by_th = {}
+    for th in ths:
+        pred = []
+        for aid in ids:
+            for sp in detector.decode(articles[aid], encoded[aid], th):
+                pred.append((aid, sp.technique, sp.start, sp.end))
+        si = scoring.score_si([(a, s, e) for a, _, s, e in gold], [(a, s, e) for a, _, s, e in pred])
+        full, full_per = scoring.score_full(gold, pred)
+        by_th[th] = (si, full, full_per)
+    best = max(ths, key=lambda t: by_th[t][0].f1)
+    si, full, full_per = by_th[best]
+    tc_pred = tc_predictions(detector, articles, gold)
+    tc_rows = [(a, p, s, e) for (a, _, s, e), p in zip(gold, tc_pred)]
+    tc = scoring.score_tc(gold, tc_rows)
+    tc_per = scoring.score_tc_per_technique(gold, tc_rows)
+    result.update(
+        threshold=best,
+        si=si.as_dict(),
+        tc=tc.as_dict(),
+        full=full.as_dict(),
+        tc_per_technique={k: v.as_dict() for k, v in tc_per.items()},
+        full_per_technique={k: v.as_dict() for k, v in full_per.items()},
+        si_by_threshold={str(t): by_th[t][0].f1 for t in ths},
+        n_articles=len(ids),
+    )
+    return result

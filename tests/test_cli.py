@@ -1,0 +1,115 @@
+"""The real ``spinscope`` command with the shipped model."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, run_cli
+
+SAMPLE = ROOT / "spinscope" / "samples" / "sample_article.txt"
+SCHEMA = json.loads((ROOT / "spinscope" / "analysis.schema.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def sample_json():
+    proc = run_cli("analyze", SAMPLE, "--format", "json", check=True)
+    return json.loads(proc.stdout)
+
+
+def test_json_follows_schema_and_offsets(sample_json):
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(sample_json, SCHEMA)
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert sample_json["text"] == text
+    assert sample_json["id"] == "sample_article"
+    assert sample_json["spans"], "the sample article is full of techniques; the model should find some"
+    for s in sample_json["spans"]:
+        assert text[s["start"] : s["end"]] == s["text"]
+        assert s["explanation"].strip()
+
+
+def test_text_output_is_readable():
+    proc = run_cli("analyze", SAMPLE, check=True)
+    out = proc.stdout.decode()
+    assert "sample_article.txt" in out and "words" in out and "Techniques:" in out
+    assert "\x1b[" not in out  # plain when piped
+
+
+def test_ptc_formats_and_ids(tmp_path, sample_json):
+    art = tmp_path / "article123456.txt"
+    art.write_bytes(SAMPLE.read_bytes())
+    si = run_cli("analyze", art, "--format", "ptc-si", check=True).stdout.decode().splitlines()
+    tc = run_cli("analyze", art, "--format", "ptc-tc", check=True).stdout.decode().splitlines()
+    assert len(si) == len(tc) == len(sample_json["spans"])
+    for a, b, s in zip(si, tc, sample_json["spans"]):
+        assert a == f"123456\t{s['start']}\t{s['end']}"
+        assert b == f"123456\t{s['technique']}\t{s['start']}\t{s['end']}"
+
+
+def test_stdin_and_output_file(tmp_path, sample_json):
+    out = tmp_path / "o.json"
+    run_cli("analyze", "-", "--format", "json", "-o", out, input=SAMPLE.read_bytes(), check=True)
+    doc = json.loads(out.read_text())
+    assert doc["id"] == "stdin"
+    assert doc["spans"] == sample_json["spans"]
+
+
+def test_folder_batch_matches_single_files(tmp_path):
+    texts = {
+        "article1.txt": SAMPLE.read_text(encoding="utf-8"),
+        "article2.txt": "Quiet day. The shameless, corrupt regime lied again and again to the people.\n",
+        "article3.txt": "",
+    }
+    for name, t in texts.items():
+        (tmp_path / name).write_text(t, encoding="utf-8")
+    batch = run_cli("analyze", tmp_path, "--format", "ptc-tc", check=True)
+    single = b"".join(run_cli("analyze", tmp_path / n, "--format", "ptc-tc", check=True).stdout for n in sorted(texts))
+    assert batch.stdout == single
+    assert b"[3/3]" in batch.stderr  # progress for many files
+
+
+def test_bad_inputs_get_one_clear_line_and_exit_2(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("The corrupt elite betrayed us all.", encoding="utf-8")
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("café au lait".encode("latin-1"))
+    proc = run_cli("analyze", binary, latin, tmp_path / "missing.txt", good, "--format", "ptc-si", "-q")
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 3
+    assert "binary.txt" in lines[0] and "binary" in lines[0]
+    assert "latin1.txt" in lines[1] and "not UTF-8" in lines[1]
+    assert "missing.txt" in lines[2]
+    assert proc.stdout.decode().startswith("good\t") or proc.stdout == b""  # the good file was processed
+
+
+def test_empty_and_whitespace_give_empty_analysis():
+    for data in (b"", b"   \n\t  \n"):
+        doc = json.loads(run_cli("analyze", "-", "--format", "json", input=data, check=True).stdout)
+        assert doc["spans"] == [] and doc["sentences"] == []
+
+
+def test_html_with_scripts_is_just_text():
+    text = b'<script>alert(1)</script> <img src=x onerror=alert(2)> The corrupt regime lied.'
+    doc = json.loads(run_cli("analyze", "-", "--format", "json", input=text, check=True).stdout)
+    assert doc["text"] == text.decode()
+
+
+def test_usage_errors_do_not_trace():
+    proc = run_cli("analyze")
+    assert proc.returncode == 2 and b"usage" in proc.stderr and b"Traceback" not in proc.stderr
+    proc = run_cli("analyze", "--format", "nope", "x")
+    assert proc.returncode == 2 and b"Traceback" not in proc.stderr
+
+
+def test_api_analyze_empty_and_types():
+    import spinscope
+
+    assert spinscope.analyze("").spans == []
+    with pytest.raises(TypeError):
+        spinscope.analyze(b"bytes")

@@ -1,0 +1,61 @@
+import numpy as np
+import pytest
+
+from spinscope.detect import best_window, decode_spans, make_windows, repetition_count, snap_span, token_owners
+
+
+@pytest.mark.parametrize("n,size,stride", [(1, 254, 222), (254, 254, 222), (255, 254, 222), (1000, 254, 222), (10, 4, 3)])
+def test_windows_cover_every_token(n, size, stride):
+    wins = make_windows(n, size, stride)
+    assert wins[0][0] == 0 and wins[-1][1] == n
+    covered = np.zeros(n, bool)
+    for a, b in wins:
+        assert 0 <= a < b <= n and b - a <= size
+        covered[a:b] = True
+    assert covered.all()
+    owner = token_owners(wins, n)
+    for t in range(n):
+        a, b = wins[owner[t]]
+        assert a <= t < b
+
+
+def test_windows_with_offset_still_cover():
+    wins = make_windows(1000, 254, 254, offset=100)
+    assert wins[0] == (0, 254) and wins[1] == (100, 354) and wins[-1] == (746, 1000)
+
+
+def test_best_window_prefers_central_placement():
+    wins = [(0, 10), (5, 15)]
+    assert best_window(wins, 8, 10) == 1  # margin 3 in the second window, 0 in the first
+    assert best_window(wins, 1, 3) == 0
+
+
+def test_snap_span_extends_words_and_trims():
+    text = 'He said: "unbelievable lies," then left.'
+    s = text.index("believ")
+    assert text[slice(*snap_span(text, s, s + 4))] == "unbelievable"
+    s = text.index(": ")
+    e = text.index(",") + 1
+    assert text[slice(*snap_span(text, s, e))] == '"unbelievable lies'
+    assert snap_span("...", 0, 3) == (3, 3)
+
+
+def test_decode_spans_thresholds_and_b_splits():
+    p = np.array([
+        [0.9, 0.05, 0.05],  # O
+        [0.1, 0.8, 0.1],  # B
+        [0.2, 0.1, 0.7],  # I
+        [0.1, 0.8, 0.1],  # B: a new span
+        [0.8, 0.1, 0.1],  # O
+        [0.4, 0.1, 0.5],  # I, only with a high threshold
+    ], np.float32)
+    got = decode_spans(p, 0.5)
+    assert [(a, b) for a, b, _ in got] == [(1, 3), (3, 4), (5, 6)]
+    assert got[0][2] == pytest.approx(1 - (0.1 + 0.2) / 2)
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.3)] == [(1, 3), (3, 4)]
+
+
+def test_repetition_count():
+    text = "build the wall. we will build the wall! Build The Wall".lower()
+    assert repetition_count(text, "build the wall") == 2
+    assert repetition_count(text, "we") == 0  # too short to count

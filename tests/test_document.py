@@ -1,0 +1,57 @@
+import json
+
+import pytest
+
+from spinscope import techniques as T
+from spinscope.document import Analysis, InputError, Span, decode_bytes, read_text_file, split_sentences
+
+
+def test_sentences_have_exact_offsets():
+    text = "Title here\n\nFirst one. Second one!  Third?\r\nMr. Smith went to Washington. Done"
+    sents = split_sentences(text)
+    for s in sents:
+        assert text[s.start : s.end] == s.text
+        assert s.text == s.text.strip()
+    assert [s.text for s in sents] == [
+        "Title here", "First one.", "Second one!", "Third?", "Mr. Smith went to Washington.", "Done",
+    ]
+
+
+def test_sentences_of_blank_text():
+    assert split_sentences("") == []
+    assert split_sentences(" \n\t\n ") == []
+
+
+def test_decode_rejects_binary_and_bad_utf8():
+    with pytest.raises(InputError, match="binary"):
+        decode_bytes(b"abc\x00def", "x.bin")
+    with pytest.raises(InputError, match=r"not UTF-8 text \(invalid byte 0xff at byte 3\)"):
+        decode_bytes(b"abc\xffdef", "x.txt")
+    assert decode_bytes("héllo ☕".encode(), "ok") == "héllo ☕"
+
+
+def test_read_text_file_keeps_crlf(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_bytes(b"one\r\ntwo\r\n")
+    assert read_text_file(p) == "one\r\ntwo\r\n"
+    with pytest.raises(InputError, match="is a folder"):
+        read_text_file(tmp_path)
+
+
+def test_analysis_json_round_trip():
+    text = "The corrupt council lied."
+    a = Analysis(text=text, title="t", sentences=split_sentences(text),
+                 spans=[Span(4, 11, "Loaded_Language", 0.8, "corrupt", "why", 0.9, ("corrupt",))])
+    d = json.loads(a.to_json())
+    assert d["schema_version"] == "1.0"
+    assert d["spans"][0]["text"] == text[4:11]
+    assert d["technique_counts"] == {"Loaded_Language": 1}
+
+
+def test_techniques_are_the_ptc_fourteen():
+    assert len(T.LABELS) == 14
+    assert len(set(T.LABELS)) == 14
+    for t in T.TECHNIQUES:
+        assert t.definition and t.example and t.colour.startswith("#")
+    with pytest.raises(KeyError, match="unknown technique"):
+        T.get("Nope")

@@ -1,0 +1,148 @@
+"""End to end on a tiny model: the real ``spinscope train``, ``eval``, ``classify`` and ``analyze``."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ARTICLES, run_cli
+
+pytest.importorskip("torch")
+
+
+def test_trained_model_files_and_checksums(tiny_model):
+    cfg = json.loads((tiny_model / "config.json").read_text())
+    assert cfg["labels"][0] == "Appeal_to_Authority" and len(cfg["labels"]) == 14
+    assert set(cfg["sha256"]) == {cfg["onnx"], "tc_head.npz", "tokenizer.json"}
+    assert cfg["train"]["seed"] == 13
+    log = [json.loads(line) for line in (tiny_model / "train.log.jsonl").read_text().splitlines()]
+    assert log[0]["event"] == "start" and log[-1]["event"] == "done"
+
+
+def test_damaged_model_is_refused(tiny_model, tmp_path):
+    import shutil
+
+    from spinscope.detect import Detector, ModelError
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model, bad)
+    with open(bad / "tc_head.npz", "ab") as f:
+        f.write(b"x")
+    with pytest.raises(ModelError, match="checksum"):
+        Detector(bad)
+    proc = run_cli("analyze", "--model", bad, "-")
+    assert proc.returncode == 2 and b"checksum" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_training_is_reproducible(ptc_dir, tiny_model, tmp_path):
+    out = tmp_path / "again"
+    run_cli("train", "techniques", "--data", ptc_dir, "--out", out, "--tiny", "--epochs", "2",
+            "--batch-size", "4", "--threads", "1", "--threshold", "0.9", check=True)
+    a = np.load(tiny_model / "tc_head.npz")
+    b = np.load(out / "tc_head.npz")
+    np.testing.assert_array_equal(a["weight"], b["weight"])
+
+
+def test_spans_have_exact_offsets(tiny_model):
+    from spinscope import analyze
+    from spinscope.detect import Detector
+    from spinscope.techniques import LABELS
+
+    det = Detector(tiny_model)
+    det.threshold = 1.01  # every token "inside": exercises decoding on every text
+    for text, _ in ARTICLES.values():
+        a = analyze(text, detector=det)
+        assert a.spans
+        for s in a.spans:
+            assert 0 <= s.start < s.end <= len(text)
+            assert text[s.start : s.end] == s.text
+            assert s.technique in LABELS
+            assert 0.0 <= s.score <= 1.0
+            assert s.text == s.text.strip()
+            assert s.explanation
+
+
+def test_long_text_goes_in_blocks_with_exact_offsets(tiny_model, monkeypatch):
+    from spinscope import detect
+
+    det = detect.Detector(tiny_model)
+    det.threshold = 1.01
+    text = "".join(t for t, _ in ARTICLES.values()) * 3
+    whole = det.detect(text)
+    monkeypatch.setattr(detect, "BLOCK_CHARS", 400)
+    blocks = list(det._blocks(text))
+    assert len(blocks) > 3 and "".join(b for _, b in blocks) == text
+    pieces = det.detect(text)
+    for s in pieces:
+        assert text[s.start : s.end] == s.text
+    assert sum(len(s.text) for s in pieces) > 0.5 * sum(len(s.text) for s in whole)
+
+
+def test_classify_and_eval_commands(ptc_dir, tiny_model, tmp_path):
+    spans = tmp_path / "spans.tsv"
+    rows = []
+    for f in sorted((ptc_dir / "labels-tc").glob("*.labels")):
+        for line in f.read_text().splitlines():
+            aid, _, s, e = line.split("\t")
+            rows.append((aid, s, e))
+    spans.write_text("".join(f"{a}\t?\t{s}\t{e}\n" for a, s, e in rows))
+    proc = run_cli("classify", ptc_dir / "articles", spans, "--model", tiny_model, check=True)
+    out = [line.split("\t") for line in proc.stdout.decode().splitlines()]
+    assert [(a, s, e) for a, _, s, e in out] == rows  # same rows, same order
+    from spinscope.techniques import LABELS
+
+    assert all(t in LABELS for _, t, _, _ in out)
+    pred = tmp_path / "pred.tsv"
+    pred.write_text(proc.stdout.decode())
+    scored = run_cli("eval", "--labels", ptc_dir / "labels-tc", "--predictions", pred, "--task", "tc", "--json", check=True)
+    res = json.loads(scored.stdout)
+    assert 0.0 <= res["tc"]["f1"] <= 1.0 and res["tc"]["n_gold"] == len(rows)
+    full = run_cli("eval", "--articles", ptc_dir / "articles", "--labels", ptc_dir / "labels-tc", "--model", tiny_model, check=True)
+    text = full.stdout.decode()
+    assert "SI " in text and "TC " in text and "FULL" in text and "per technique" in text
+
+
+def test_eval_scores_gold_as_perfect(ptc_dir, tmp_path):
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("".join(f.read_text() for f in sorted((ptc_dir / "labels-tc").glob("*.labels"))))
+    for task in ("si", "tc", "full"):
+        res = json.loads(run_cli("eval", "--labels", ptc_dir / "labels-tc", "--predictions", gold, "--task", task,
+                                 "--json", check=True).stdout)
+        assert res[task]["f1"] == pytest.approx(1.0)
+
+
+def test_cross_validation_command(ptc_dir, tmp_path):
+    out = tmp_path / "cv"
+    proc = run_cli("train", "cv", "--data", ptc_dir, "--out", out, "--tiny", "--folds", "2", "--epochs", "1",
+                   "--batch-size", "4", "--threads", "1", check=True)
+    summary = json.loads((out / "summary.json").read_text())
+    assert len(summary["si"]["folds"]) == 2
+    assert "SI" in proc.stdout.decode() and "±" in proc.stdout.decode()
+    fold = json.loads((out / "fold0" / "result.json").read_text())
+    assert set(fold["test_ids"]).isdisjoint(json.loads((out / "fold1" / "result.json").read_text())["test_ids"])
+
+
+def test_ten_megabyte_text_completes_with_bounded_memory(tiny_model, tmp_path):
+    import resource
+    import subprocess
+    import sys
+
+    unit = "Quiet markets today, traders said.\n" * 30 + "The corrupt, shameless elite lied to the people again.\n"
+    big = tmp_path / "big.txt"
+    big.write_text(unit * (10_000_000 // len(unit) + 1), encoding="utf-8")
+    code = (
+        "import resource, sys; from spinscope.cli import main; rc = main(sys.argv[1:]); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "analyze", str(big), "--model", str(tiny_model),
+                           "--format", "ptc-si", "-o", str(tmp_path / "out.tsv")], capture_output=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    peak_mb = int(proc.stderr.decode().strip().splitlines()[-1]) / 1024
+    # The text itself, its lower-case copy and its sentence list take ~100 MB; the model works
+    # block by block, so the peak stays far below what tokenising 10 MB at once would need.
+    assert peak_mb < 1200, peak_mb
+    rows = (tmp_path / "out.tsv").read_text().splitlines()
+    text = big.read_text(encoding="utf-8")
+    for row in rows[:50] + rows[-50:]:
+        _, s, e = row.split("\t")
+        assert text[int(s):int(e)] == text[int(s):int(e)].strip() and int(e) > int(s)
