@@ -47,6 +47,7 @@ class Span:
     span_score: float = 0.0  # 0-1: confidence that the span is persuasive at all
     triggers: tuple[str, ...] = ()  # words that weighed most towards the technique
     alternatives: tuple[Alternative, ...] = ()  # runner-up techniques
+    target: str | None = None  # id of the entity the span is aimed at (see Analysis.entities), if any
 
     def as_dict(self) -> dict:
         return {
@@ -61,6 +62,52 @@ class Span:
             "alternatives": [
                 {"technique": a.technique, "score": round(a.score, 4)} for a in self.alternatives
             ],
+            "target": self.target,
+        }
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A sentence that makes a check-worthy factual claim."""
+
+    start: int
+    end: int
+    text: str
+    score: float  # 0-1 check-worthiness
+
+    def as_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    text: str
+
+    def as_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass
+class Entity:
+    """A person, organisation, place, group, event or date, with all its mentions merged."""
+
+    id: str  # stable within one analysis, e.g. "e3"
+    name: str  # canonical (longest) form
+    label: str  # spaCy label: PERSON, ORG, GPE, LOC, NORP, EVENT, DATE, ...
+    mentions: list[Mention] = field(default_factory=list)
+    country: str | None = None  # ISO 3166 alpha-2 for places, when known
+    techniques: dict[str, int] = field(default_factory=dict)  # techniques aimed at it
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "label": self.label,
+            "country": self.country,
+            "mentions": [m.as_dict() for m in self.mentions],
+            "techniques": self.techniques,
         }
 
 
@@ -73,6 +120,8 @@ class Analysis:
     sentences: list[Sentence] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     model: dict = field(default_factory=dict)
+    claims: list[Claim] = field(default_factory=list)  # ranked by score, best first
+    entities: list[Entity] = field(default_factory=list)  # ranked by mentions
 
     @property
     def technique_counts(self) -> dict[str, int]:
@@ -96,6 +145,8 @@ class Analysis:
             "sentences": [s.as_dict() for s in self.sentences],
             "spans": [s.as_dict() for s in self.spans],
             "technique_counts": self.technique_counts,
+            "claims": [c.as_dict() for c in self.claims],
+            "entities": [e.as_dict() for e in self.entities],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
