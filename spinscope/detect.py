@@ -119,10 +119,15 @@ def pool_features(hidden: np.ndarray, a: int, b: int, extras: np.ndarray) -> np.
     return np.concatenate([span.mean(0), span.max(0), ctx.mean(0), extras]).astype(np.float32)
 
 
-def decode_spans(probs: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
-    """Token runs ``[a, b)`` where P(outside) < threshold; a confident B starts a new run."""
+def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
+                 breaks: np.ndarray | None = None) -> list[tuple[int, int, float]]:
+    """Token runs ``[a, b)`` where P(outside) < threshold; a confident B starts a new run.
+
+    Runs separated by at most ``gap`` outside tokens are joined, unless a line break lies
+    between them (``breaks[i]`` is true when a line break precedes token ``i``).
+    """
     inside = probs[:, 0] < threshold
-    out = []
+    out: list[tuple[int, int]] = []
     a = None
     for i in range(len(probs)):
         if inside[i]:
@@ -137,7 +142,25 @@ def decode_spans(probs: np.ndarray, threshold: float) -> list[tuple[int, int, fl
             a = None
     if a is not None:
         out.append((a, len(probs)))
+    if gap > 0 and out:
+        joined = [out[0]]
+        for a, b in out[1:]:
+            pa, pb = joined[-1]
+            if 0 < a - pb <= gap and (breaks is None or not breaks[pb : a + 1].any()):
+                joined[-1] = (pa, b)
+            else:
+                joined.append((a, b))
+        out = joined
     return [(a, b, float(1.0 - probs[a:b, 0].mean())) for a, b in out]
+
+
+def line_breaks(text: str, offsets: np.ndarray) -> np.ndarray:
+    """``out[i]`` is true when a line break lies between token ``i - 1`` and token ``i``."""
+    out = np.zeros(len(offsets), bool)
+    for i in range(1, len(offsets)):
+        if "\n" in text[offsets[i - 1, 1] : offsets[i, 0]]:
+            out[i] = True
+    return out
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -201,6 +224,7 @@ class Detector:
         self.max_len: int = self.config["max_len"]
         self.stride: int = self.config.get("infer_stride", self.max_len - 2 - 32)
         self.threshold: float = self.config["threshold"]
+        self.gap: int = int(self.config.get("gap", 0))
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
@@ -232,6 +256,7 @@ class Detector:
             "name": self.config.get("name", "spinscope-techniques"),
             "version": self.config.get("version", "unknown"),
             "threshold": self.threshold,
+            "gap": self.gap,
         }
 
     # -- encoding --
@@ -341,14 +366,16 @@ class Detector:
         """Run the encoder over the text, block by block (keeps everything in memory)."""
         return [self._encode_block(block, start) for start, block in self._blocks(text) if block.strip()]
 
-    def decode(self, text: str, blocks, threshold: float | None = None) -> list[Span]:
-        """Spans from encoded blocks at a given SI threshold (default: the model's)."""
+    def decode(self, text: str, blocks, threshold: float | None = None, gap: int | None = None) -> list[Span]:
+        """Spans from encoded blocks at a given SI threshold and gap (default: the model's)."""
         threshold = self.threshold if threshold is None else threshold
+        gap = self.gap if gap is None else gap
         spans: list[Span] = []
         for blk in blocks:
             if len(blk.offsets) == 0:
                 continue
-            for a, b, sscore in decode_spans(blk.probs, threshold):
+            breaks = line_breaks(blk.text, blk.offsets) if gap else None
+            for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks):
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])
                 s, e = snap_span(text, s, e)

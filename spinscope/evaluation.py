@@ -7,6 +7,8 @@ import numpy as np
 from . import scoring
 
 THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
+GAPS = [0, 1, 2, 4]
+GRID = [(t, g) for t in THRESHOLDS for g in GAPS]
 
 
 # --- evaluation ------------------------------------------------------------------------------
@@ -35,36 +37,41 @@ def tc_predictions(detector, articles: dict[str, str], rows: list[tuple[str, str
 
 
 def evaluate(detector, articles: dict[str, str], gold: list[tuple[str, str, int, int]],
-             thresholds: list[float] | None = None) -> dict:
-    """SI, TC and FULL scores of a detector on articles with gold TC labels."""
+             grid: list[tuple[float, int]] | None = None) -> dict:
+    """SI, TC and FULL scores of a detector on articles with gold TC labels.
+
+    With a ``grid`` of (threshold, gap) decoding settings, each is scored and the one with the
+    best SI F1 is reported (use this on development data only, to choose the settings).
+    """
     ids = sorted(articles)
     gold = [g for g in gold if g[0] in articles]
     encoded = {aid: detector.encode(articles[aid]) for aid in ids}
     result: dict = {}
-    ths = thresholds or [detector.threshold]
-    by_th = {}
-    for th in ths:
+    settings = grid or [(detector.threshold, detector.gap)]
+    by_setting = {}
+    for th, gap in settings:
         pred = []
         for aid in ids:
-            for sp in detector.decode(articles[aid], encoded[aid], th):
+            for sp in detector.decode(articles[aid], encoded[aid], th, gap):
                 pred.append((aid, sp.technique, sp.start, sp.end))
         si = scoring.score_si([(a, s, e) for a, _, s, e in gold], [(a, s, e) for a, _, s, e in pred])
         full, full_per = scoring.score_full(gold, pred)
-        by_th[th] = (si, full, full_per)
-    best = max(ths, key=lambda t: by_th[t][0].f1)
-    si, full, full_per = by_th[best]
+        by_setting[(th, gap)] = (si, full, full_per)
+    best = max(settings, key=lambda k: by_setting[k][0].f1)
+    si, full, full_per = by_setting[best]
     tc_pred = tc_predictions(detector, articles, gold)
     tc_rows = [(a, p, s, e) for (a, _, s, e), p in zip(gold, tc_pred)]
     tc = scoring.score_tc(gold, tc_rows)
     tc_per = scoring.score_tc_per_technique(gold, tc_rows)
     result.update(
-        threshold=best,
+        threshold=best[0],
+        gap=best[1],
         si=si.as_dict(),
         tc=tc.as_dict(),
         full=full.as_dict(),
         tc_per_technique={k: v.as_dict() for k, v in tc_per.items()},
         full_per_technique={k: v.as_dict() for k, v in full_per.items()},
-        si_by_threshold={str(t): by_th[t][0].f1 for t in ths},
+        si_by_setting={f"{t}/{g}": by_setting[(t, g)][0].f1 for t, g in settings},
         n_articles=len(ids),
     )
     return result

@@ -59,3 +59,21 @@ def test_repetition_count():
     text = "build the wall. we will build the wall! Build The Wall".lower()
     assert repetition_count(text, "build the wall") == 2
     assert repetition_count(text, "we") == 0  # too short to count
+
+
+def test_decode_spans_joins_small_gaps_but_not_across_lines():
+    p = np.array([[0.1, 0.8, 0.1], [0.9, 0.05, 0.05], [0.2, 0.1, 0.7], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05],
+                  [0.1, 0.1, 0.8]], np.float32)
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.5)] == [(0, 1), (2, 3), (5, 6)]
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.5, gap=1)] == [(0, 3), (5, 6)]
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.5, gap=2)] == [(0, 6)]
+    breaks = np.array([False, False, True, False, False, False])
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.5, gap=2, breaks=breaks)] == [(0, 1), (2, 6)]
+
+
+def test_line_breaks():
+    from spinscope.detect import line_breaks
+
+    text = "ab cd\nef"
+    offsets = np.array([[0, 2], [3, 5], [6, 8]])
+    assert line_breaks(text, offsets).tolist() == [False, False, True]
