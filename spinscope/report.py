@@ -1,13 +1,36 @@
-"""Rendering an :class:`~spinscope.document.Analysis` for people (terminal) and programs (TSV)."""
+"""Rendering an :class:`~spinscope.document.Analysis` for people and programs.
+
+- :func:`ptc_si_rows`, :func:`ptc_tc_rows`: SemEval TSV rows.
+- :func:`render_text`: Rich terminal output (plain text when the console is not a terminal).
+- :func:`render_html`: one self-contained HTML report (inline CSS, JS and SVG; no network request).
+- :func:`render_index`: an HTML index page linking several reports.
+
+Offsets are ``[start, end)`` in characters (Python ``str`` indices) of ``analysis.text``; the
+helpers :func:`segments`, :func:`span_tracks` and :func:`article_summary` work on them.
+"""
 
 from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import NamedTuple
+from urllib.parse import quote
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from . import __version__
 from . import techniques as T
-from .document import Analysis
+from .document import Analysis, Sentence, Span, split_sentences
+
+# --- TSV ---------------------------------------------------------------------------------------
 
 
 def ptc_si_rows(article_id: str, analysis: Analysis) -> list[str]:
@@ -18,37 +41,487 @@ def ptc_tc_rows(article_id: str, analysis: Analysis) -> list[str]:
     return [f"{article_id}\t{s.technique}\t{s.start}\t{s.end}" for s in analysis.spans]
 
 
-def highlighted(analysis: Analysis) -> Text:
-    """The text with each span underlined and coloured by technique (overlaps: the later wins)."""
-    text = Text(analysis.text)
+# --- shared geometry and numbers ---------------------------------------------------------------
+
+
+def technique(label: str) -> T.Technique:
+    """The technique for a label; an unknown label (say from another model) gets a grey stand-in."""
+    try:
+        return T.get(label)
+    except KeyError:
+        return T.Technique(label, label.replace("_", " "), "", "", "#888888")
+
+
+class Segment(NamedTuple):
+    start: int
+    end: int
+    spans: tuple[int, ...]  # indices into analysis.spans of the spans covering [start, end)
+
+
+def _bounds(span: Span, n: int) -> tuple[int, int]:
+    return max(0, min(span.start, n)), max(0, min(span.end, n))
+
+
+def segments(analysis: Analysis) -> list[Segment]:
+    """Cut the text at every span boundary; each piece lists the spans covering it.
+
+    The pieces are contiguous and cover the whole text, so ``"".join(text[s:e])`` is the text.
+    Empty spans (and the parts of spans outside the text) cover nothing.
+    """
+    n = len(analysis.text)
+    cuts = {0, n}
     for s in analysis.spans:
-        text.stylize(f"underline {T.get(s.technique).colour}", s.start, s.end)
+        a, b = _bounds(s, n)
+        if a < b:
+            cuts.update((a, b))
+    points = sorted(cuts)
+    out: list[Segment] = []
+    # sweep: spans sorted by start; active set pruned at each piece
+    order = sorted((i for i, s in enumerate(analysis.spans) if _bounds(s, n)[0] < _bounds(s, n)[1]),
+                   key=lambda i: (analysis.spans[i].start, i))
+    active: list[int] = []
+    k = 0
+    for a, b in zip(points, points[1:]):
+        while k < len(order) and _bounds(analysis.spans[order[k]], n)[0] <= a:
+            active.append(order[k])
+            k += 1
+        active = [i for i in active if _bounds(analysis.spans[i], n)[1] > a]
+        out.append(Segment(a, b, tuple(sorted(active))))
+    return out
+
+
+def span_tracks(spans: list[Span]) -> list[int]:
+    """Underline level of each span: overlapping spans get different levels, each span keeps one.
+
+    Greedy interval colouring (by start, longer first): the same rule as the report's script.
+    """
+    order = sorted(range(len(spans)), key=lambda i: (spans[i].start, -(spans[i].end - spans[i].start), i))
+    ends: list[int] = []
+    out = [0] * len(spans)
+    for i in order:
+        k = 0
+        while k < len(ends) and ends[k] > spans[i].start:
+            k += 1
+        if k == len(ends):
+            ends.append(spans[i].end)
+        else:
+            ends[k] = spans[i].end
+        out[i] = k
+    return out
+
+
+@dataclass(frozen=True)
+class LoadedSentence:
+    sentence: Sentence
+    span_chars: int  # characters of the sentence inside at least one span
+    n_spans: int  # spans overlapping the sentence
+    techniques: tuple[str, ...]  # their labels, in order of first appearance
+
+
+@dataclass(frozen=True)
+class Summary:
+    n_spans: int
+    words: int
+    covered_chars: int  # characters inside at least one span
+    share: float  # covered_chars / len(text), 0 for an empty text
+    spans_per_100_words: float
+    top_sentences: tuple[LoadedSentence, ...]
+
+
+def _covered(intervals: list[tuple[int, int]]) -> int:
+    total, end = 0, -1
+    for a, b in sorted(intervals):
+        if b <= end:
+            continue
+        total += b - max(a, end)
+        end = b
+    return total
+
+
+def article_summary(analysis: Analysis, top: int = 3) -> Summary:
+    """Share of characters in spans, spans per 100 words and the ``top`` most loaded sentences.
+
+    Sentences are ranked by characters inside spans, then by the number of spans overlapping them,
+    then by position; sentences without spans are not listed.
+    """
+    n = len(analysis.text)
+    valid = sorted(((*_bounds(s, n), i) for i, s in enumerate(analysis.spans)), key=lambda x: (x[0], x[1], x[2]))
+    valid = [v for v in valid if v[0] < v[1]]
+    covered = _covered([(a, b) for a, b, _ in valid])
+    words = analysis.word_count
+    sentences = sorted(analysis.sentences or split_sentences(analysis.text), key=lambda x: x.start)
+    loaded: list[LoadedSentence] = []
+    active: list[tuple[int, int, int]] = []  # spans started before the sentence ends, sweep by start
+    k = 0
+    for sent in sentences:
+        while k < len(valid) and valid[k][0] < sent.end:
+            active.append(valid[k])
+            k += 1
+        active = [v for v in active if v[1] > sent.start]
+        inside = [(max(a, sent.start), min(b, sent.end)) for a, b, _ in active if a < sent.end]
+        if not inside:
+            continue
+        labels: list[str] = []
+        for _, _, i in active:
+            if analysis.spans[i].technique not in labels:
+                labels.append(analysis.spans[i].technique)
+        loaded.append(LoadedSentence(sent, _covered(inside), len(inside), tuple(labels)))
+    loaded.sort(key=lambda ls: (-ls.span_chars, -ls.n_spans, ls.sentence.start))
+    return Summary(
+        n_spans=len(analysis.spans),
+        words=words,
+        covered_chars=covered,
+        share=covered / n if n else 0.0,
+        spans_per_100_words=100 * len(analysis.spans) / words if words else 0.0,
+        top_sentences=tuple(loaded[:top]),
+    )
+
+
+def _clip(s: str, limit: int) -> str:
+    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+
+
+# --- terminal ----------------------------------------------------------------------------------
+
+
+def highlighted(analysis: Analysis, numbers: bool = True) -> Text:
+    """The text with each span underlined in its technique's colour; overlaps in bold.
+
+    Where spans overlap, the most confident one gives the colour. With ``numbers``, a marker
+    ``[n]`` (n = the span's row in the span table) follows the end of each span.
+    """
+    text = Text()
+    spans = analysis.spans
+    for seg in segments(analysis):
+        piece = analysis.text[seg.start : seg.end]
+        if not seg.spans:
+            text.append(piece)
+            continue
+        best = max(seg.spans, key=lambda i: (spans[i].score, -i))
+        style = f"underline {technique(spans[best].technique).colour}"
+        text.append(piece, style=style + (" bold" if len(seg.spans) > 1 else ""))
+        if numbers:
+            for i in seg.spans:
+                if min(spans[i].end, len(analysis.text)) == seg.end:
+                    text.append(f"[{i + 1}]", style=f"dim {technique(spans[i].technique).colour}")
     return text
 
 
 def render_text(analysis: Analysis, console: Console, source: str | None = None) -> None:
-    """Readable terminal output: header, highlighted text, one row per span, counts."""
+    """Readable terminal output: header, numbers, highlighted text, technique summary, spans.
+
+    Colour is used as coloured underline and bold (no background fills), so it reads on light and
+    dark terminals; on a console that is not a terminal everything is plain text.
+    """
     head = source or analysis.title or "text"
-    n = len(analysis.spans)
-    words = analysis.word_count
-    console.rule(f"[bold]{head}[/bold]")
-    console.print(
-        f"{words} words, {len(analysis.sentences)} sentences, {n} technique span{'s' if n != 1 else ''}"
-        + (f" ({100 * n / words:.1f} per 100 words)" if words else "")
-    )
+    summ = article_summary(analysis)
+    n = summ.n_spans
+    console.rule(Text(head, style="bold"))
+    if analysis.title and source:
+        console.print(Text(analysis.title, style="italic"))
+    line = f"{summ.words} words, {len(analysis.sentences)} sentences, {n} technique span{'s' if n != 1 else ''}"
+    if summ.words:
+        line += f" ({summ.spans_per_100_words:.1f} per 100 words)"
+    if n:
+        line += f"; {100 * summ.share:.1f}% of the characters are in a span"
+    console.print(Text(line))
     if not n:
         return
     if console.is_terminal:
+        console.print()
         console.print(highlighted(analysis))
-    table = Table(show_header=True, header_style="bold", expand=False)
+        console.print()
+
+    counts = analysis.technique_counts
+    scores: dict[str, list[float]] = {}
+    for s in analysis.spans:
+        scores.setdefault(s.technique, []).append(s.score)
+    summary = Table(title="Techniques", title_justify="left", show_header=True, header_style="bold", expand=False)
+    summary.add_column("technique", no_wrap=True)
+    summary.add_column("spans", justify="right")
+    summary.add_column("mean confidence", justify="right")
+    for label, c in counts.items():
+        t = technique(label)
+        mean = sum(scores[label]) / len(scores[label])
+        summary.add_row(Text(t.name, style=f"bold {t.colour}"), str(c), f"{mean:.0%}")
+    console.print(summary)
+
+    table = Table(title="Spans", title_justify="left", show_header=True, header_style="bold", expand=False)
+    table.add_column("#", justify="right", no_wrap=True)
     table.add_column("chars", justify="right", no_wrap=True)
     table.add_column("technique", no_wrap=True)
-    table.add_column("score", justify="right")
+    table.add_column("conf.", justify="right", no_wrap=True)
     table.add_column("span")
-    for s in analysis.spans:
-        t = T.get(s.technique)
-        snippet = s.text if len(s.text) <= 90 else s.text[:87] + "…"
-        table.add_row(f"{s.start}-{s.end}", Text(t.name, style=t.colour), f"{s.score:.2f}", Text(snippet))
+    for i, s in enumerate(analysis.spans, 1):
+        t = technique(s.technique)
+        table.add_row(str(i), f"{s.start}-{s.end}", Text(t.name, style=f"underline {t.colour}"),
+                      f"{s.score:.0%}", Text(_clip(s.text, 90)))
     console.print(table)
-    counts = ", ".join(f"{T.get(k).name} ×{v}" for k, v in analysis.technique_counts.items())
-    console.print(f"[bold]Techniques:[/bold] {counts}")
+
+    if summ.top_sentences:
+        console.print(Text("Most loaded sentences:", style="bold"))
+        for k, ls in enumerate(summ.top_sentences, 1):
+            names = ", ".join(technique(x).name for x in ls.techniques)
+            console.print(Text(f"{k}. ") + Text(_clip(ls.sentence.text, 200)) + Text(f"  ({names})", style="dim"))
+    console.print(Text("Techniques: ", style="bold")
+                  + Text(", ".join(f"{technique(k).name} ×{v}" for k, v in counts.items())))
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+
+def esc(s: object) -> str:
+    """HTML-escape for text and (double- or single-quoted) attribute values."""
+    return html.escape(str(s), quote=True)
+
+
+_JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_for_script(obj: object) -> str:
+    """JSON that is safe inside ``<script>``: ``<``, ``>``, ``&`` (and U+2028/9) as \\u escapes."""
+    s = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], s)
+
+
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    return resources.files("spinscope").joinpath("report_assets", name).read_text(encoding="utf-8")
+
+
+def _csp(script: str | None) -> str:
+    if script is None:
+        script_src = "'none'"
+    else:
+        digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+        script_src = f"'sha256-{digest}'"
+    return ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            f"script-src {script_src}; base-uri 'none'; form-action 'none'")
+
+
+def _head(title: str, script: str | None) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{esc(_csp(script))}\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+        f"<meta name=\"generator\" content=\"spinscope {esc(__version__)}\">\n"
+        f"<title>{esc(title)}</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+        f"<style>\n{_asset('report.css')}</style>\n</head>\n"
+    )
+
+
+def _shadow(colours_by_level: dict[int, str]) -> str:
+    """Stacked underlines: level k is a 3 px band 4k px below the text (background between)."""
+    parts = []
+    for k in range(max(colours_by_level) + 1):
+        parts.append(f"0 {4 * k + 3}px 0 0 {colours_by_level.get(k, 'var(--bg)')}")
+        parts.append(f"0 {4 * k + 4}px 0 0 var(--bg)")
+    return ",".join(parts)
+
+
+def chart_svg(counts: list[tuple[str, int]], *, svg_id: str = "chart", title: str = "Spans per technique") -> str:
+    """A horizontal bar chart (inline SVG) of ``(label, count)``; bars carry ``data-t`` = row index."""
+    if not counts:
+        return '<p class="muted">No technique spans found.</p>'
+    row, label_w, count_w, bar_w = 24, 250, 34, 330
+    width = label_w + count_w + bar_w + 16
+    height = row * len(counts) + 8
+    top = max(c for _, c in counts) or 1
+    out = [f'<svg id="{esc(svg_id)}" xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{esc(svg_id)}-title" '
+           f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" data-max="{top}" data-w="{bar_w}">',
+           f'<title id="{esc(svg_id)}-title">{esc(title)}</title>']
+    for k, (label, c) in enumerate(counts):
+        t = technique(label)
+        y = 4 + k * row
+        out.append(
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{esc(t.name)}</text>'
+            f'<text x="{label_w + count_w - 6}" y="{y + 16}" text-anchor="end" data-count="{k}">{c}</text>'
+            f'<rect class="bar" data-t="{k}" x="{label_w + count_w}" y="{y + 3}" height="16" rx="2" '
+            f'width="{bar_w * c / top:.1f}" fill="{esc(t.colour)}"/>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _short_explanation(span: Span) -> str:
+    """The explanation without what the report shows next to it anyway (name, definition, confidence)."""
+    t = technique(span.technique)
+    e = span.explanation.strip()
+    prefix = f"{t.name}: {t.definition}"
+    if e.startswith(prefix):
+        e = e[len(prefix) :].lstrip()
+    e = re.sub(r"\s*Confidence \d+%\.$", "", e)
+    return e
+
+
+def _stat(value: str, label: str, el_id: str | None = None) -> str:
+    id_attr = f' id="{el_id}"' if el_id else ""
+    return f"<li><b{id_attr}>{esc(value)}</b><span>{esc(label)}</span></li>"
+
+
+def render_html(analysis: Analysis, *, source: str | None = None) -> str:
+    """One self-contained HTML report of ``analysis`` (inline CSS, JS and SVG; no network).
+
+    The article with every span highlighted (stacked underlines where spans overlap, a tooltip per
+    piece), a legend that filters techniques, a confidence slider, a bar chart, a summary and a
+    table of all spans. Every piece of text is escaped; the data for the script is JSON with
+    ``<``, ``>`` and ``&`` escaped.
+    """
+    text = analysis.text
+    spans = analysis.spans
+    summ = article_summary(analysis)
+    counts = list(analysis.technique_counts.items())
+    tech_index = {label: k for k, (label, _) in enumerate(counts)}
+    techs = [technique(label) for label, _ in counts]
+    script = _asset("report.js")
+
+    heading = analysis.title or source or "Text"
+    page_title = f"{heading} – spinscope report"
+    meta = []
+    if analysis.title and source:
+        meta.append(source)
+    meta.append(f"{summ.words} words")
+    meta.append(f"{len(analysis.sentences or split_sentences(text))} sentences")
+    if analysis.model:
+        meta.append(f"model {analysis.model.get('name', '')} {analysis.model.get('version', '')}".strip())
+
+    out = [_head(page_title, script), "<body>\n"]
+    out.append(f'<header>\n<h1>{esc(heading)}</h1>\n<p class="meta">{" · ".join(esc(m) for m in meta)}</p>\n</header>\n')
+
+    # summary numbers
+    out.append('<section aria-labelledby="h-summary">\n<h2 id="h-summary">Summary</h2>\n<ul class="stats">')
+    out.append(_stat(str(summ.n_spans), "technique spans", "st-spans"))
+    out.append(_stat(f"{100 * summ.share:.1f}%", "of the characters are in a span", "st-share"))
+    out.append(_stat(f"{summ.spans_per_100_words:.1f}", "spans per 100 words", "st-per100"))
+    out.append(_stat(str(len(counts)), "different techniques"))
+    out.append("</ul>\n</section>\n")
+
+    # legend (= filter) and threshold
+    out.append('<div class="controls" role="region" aria-label="Filters">\n')
+    if counts:
+        out.append('<ul class="legend" aria-label="Techniques: press to show or hide">')
+        for k, (label, c) in enumerate(counts):
+            t = techs[k]
+            out.append(
+                f'<li><button type="button" class="lg" data-t="{k}" aria-pressed="true" title="{esc(t.definition)}">'
+                f'<span class="sw" style="background:{esc(t.colour)}"></span><span>{esc(t.name)}</span>'
+                f'<span class="n" data-count="{k}">{c}</span></button></li>'
+            )
+        out.append("</ul>\n")
+    absent = [t.name for t in T.TECHNIQUES if t.label not in tech_index]
+    if absent:
+        out.append(f'<p class="none">Not found: {esc(", ".join(absent))}.</p>\n')
+    if spans:
+        out.append(
+            '<div class="thr"><label for="thr">Minimum confidence</label>'
+            '<input type="range" id="thr" min="0" max="100" step="5" value="0" aria-describedby="shown">'
+            '<output id="thr-out" for="thr">0%</output>'
+            f'<span id="shown" class="muted" aria-live="polite">all {len(spans)} spans shown</span></div>\n'
+        )
+    out.append("</div>\n")
+
+    # the article
+    tracks = span_tracks(spans)
+    out.append('<main aria-labelledby="h-article">\n<h2 id="h-article">Article</h2>\n<div id="article" class="article">')
+    for seg in segments(analysis):
+        piece = esc(text[seg.start : seg.end])
+        if not seg.spans:
+            out.append(piece)
+            continue
+        ids = sorted(seg.spans, key=lambda i: tracks[i])
+        levels = {tracks[i]: technique(spans[i].technique).colour for i in ids}
+        top_colour = technique(spans[ids[0]].technique).colour
+        cls = "seg multi" if len(ids) > 1 else "seg"
+        out.append(
+            f'<mark class="{cls}" tabindex="0" aria-describedby="tip" data-s="{" ".join(map(str, seg.spans))}" '
+            f'style="box-shadow:{esc(_shadow(levels))};background:{esc(top_colour)}22">{piece}</mark>'
+        )
+    out.append("</div>\n</main>\n")
+
+    # chart
+    out.append('<section aria-labelledby="h-chart" class="chart">\n<h2 id="h-chart">Techniques</h2>\n')
+    out.append(chart_svg(counts))
+    out.append("\n</section>\n")
+
+    # most loaded sentences
+    out.append('<section aria-labelledby="h-top">\n<h2 id="h-top">Most loaded sentences</h2>\n')
+    if summ.top_sentences:
+        out.append('<ol class="top">')
+        for ls in summ.top_sentences:
+            names = ", ".join(technique(x).name for x in ls.techniques)
+            out.append(
+                f"<li><q>{esc(_clip(ls.sentence.text, 400))}</q>"
+                f'<span class="tn">{ls.span_chars} characters in {ls.n_spans} span{"s" if ls.n_spans != 1 else ""}: '
+                f"{esc(names)}</span></li>"
+            )
+        out.append("</ol>\n")
+    else:
+        out.append('<p class="muted">No sentence uses a technique.</p>\n')
+    out.append("</section>\n")
+
+    # all spans
+    if spans:
+        out.append('<section aria-labelledby="h-spans">\n<h2 id="h-spans">All spans</h2>\n<table id="spans">'
+                   '<thead><tr><th class="num">#</th><th>Technique</th><th class="num">Confidence</th>'
+                   "<th>Text</th><th>Why</th></tr></thead><tbody>")
+        for i, s in enumerate(spans):
+            t = technique(s.technique)
+            out.append(
+                f'<tr data-i="{i}"><td class="num">{i + 1}</td><td class="tech"><span class="chip">'
+                f'<span class="sw" style="background:{esc(t.colour)}"></span>{esc(t.name)}</span></td>'
+                f'<td class="num">{round(100 * s.score)}%</td><td>{esc(_clip(s.text, 240))}</td>'
+                f"<td>{esc(_short_explanation(s))}</td></tr>"
+            )
+        out.append("</tbody></table>\n</section>\n")
+
+    out.append(
+        f"<footer>Made by spinscope {esc(__version__)}. Confidence is the model's estimate that a span uses "
+        "the technique; it is not proof. This file is self-contained and makes no network requests.</footer>\n"
+    )
+    data = {
+        "t": [[t.label, t.name, t.definition, t.colour] for t in techs],
+        "s": [[tech_index[s.technique], round(s.score, 4), s.start, s.end, _short_explanation(s)] for s in spans],
+        "n": len(text),
+        "w": summ.words,
+    }
+    out.append('<div id="tip" role="tooltip" hidden></div>\n')
+    out.append(f'<script type="application/json" id="spinscope-data">{json_for_script(data)}</script>\n')
+    out.append(f"<script>{script}</script>\n</body>\n</html>\n")
+    return "".join(out)
+
+
+def render_index(entries: list[tuple[str, str, Analysis]]) -> str:
+    """An HTML index page: one row per ``(source name, relative href, analysis)``, self-contained."""
+    total: dict[str, int] = {}
+    for _, _, a in entries:
+        for k, v in a.technique_counts.items():
+            total[k] = total.get(k, 0) + v
+    total_counts = sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+    n_spans = sum(len(a.spans) for _, _, a in entries)
+    out = [_head("spinscope reports", None), "<body>\n"]
+    out.append(f'<header>\n<h1>spinscope reports</h1>\n<p class="meta">{len(entries)} article'
+               f'{"s" if len(entries) != 1 else ""}, {n_spans} technique span{"s" if n_spans != 1 else ""}</p>\n</header>\n')
+    out.append('<main>\n<table id="index"><thead><tr><th>Article</th><th class="num">Words</th>'
+               '<th class="num">Spans</th><th class="num">per 100 words</th><th class="num">in spans</th>'
+               "<th>Techniques</th></tr></thead><tbody>")
+    for name, href, a in entries:
+        s = article_summary(a, top=0)
+        chips = "".join(
+            f'<span class="chip"><span class="sw" style="background:{esc(technique(k).colour)}"></span>'
+            f"{esc(technique(k).name)} {v}</span>"
+            for k, v in a.technique_counts.items()
+        )
+        out.append(
+            f'<tr><td><a href="{esc(quote(href))}">{esc(name)}</a>'
+            + (f'<br><span class="muted">{esc(a.title)}</span>' if a.title else "")
+            + f'</td><td class="num">{s.words}</td><td class="num">{s.n_spans}</td>'
+            f'<td class="num">{s.spans_per_100_words:.1f}</td><td class="num">{100 * s.share:.1f}%</td>'
+            f'<td><div class="chips">{chips}</div></td></tr>'
+        )
+    out.append("</tbody></table>\n</main>\n")
+    out.append('<section aria-labelledby="h-chart" class="chart">\n<h2 id="h-chart">Techniques in all articles</h2>\n')
+    out.append(chart_svg(total_counts, svg_id="chart-all", title="Spans per technique, all articles"))
+    out.append(f"\n</section>\n<footer>Made by spinscope {esc(__version__)}. Self-contained; no network requests.</footer>\n"
+               "</body>\n</html>\n")
+    return "".join(out)
