@@ -24,7 +24,7 @@ def expand_inputs(paths: list[str]) -> list[str]:
     """Files to analyse: .txt files as given, every *.txt of a folder (sorted), '-' for stdin."""
     out: list[str] = []
     for p in paths:
-        if p == "-":
+        if p == "-" or p.startswith(("http://", "https://")):
             out.append(p)
             continue
         path = Path(p)
@@ -38,13 +38,11 @@ def expand_inputs(paths: list[str]) -> list[str]:
     return out
 
 
-def read_input(p: str) -> str:
-    if p == "-":
-        return decode_bytes(sys.stdin.buffer.read(), "stdin")
-    path = Path(p)
-    if not path.exists():
-        raise InputError(f"{p}: no such file")
-    return read_text_file(path)
+def read_input(p: str, html: bool | None = None) -> tuple[str, str | None]:
+    """(text, title) of one input: a file, '-', an HTML file (extracted) or an http(s) URL."""
+    from .sources import read_source
+
+    return read_source(p, html=html)
 
 
 def input_id(p: str) -> str:
@@ -106,12 +104,12 @@ def _cmd_analyze(args) -> int:
             if progress:
                 print(f"[{i}/{len(files)}] {p}", file=sys.stderr, flush=True)
             try:
-                text = read_input(p)
+                text, title = read_input(p, html=True if args.html else None)
             except InputError as e:
                 err(str(e))
                 status = 2
                 continue
-            analysis = analyze(text, title=args.title, detector=detector)
+            analysis = analyze(text, title=args.title or title, detector=detector)
             aid = input_id(p)
             name = p if p != "-" else "stdin"
             if args.format == "html" and html_dir is not None:
@@ -310,7 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("analyze", help="find persuasion techniques in texts")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="a .txt file, a folder of .txt files, or - for stdin")
+    p.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a .txt or .html file, a folder of .txt files, an http(s) URL, or - for stdin")
+    p.add_argument("--html", action="store_true", help="the inputs are HTML: extract the main text first")
     p.add_argument("--format", "-f", choices=FORMATS, default="text",
                    help="text (terminal), json, ptc-si, ptc-tc or html (a self-contained report)")
     p.add_argument("-o", "--output", metavar="OUT",
@@ -333,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path)
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    from .web import add_serve_parser
+
+    add_serve_parser(sub)
     _train_parser(sub)
     return parser
 
@@ -342,7 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"analyze": _cmd_analyze, "classify": _cmd_classify, "eval": _cmd_eval, "train": _cmd_train}
     try:
-        return handlers[args.command](args)
+        if args.command in handlers:
+            return handlers[args.command](args)
+        return args.func(args)
     except KeyboardInterrupt:
         err("interrupted")
         return 130

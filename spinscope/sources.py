@@ -1,0 +1,495 @@
+"""Reading inputs other than plain text: HTML pages, web addresses, files.
+
+Everything here hands back plain text (and a title where there is one); spinscope's offsets then
+refer to that text, which the :class:`~spinscope.document.Analysis` carries as ``text``.
+
+- :func:`extract_html` takes the main article text out of an HTML page (trafilatura, with a plain
+  tag-stripping fallback). Nothing in the page is ever executed or fetched.
+- :func:`fetch_url` fetches an ``http``/``https`` address with a guard against server-side request
+  forgery: every resolved address of every redirect hop must be public unless ``allow_private``,
+  and the connection goes to the address that was checked (no second DNS look-up to rebind).
+- :func:`read_source` is what the CLI uses: a URL, an HTML file or a text file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html as htmllib
+import http.client
+import ipaddress
+import re
+import socket
+import ssl
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from . import __version__
+from .document import InputError, decode_bytes, read_text_file
+
+USER_AGENT = f"spinscope/{__version__} (article analysis)"
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_REDIRECTS = (301, 302, 303, 307, 308)
+_CHUNK = 64 * 1024
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+
+def extract_html(html: str) -> tuple[str, str | None]:
+    """Main article text and title of an HTML page.
+
+    trafilatura finds the article body (boilerplate such as menus and footers is left out); when
+    it finds nothing, a plain tag-stripping extraction is used instead. Scripts, styles and other
+    non-text elements never reach the text. Returns ``(text, title)``; ``title`` may be None.
+    """
+    if not isinstance(html, str):
+        raise TypeError(f"extract_html() takes a str, not {type(html).__name__}")
+    if not html.strip():
+        return "", None
+    text, title = _trafilatura(html)
+    fb_text, fb_title = None, None
+    if not text or not text.strip():
+        fb_text, fb_title = strip_tags(html)
+        text = fb_text
+    if not title:
+        if fb_title is None:
+            fb_title = _title_only(html)
+        title = fb_title
+    return _tidy(text), (title.strip() or None) if title else None
+
+
+def _trafilatura(html: str) -> tuple[str | None, str | None]:
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - trafilatura is a core dependency
+        return None, None
+    try:
+        doc = trafilatura.bare_extraction(
+            html, with_metadata=True, include_comments=False, include_tables=True, include_images=False,
+            include_links=False, include_formatting=False, fast=False, deduplicate=False,
+        )
+    except Exception:  # trafilatura is a heuristic over untrusted markup: any failure -> fallback
+        return None, None
+    if doc is None:
+        return None, None
+    if isinstance(doc, dict):  # older trafilatura
+        return doc.get("text"), doc.get("title")
+    return getattr(doc, "text", None), getattr(doc, "title", None)
+
+
+def _tidy(text: str) -> str:
+    """Normalise line ends and trailing blanks; at most one blank line between paragraphs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    out: list[str] = []
+    for ln in lines:
+        if not ln.strip():
+            if out and out[-1] != "":
+                out.append("")
+            continue
+        out.append(ln)
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + ("\n" if out else "")
+
+
+_SKIP = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "head",
+         "canvas", "audio", "video", "select", "button", "textarea", "nav", "form"}
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
+          "article", "header", "footer", "blockquote", "pre", "hr", "dd", "dt", "dl", "figcaption", "main",
+          "aside", "address", "td", "th", "caption"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class _Stripper(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.in_title = False
+        self.title: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "title":
+            self.in_title = True
+        if tag in _SKIP and tag not in _VOID:
+            self.skip += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self.in_title = False
+        if tag in _SKIP and tag not in _VOID:
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.title.append(data)
+        elif not self.skip:
+            self.parts.append(data)
+
+
+def strip_tags(html: str) -> tuple[str, str | None]:
+    """Plain extraction: the visible text of ``<body>`` (no scripts, styles, forms), and ``<title>``."""
+    p = _Stripper()
+    try:
+        p.feed(html)
+        p.close()
+    except Exception:  # pragma: no cover - html.parser is lenient; be safe with hostile input
+        return re.sub(r"<[^>]*>", " ", html), None
+    raw = "".join(p.parts)
+    # collapse runs of spaces inside lines, keep line structure
+    lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", ln).strip() for ln in raw.split("\n")]
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+    title = " ".join("".join(p.title).split()) or None
+    return (text + "\n" if text else ""), title
+
+
+def _title_only(html: str) -> str | None:
+    m = re.search(r"<title[^>]*>(.*?)</title\s*>", html, re.I | re.S)
+    if not m:
+        return None
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]*>", "", m.group(1))).split()) or None
+
+
+def looks_like_html(text: str) -> bool:
+    head = text[:2048].lstrip().lower()
+    return head.startswith(("<!doctype html", "<html", "<?xml")) or bool(
+        re.search(r"<(html|head|body|article|p|div)[\s>]", text[:8192], re.I)
+    )
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+
+
+def _charset_from_content_type(ctype: str | None) -> str | None:
+    if not ctype:
+        return None
+    m = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", ctype, re.I)
+    return m.group(1) if m else None
+
+
+def decode_html_bytes(data: bytes, name: str, content_type: str | None = None) -> str:
+    """Decode an HTML page: BOM, else the declared charset (HTTP header or ``<meta>``), else strict UTF-8.
+
+    A page that declares its charset is decoded with it (bytes it cannot decode become U+FFFD);
+    an undeclared one must be UTF-8.
+    """
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(enc, errors="replace")
+    declared = _charset_from_content_type(content_type)
+    if not declared:
+        m = _META_CHARSET.search(data[:8192])
+        declared = m.group(1).decode("ascii", "replace") if m else None
+    if declared:
+        try:
+            codec = codecs.lookup(declared)
+        except LookupError:
+            codec = None
+        if codec is not None and codec.name.startswith("utf-16") and not _charset_from_content_type(content_type):
+            codec = codecs.lookup("utf-8")  # a <meta> readable as ASCII cannot be true (HTML spec: UTF-8)
+        if codec is not None:
+            return data.decode(codec.name, errors="replace")
+    return decode_bytes(data, name)
+
+
+# --- fetching ---------------------------------------------------------------------------------
+
+
+def address_refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why a fetch must not go to ``ip`` (e.g. 'a loopback address'), or None if it is public."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        mapped = ip.ipv4_mapped or ip.sixtofour
+        if mapped is None and ip.teredo:
+            mapped = ip.teredo[1]
+        if mapped is not None:
+            why = address_refusal(mapped)
+            if why:
+                return why
+    checks = (
+        ("is_unspecified", "an unspecified address"),
+        ("is_loopback", "a loopback address"),
+        ("is_link_local", "a link-local address"),
+        ("is_multicast", "a multicast address"),
+        ("is_reserved", "a reserved address"),
+        ("is_private", "a private address"),
+    )
+    for attr, why in checks:
+        if getattr(ip, attr):
+            return why
+    if not ip.is_global:
+        return "a non-public address"
+    return None
+
+
+@dataclass
+class Fetched:
+    body: bytes
+    final_url: str
+    content_type: str | None  # as sent, e.g. 'text/html; charset=utf-8'
+
+    @property
+    def mime(self) -> str:
+        return (self.content_type or "").split(";")[0].strip().lower()
+
+    @property
+    def is_html(self) -> bool:
+        if self.mime in ("text/html", "application/xhtml+xml"):
+            return True
+        if self.mime in ("", "application/octet-stream"):
+            return looks_like_html(self.body[:8192].decode("latin-1"))
+        return False
+
+    def text(self) -> str:
+        if self.is_html:
+            return decode_html_bytes(self.body, self.final_url, self.content_type)
+        cs = _charset_from_content_type(self.content_type)
+        if cs:
+            try:
+                return self.body.decode(codecs.lookup(cs).name, errors="replace")
+            except LookupError:
+                pass
+        return decode_bytes(self.body, self.final_url)
+
+
+def _resolve(host: str, port: int, url: str, allow_private: bool) -> list[tuple]:
+    """getaddrinfo, then refuse if any address is not public (unless ``allow_private``)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError) as e:
+        raise InputError(f"{url}: cannot resolve host {host!r} ({getattr(e, 'strerror', None) or e})") from None
+    if not infos:
+        raise InputError(f"{url}: host {host!r} has no address")
+    out = []
+    for family, socktype, proto, _, sockaddr in infos:
+        addr = sockaddr[0].split("%", 1)[0]
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            raise InputError(f"{url}: host {host!r} resolves to an unusable address {addr!r}") from None
+        if not allow_private:
+            why = address_refusal(ip)
+            if why:
+                raise InputError(
+                    f"{url}: refused: host {host!r} resolves to {ip}, {why} "
+                    "(only public addresses may be fetched)"
+                )
+        out.append((family, socktype, proto, sockaddr))
+    return out
+
+
+def _connect(addrs: list[tuple], timeout: float) -> socket.socket:
+    """Connect to the first reachable of the already-checked addresses."""
+    last: OSError | None = None
+    for family, socktype, proto, sockaddr in addrs:
+        sock = socket.socket(family, socktype, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as e:
+            last = e
+            sock.close()
+    raise last or OSError("no address to connect to")
+
+
+def _connection(scheme: str, host: str, port: int, addrs: list[tuple], timeout: float):
+    """An http.client connection whose socket goes to a checked address (SNI and Host stay ``host``)."""
+    if scheme == "https":
+        conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    conn._create_connection = lambda *_a, **_k: _connect(addrs, timeout)  # noqa: SLF001 - pin the address
+    return conn
+
+
+def _check_url(url: str) -> tuple[str, str, int, str]:
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as e:
+        raise InputError(f"{url}: not a valid URL ({e})") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InputError(f"{url}: only http:// and https:// URLs can be fetched")
+    host = parts.hostname
+    if not host:
+        raise InputError(f"{url}: the URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise InputError(f"{url}: URLs with a user name or password are not fetched")
+    if any(c in url for c in "\r\n\t ") or any(ord(c) < 32 for c in url):
+        raise InputError(f"{url!r}: the URL contains white space or control characters")
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return scheme, host, port or (443 if scheme == "https" else 80), path
+
+
+def fetch(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redirects: int = 5,
+          allow_private: bool = False) -> Fetched:
+    """Fetch ``url`` (GET), following up to ``max_redirects`` redirects, each hop checked.
+
+    ``timeout`` bounds each network operation and also the whole fetch. The body (after gzip or
+    deflate decoding) may not exceed ``max_bytes``. Any failure raises InputError.
+    """
+    deadline = time.monotonic() + timeout
+    current = url
+    for hop in range(max_redirects + 1):
+        scheme, host, port, path = _check_url(current)
+        addrs = _resolve(host, port, current, allow_private)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise InputError(f"{url}: timed out after {timeout:g} s")
+        conn = _connection(scheme, host, port, addrs, min(timeout, left))
+        try:
+            try:
+                conn.request("GET", path, headers={
+                    "User-Agent": USER_AGENT,
+                    "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.1",
+                    "Accept-Encoding": "gzip, deflate",
+                    "Connection": "close",
+                })
+                resp = conn.getresponse()
+            except (OSError, http.client.HTTPException, ssl.SSLError) as e:
+                raise InputError(f"{current}: cannot fetch ({_reason(e)})") from None
+            if resp.status in _REDIRECTS:
+                loc = resp.getheader("Location")
+                if not loc:
+                    raise InputError(f"{current}: redirect ({resp.status}) without a Location")
+                if hop == max_redirects:
+                    raise InputError(f"{url}: too many redirects (more than {max_redirects})")
+                current = urljoin(current, loc.strip())
+                continue
+            if not 200 <= resp.status < 300:
+                raise InputError(f"{current}: HTTP {resp.status} {resp.reason}".rstrip())
+            ctype = resp.getheader("Content-Type")
+            mime = (ctype or "").split(";")[0].strip().lower()
+            if mime and not (mime.startswith("text/") or mime in (
+                    "application/xhtml+xml", "application/xml", "application/octet-stream")):
+                raise InputError(f"{current}: content type {mime} is not HTML or text")
+            body = _read_capped(resp, current, max_bytes, deadline, timeout)
+            return Fetched(body, current, ctype)
+        finally:
+            conn.close()
+    raise InputError(f"{url}: too many redirects (more than {max_redirects})")  # pragma: no cover
+
+
+def _reason(e: BaseException) -> str:
+    if isinstance(e, socket.timeout) or isinstance(e, TimeoutError):
+        return "timed out"
+    return getattr(e, "strerror", None) or str(e) or type(e).__name__
+
+
+def _read_capped(resp, url: str, max_bytes: int, deadline: float, timeout: float) -> bytes:
+    length = resp.getheader("Content-Length")
+    if length and length.strip().isdigit() and int(length) > max_bytes:
+        raise InputError(f"{url}: too large ({int(length)} bytes; the limit is {max_bytes})")
+    enc = (resp.getheader("Content-Encoding") or "identity").strip().lower()
+    if enc in ("gzip", "x-gzip"):
+        dec = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif enc == "deflate":
+        dec = zlib.decompressobj()
+    elif enc == "identity":
+        dec = None
+    else:
+        raise InputError(f"{url}: unsupported Content-Encoding {enc!r}")
+    out = bytearray()
+    raw = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise InputError(f"{url}: timed out after {timeout:g} s")
+        try:
+            chunk = resp.read1(_CHUNK) if hasattr(resp, "read1") else resp.read(_CHUNK)
+        except (OSError, http.client.HTTPException) as e:
+            raise InputError(f"{url}: cannot fetch ({_reason(e)})") from None
+        if not chunk:
+            break
+        raw += len(chunk)
+        if raw > max_bytes:
+            raise InputError(f"{url}: too large (over {max_bytes} bytes)")
+        if dec is None:
+            out += chunk
+        else:
+            try:
+                out += dec.decompress(chunk, max_bytes + 1 - len(out))
+            except zlib.error as e:
+                raise InputError(f"{url}: bad {enc} data ({e})") from None
+            if dec.unconsumed_tail:
+                raise InputError(f"{url}: too large once decompressed (over {max_bytes} bytes)")
+        if len(out) > max_bytes:
+            raise InputError(f"{url}: too large (over {max_bytes} bytes)")
+    return bytes(out)
+
+
+def fetch_url(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redirects: int = 5,
+              allow_private: bool = False) -> tuple[str, str]:
+    """Fetch an http(s) page: ``(html_or_text, final_url)``. See :func:`fetch` for the guard."""
+    f = fetch(url, timeout=timeout, max_bytes=max_bytes, max_redirects=max_redirects, allow_private=allow_private)
+    return f.text(), f.final_url
+
+
+def load_url(url: str, *, html: bool | None = None, allow_private: bool = False, timeout: float = 10,
+             max_bytes: int = 5_000_000) -> tuple[str, str | None, str]:
+    """Fetch ``url`` and return ``(text, title, final_url)``: HTML pages are extracted."""
+    f = fetch(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
+    body = f.text()
+    if html is True or (html is None and f.is_html):
+        text, title = extract_html(body)
+        return text, title, f.final_url
+    return body, None, f.final_url
+
+
+def is_url(arg: str) -> bool:
+    return bool(re.match(r"(?i)^https?://", arg.strip()))
+
+
+# --- the CLI's reader -------------------------------------------------------------------------
+
+
+def read_source(arg: str, *, html: bool | None = None, allow_private: bool = True) -> tuple[str, str | None]:
+    """Read one CLI input: ``(text, title)``.
+
+    - ``http://``/``https://`` URL: fetched (private addresses only if ``allow_private``); HTML
+      pages are extracted unless ``html`` is False.
+    - ``-``: standard input (strict UTF-8; extracted if ``html`` is True).
+    - a ``.html``/``.htm`` file, or any file with ``html=True``: decoded with its declared charset
+      (else strict UTF-8) and extracted.
+    - any other file: returned unchanged (strict UTF-8), title None.
+    """
+    if is_url(arg):
+        text, title, _ = load_url(arg, html=html, allow_private=allow_private)
+        return text, title
+    if arg == "-":
+        data = sys.stdin.buffer.read()
+        if html:
+            return extract_html(decode_html_bytes(data, "stdin"))
+        return decode_bytes(data, "stdin"), None
+    path = Path(arg)
+    if not path.exists():
+        raise InputError(f"{arg}: no such file")
+    if html is True or (html is None and path.suffix.lower() in HTML_SUFFIXES):
+        if path.is_dir():
+            raise InputError(f"{arg}: is a folder, not a file")
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise InputError(f"{arg}: cannot read ({e.strerror or e})") from None
+        if b"\x00" in data[:65536] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InputError(f"{arg}: looks like a binary file (it contains NUL bytes); give an HTML or text file")
+        return extract_html(decode_html_bytes(data, arg))
+    return read_text_file(path), None

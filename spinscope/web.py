@@ -1,0 +1,538 @@
+"""The spinscope web app and HTTP API (``spinscope serve``).
+
+- ``GET /``: paste a text or upload a .txt/.html file (or give a URL, when fetching is allowed),
+  press Analyze, see the report.
+- ``POST /api/analyze``: JSON ``{"text": ..., "title": ...}`` (or ``{"html": ...}``, or
+  ``{"url": ...}`` when fetching is allowed) gives ``Analysis.as_dict()``, the documented JSON.
+- ``GET /api/techniques``, ``GET /healthz``, OpenAPI at ``/openapi.json`` and ``/docs`` (served
+  from local files: no CDN).
+
+Errors are JSON ``{"error": "..."}``. Inference runs in worker threads, so the server keeps
+answering (``/healthz``) while long analyses run.
+"""
+
+
+import json
+import os
+import re
+import socket
+import sys
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from . import __version__
+from .document import Analysis, InputError, decode_bytes
+
+TEMPLATES = Path(__file__).parent / "templates"
+DEFAULT_MAX_BODY = 2_000_000
+_HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
+
+_ANALYZE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "Exactly one of text, html or url.",
+                "properties": {
+                    "text": {"type": "string", "description": "The text to analyse; offsets refer to it."},
+                    "html": {"type": "string", "description": "An HTML page: its article text is extracted first and analysed; offsets refer to the extracted text (returned as 'text')."},
+                    "url": {"type": "string", "description": "An http(s) page to fetch and extract (only when the server runs with --allow-fetch)."},
+                    "title": {"type": ["string", "null"]},
+                },
+            },
+            "examples": {"text": {"value": {"text": "Critics called the mayor a clown and a liar.", "title": "Example"}}},
+        }
+    },
+}
+_ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}
+_ANALYZE_RESPONSES = {
+    200: {"description": "The analysis (schema: spinscope/analysis.schema.json)."},
+    400: {"description": "The URL was refused or could not be fetched.", **_ERROR},
+    403: {"description": "Fetching URLs is disabled on this server.", **_ERROR},
+    413: {"description": "The body is larger than the server's limit.", **_ERROR},
+    415: {"description": "The body is not JSON.", **_ERROR},
+    422: {"description": "Invalid JSON, or a missing, empty or wrongly typed field.", **_ERROR},
+    503: {"description": "The model could not be loaded.", **_ERROR},
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# --- body size limit (pure ASGI, before anything reads the body) -----------------------------
+
+
+class BodyLimit:
+    """413 for a declared Content-Length over the limit, and for a streamed body that exceeds it."""
+
+    def __init__(self, app, max_body: int):
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = None
+        for k, v in scope.get("headers", ()):
+            if k == b"content-length":
+                length = v
+        if length is not None:
+            if not length.strip().isdigit():
+                return await _send_json(send, 400, {"error": "invalid Content-Length header"})
+            if int(length) > self.max_body:
+                return await _send_json(send, 413, _too_large(self.max_body))
+        total = 0
+        max_body = self.max_body
+
+        async def limited():
+            nonlocal total
+            msg = await receive()
+            if msg["type"] == "http.request":
+                total += len(msg.get("body", b""))
+                if total > max_body:
+                    raise ApiError(413, _too_large(max_body)["error"])
+            return msg
+
+        await self.app(scope, limited, send)
+
+
+def _too_large(max_body: int) -> dict:
+    return {"error": f"request body too large (the limit is {max_body} bytes)"}
+
+
+async def _send_json(send, status: int, payload: dict) -> None:
+    body = json.dumps(payload).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+
+def _jinja():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def _technique(label: str):
+    from . import techniques as T
+
+    try:
+        return T.get(label)
+    except KeyError:  # a label from another model
+        return T.Technique(label, label.replace("_", " "), "", "", "#888888")
+
+
+def segments(analysis: Analysis) -> list[dict]:
+    """The text cut at every span boundary; each piece lists the spans covering it (for highlighting)."""
+    text = analysis.text
+    cuts = sorted({0, len(text), *(s.start for s in analysis.spans), *(s.end for s in analysis.spans)})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        cover = [s for s in analysis.spans if s.start <= a and b <= s.end]
+        if not cover:
+            out.append({"text": text[a:b], "spans": []})
+            continue
+        top = max(cover, key=lambda s: s.score)
+        colour = _technique(top.technique).colour
+        out.append({
+            "text": text[a:b],
+            "spans": cover,
+            "colour": colour if _HEX.match(colour) else "#888888",
+            "techniques": " ".join(s.technique for s in cover),
+            "tip": "\n".join(f"{_technique(s.technique).name} ({s.score:.2f}): {s.explanation}" for s in cover),
+        })
+    return out
+
+
+def render_report(analysis: Analysis, source: str | None) -> str | None:
+    """The full HTML report from ``spinscope.report.render_html`` if it exists, else None."""
+    from . import report
+
+    fn = getattr(report, "render_html", None)
+    if fn is None:
+        return None
+    return fn(analysis, source=source)
+
+
+_META_CSP = re.compile(r"""<meta\s+http-equiv=["']?Content-Security-Policy["']?\s+content=("[^"]*"|'[^']*')""", re.I)
+_HASH_SOURCE = re.compile(r"'sha(?:256|384|512)-[A-Za-z0-9+/=]+'")
+
+
+def report_script_sources(report_html: str) -> str:
+    """CSP script sources for the page that embeds the report in a srcdoc iframe.
+
+    A srcdoc iframe inherits the embedding page's policy, so the page must allow the report's
+    scripts: exactly the hashes the report's own policy lists, else (no such policy) inline scripts.
+    """
+    import html as htmllib
+
+    m = _META_CSP.search(report_html[:20_000])
+    if m:
+        policy = htmllib.unescape(m.group(1)[1:-1])
+        for directive in policy.split(";"):
+            parts = directive.split()
+            if parts and parts[0].lower() == "script-src":
+                hashes = _HASH_SOURCE.findall(directive)
+                if hashes:
+                    return " ".join(hashes)
+    return "'unsafe-inline'"
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: bool = False,
+               allow_private: bool = False, workers: int | None = None):
+    """The FastAPI app. ``detector`` defaults to the shipped model (loaded at start-up).
+
+    ``allow_fetch`` enables URL inputs; ``allow_private`` lets them reach private, loopback and
+    link-local addresses (off: only public addresses). ``workers`` bounds concurrent analyses
+    (default: the number of CPUs); more requests wait their turn.
+    """
+    import anyio
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import HTMLResponse, JSONResponse
+    from fastapi_offline import FastAPIOffline
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from . import analyze
+    from . import techniques as T
+    from .detect import ModelError, default_detector
+    from .sources import decode_html_bytes, extract_html, load_url
+
+    state = {"detector": detector, "error": None, "limiter": None}
+    load_lock = threading.Lock()
+    n_workers = max(1, workers or os.cpu_count() or 1)
+
+    def load_detector():
+        with load_lock:
+            if state["detector"] is None:
+                try:
+                    state["detector"] = default_detector()
+                    state["error"] = None
+                except ModelError as e:
+                    state["error"] = str(e)
+                    raise ApiError(503, f"model not available: {e}") from None
+            return state["detector"]
+
+    async def get_detector():
+        if state["detector"] is not None:
+            return state["detector"]
+        return await anyio.to_thread.run_sync(load_detector)
+
+    async def run_analysis(text: str, title: str | None) -> Analysis:
+        det = await get_detector()
+        if state["limiter"] is None:
+            state["limiter"] = anyio.CapacityLimiter(n_workers)
+        # onnxruntime's InferenceSession.run is thread-safe and Detector.detect keeps no state
+        return await anyio.to_thread.run_sync(lambda: analyze(text, title=title, detector=det),
+                                              limiter=state["limiter"])
+
+    async def run_blocking(fn, *args):
+        return await anyio.to_thread.run_sync(lambda: fn(*args))
+
+    @asynccontextmanager
+    async def lifespan(app):
+        try:
+            await get_detector()
+        except ApiError:
+            pass  # reported by /healthz and each request
+        yield
+
+    app = FastAPIOffline(
+        title="spinscope",
+        version=__version__,
+        description="Find propaganda-technique spans in news articles. All errors are JSON `{\"error\": \"...\"}`.",
+        lifespan=lifespan,
+    )
+    app.state.allow_fetch = allow_fetch
+    app.state.allow_private = allow_private
+    app.state.max_body = max_body
+    app.add_middleware(BodyLimit, max_body=max_body)
+
+    # -- errors --
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request, exc: ApiError):
+        return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request, exc):
+        detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request, exc):
+        msgs = "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in exc.errors())
+        return JSONResponse({"error": msgs or "invalid request"}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _internal_error(request, exc):  # pragma: no cover - a bug
+        return JSONResponse({"error": "internal server error"}, status_code=500)
+
+    # -- pages --
+
+    env = _jinja()
+    page = env.get_template("index.html")
+
+    def html_page(status: int = 200, **ctx) -> HTMLResponse:
+        ctx.setdefault("form", {"text": "", "title": "", "url": ""})
+        ctx.setdefault("error", None)
+        ctx.setdefault("analysis", None)
+        ctx.setdefault("report_html", None)
+        ctx.setdefault("segments", [])
+        ctx.setdefault("counts", [])
+        ctx.setdefault("source", None)
+        body = page.render(allow_fetch=allow_fetch, max_body=max_body, version=__version__, **ctx)
+        # Article text is escaped by Jinja2; the report sits in a sandboxed (opaque-origin) iframe;
+        # nothing may load from or talk to the network.
+        scripts = "'none'" if ctx["report_html"] is None else report_script_sources(ctx["report_html"])
+        csp = (f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:; "
+               "font-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+        return HTMLResponse(body, status_code=status, headers={
+            "Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index():
+        return html_page()
+
+    @app.post("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index_post(request: Request):
+        mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if mime not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            raise ApiError(415, "send the form as multipart/form-data or application/x-www-form-urlencoded")
+        try:
+            form = await request.form(max_files=1, max_fields=10, max_part_size=max_body)
+        except ApiError:
+            raise
+        except StarletteHTTPException as e:
+            raise ApiError(e.status_code if e.status_code != 400 else 422, f"invalid form: {e.detail}") from None
+        text = form.get("text") or ""
+        title = (form.get("title") or "").strip() or None
+        url = (form.get("url") or "").strip() if allow_fetch else ""
+        upload = form.get("file")
+        shown = {"text": text if isinstance(text, str) else "", "title": title or "", "url": url}
+        source = "pasted text"
+        try:
+            if upload is not None and not isinstance(upload, str) and upload.filename:
+                data = await upload.read()
+                name = Path(upload.filename).name
+                source = name
+                if name.lower().endswith((".html", ".htm", ".xhtml")) or (upload.content_type or "").startswith("text/html"):
+                    text, found = await run_blocking(lambda: extract_html(decode_html_bytes(data, name)))
+                    title = title or found
+                else:
+                    text = decode_bytes(data, name)
+                shown["text"] = text
+            elif url:
+                text, found, final = await run_blocking(lambda: load_url(url, allow_private=allow_private))
+                title, source = title or found, final
+                shown["text"] = text
+            elif not isinstance(text, str):
+                raise InputError("the text field must be text, not a file")
+        except InputError as e:
+            return html_page(422 if not url else 400, form=shown, error=str(e))
+        if not text.strip():
+            return html_page(422, form=shown, error="Nothing to analyse: paste a text, or choose a .txt or .html file.")
+        analysis = await run_analysis(text, title)
+        report_html = await run_blocking(render_report, analysis, source)
+        counts = [(_technique(k), v) for k, v in analysis.technique_counts.items()]
+        return html_page(form=shown, analysis=analysis, report_html=report_html, source=source,
+                         segments=segments(analysis) if report_html is None else [], counts=counts)
+
+    # -- API --
+
+    @app.post("/api/analyze", openapi_extra={"requestBody": _ANALYZE_BODY}, responses=_ANALYZE_RESPONSES,
+              summary="Analyse a text, an HTML page or (if allowed) a URL")
+    async def api_analyze(request: Request):
+        """Returns the analysis as in `spinscope analyze --format json` (schema `spinscope/analysis.schema.json`).
+
+        With `html` or `url`, the article text is extracted first; `text` in the answer is that
+        extracted text, and every offset refers to it. With `url`, `source` is the final address.
+        """
+        mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if mime != "application/json" and not (mime.startswith("application/") and mime.endswith("+json")):
+            raise ApiError(415, "Content-Type must be application/json")
+        raw = await request.body()
+        try:
+            data = json.loads(raw)
+        except UnicodeDecodeError:
+            raise ApiError(422, "invalid JSON: the body is not UTF-8") from None
+        except json.JSONDecodeError as e:
+            raise ApiError(422, f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+        except (ValueError, RecursionError) as e:  # e.g. a 5,000-digit number, or nesting too deep
+            raise ApiError(422, f"invalid JSON: {str(e) or type(e).__name__}") from None
+        if not isinstance(data, dict):
+            raise ApiError(422, 'the body must be a JSON object such as {"text": "..."}')
+        given = [k for k in ("text", "html", "url") if data.get(k) is not None]
+        if not given:
+            raise ApiError(422, 'missing "text": send {"text": "..."} (or "html", or "url")')
+        if len(given) > 1:
+            raise ApiError(422, f"give only one of text, html and url (got {', '.join(given)})")
+        key = given[0]
+        value = data[key]
+        if not isinstance(value, str):
+            raise ApiError(422, f'"{key}" must be a string, not {_json_type(value)}')
+        title = data.get("title")
+        if title is not None and not isinstance(title, str):
+            raise ApiError(422, f'"title" must be a string or null, not {_json_type(title)}')
+        source = None
+        if key == "url":
+            if not allow_fetch:
+                raise ApiError(403, "fetching URLs is disabled on this server (start it with --allow-fetch)")
+            try:
+                text, found, source = await run_blocking(lambda: load_url(value, allow_private=allow_private))
+            except InputError as e:
+                raise ApiError(400, str(e)) from None
+            title = title or found
+        elif key == "html":
+            text, found = await run_blocking(extract_html, value)
+            title = title or found
+            if not text.strip():
+                raise ApiError(422, '"html" has no text to analyse')
+        else:
+            text = value
+        if not text.strip():
+            raise ApiError(422, f'"{key}" is empty' if key == "text" else "the page has no text to analyse")
+        analysis = await run_analysis(text, title)
+        doc = analysis.as_dict()
+        if source:
+            doc["source"] = source
+        return JSONResponse(doc)
+
+    @app.get("/api/techniques", summary="The 14 techniques: label, name, definition, example, colour")
+    async def api_techniques():
+        return [t.as_dict() for t in T.TECHNIQUES]
+
+    @app.get("/healthz", summary="Liveness and the model in use")
+    async def healthz():
+        det = state["detector"]
+        if det is None:
+            try:
+                det = await get_detector()
+            except ApiError as e:
+                return JSONResponse({"status": "error", "error": e.message}, status_code=503)
+        return {"status": "ok", "model": det.info}
+
+    return app
+
+
+def _json_type(v) -> str:
+    return {dict: "an object", list: "an array", bool: "a boolean", int: "a number", float: "a number",
+            str: "a string"}.get(type(v), type(v).__name__)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def add_serve_parser(subparsers) -> None:
+    """Add ``spinscope serve`` to the CLI's subparsers."""
+    p = subparsers.add_parser("serve", help="run the web app and HTTP API")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    p.add_argument("--allow-fetch", action="store_true", help="let users give a URL to fetch")
+    p.add_argument("--allow-private", action="store_true",
+                   help="let fetched URLs reach private, loopback and link-local addresses")
+    p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
+                   help=f"largest request body (default {DEFAULT_MAX_BODY})")
+    p.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
+    p.set_defaults(func=cmd_serve)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, socktype, proto, _, addr = infos[0]
+    sock = socket.socket(family, socktype, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(addr)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def cmd_serve(args) -> int:
+    """Run the server until interrupted. Exit 2 with one line on stderr if it cannot start."""
+    def err(msg: str) -> int:
+        print(f"spinscope serve: {msg}", file=sys.stderr)
+        return 2
+
+    if args.max_body < 1:
+        return err("--max-body must be a positive number of bytes")
+    if not 0 <= args.port <= 65535:
+        return err(f"--port {args.port} is not a port number (0-65535)")
+    try:
+        import uvicorn
+    except ImportError as e:  # pragma: no cover - a core dependency
+        return err(f"missing dependency ({e.name}); reinstall spinscope")
+    from .detect import Detector, ModelError, default_detector
+
+    try:
+        sock = _bind(args.host, args.port)  # first, so that a taken port is reported at once
+    except socket.gaierror as e:
+        return err(f"cannot listen on {args.host}: {e.strerror or e}")
+    except OSError as e:
+        import errno
+
+        if e.errno == errno.EADDRINUSE:
+            return err(f"port {args.port} on {args.host} is already in use; choose another with --port")
+        if e.errno == errno.EACCES:
+            return err(f"not allowed to listen on port {args.port} on {args.host}; choose a port above 1023")
+        return err(f"cannot listen on {args.host}:{args.port} ({e.strerror or e})")
+    try:
+        detector = Detector(args.model) if getattr(args, "model", None) else default_detector()
+    except ModelError as e:
+        sock.close()
+        return err(str(e))
+    app = create_app(detector=detector, max_body=args.max_body, allow_fetch=args.allow_fetch,
+                     allow_private=args.allow_private)
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"spinscope {__version__}: serving on http://{shown}:{port}/ (API docs: /docs; Ctrl-C stops)",
+          file=sys.stderr, flush=True)
+    if args.allow_fetch and args.allow_private:
+        print("spinscope serve: warning: --allow-private lets users make this server fetch internal addresses",
+              file=sys.stderr)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=5,
+                            limit_concurrency=256, server_header=False)
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m spinscope.web`` runs ``spinscope serve`` (until the CLI wires it in)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="spinscope")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_serve_parser(sub)
+    args = parser.parse_args(argv)
+    return cmd_serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
