@@ -6,8 +6,8 @@ import numpy as np
 
 from . import scoring
 
-THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]
-GAPS = [0, 1, 2, 4]
+THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9]
+GAPS = [0, 2, 5, 8]
 GRID = [(t, g) for t in THRESHOLDS for g in GAPS]
 
 

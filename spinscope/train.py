@@ -433,7 +433,7 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
         res.update(fold=k, test_ids=test_ids, dev_threshold=summary.get("dev", {}).get("threshold"),
                    dev_gap=summary.get("dev", {}).get("gap"))
         res_file.write_text(json.dumps(res, indent=2))
-        shutil.rmtree(sub, ignore_errors=True)
+        shutil.rmtree(fold_dir / "data", ignore_errors=True)
         results.append(res)
         print(f"fold {k}: SI F1 {res['si']['f1']:.3f}  TC F1 {res['tc']['f1']:.3f}  FULL F1 {res['full']['f1']:.3f}",
               file=sys.stderr, flush=True)
