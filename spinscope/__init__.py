@@ -5,6 +5,10 @@ from __future__ import annotations
 from .document import Analysis, Claim, Entity, InputError, Sentence, Span, split_sentences
 
 __version__ = "0.1.0"
+
+# spaCy keeps a whole parsed document in memory; past this length (about 50,000 words, far longer
+# than any article) entities and targets are skipped so that memory stays bounded.
+ENTITY_MAX_CHARS = 300_000
 __all__ = ["analyze", "Analysis", "Span", "Sentence", "Claim", "Entity", "InputError", "__version__"]
 
 
@@ -35,9 +39,13 @@ def analyze(text: str, *, title: str | None = None, detector=None, claims: bool 
     analysis = Analysis(text=text, title=title, sentences=sentences, spans=spans, model=det.info,
                         claims=found_claims)
     if entities and text.strip():
-        from .entities import enrich
+        if len(text) > ENTITY_MAX_CHARS:
+            analysis.model = {**analysis.model, "notes": [
+                f"entities and targets skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"]}
+        else:
+            from .entities import enrich
 
-        analysis = enrich(analysis)
+            analysis = enrich(analysis)
     return analysis
 
 
