@@ -193,7 +193,7 @@ def report_script_sources(report_html: str) -> str:
 
 
 def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: bool = False,
-               allow_private: bool = False, workers: int | None = None):
+               allow_private: bool = False, workers: int | None = None, db=None):
     """The FastAPI app. ``detector`` defaults to the shipped model (loaded at start-up).
 
     ``allow_fetch`` enables URL inputs; ``allow_private`` lets them reach private, loopback and
@@ -427,6 +427,10 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
                 return JSONResponse({"status": "error", "error": e.message}, status_code=503)
         return {"status": "ok", "model": det.info}
 
+    if db is not None:  # the corpus dashboard (spinscope serve --db DB)
+        from .corpus import corpus_router
+
+        app.include_router(corpus_router(db), prefix="/corpus")
     return app
 
 
@@ -449,6 +453,7 @@ def add_serve_parser(subparsers) -> None:
     p.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                    help=f"largest request body (default {DEFAULT_MAX_BODY})")
     p.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
+    p.add_argument("--db", type=Path, help="a corpus store (spinscope corpus add): adds the dashboard at /corpus/")
     p.set_defaults(func=cmd_serve)
 
 
@@ -502,8 +507,11 @@ def cmd_serve(args) -> int:
     except ModelError as e:
         sock.close()
         return err(str(e))
+    if getattr(args, "db", None) is not None and not Path(args.db).is_file():
+        sock.close()
+        return err(f"{args.db}: no such corpus store (create one with 'spinscope corpus add')")
     app = create_app(detector=detector, max_body=args.max_body, allow_fetch=args.allow_fetch,
-                     allow_private=args.allow_private)
+                     allow_private=args.allow_private, db=getattr(args, "db", None))
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"spinscope {__version__}: serving on http://{shown}:{port}/ (API docs: /docs; Ctrl-C stops)",
