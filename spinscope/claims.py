@@ -1,0 +1,442 @@
+"""Check-worthy claims: which sentences of a text make a factual claim worth checking.
+
+A sentence classifier gives each sentence a check-worthiness score in 0-1 (trained on
+ClaimBuster, measured on CheckThat! 2024 Task 1; see ``spinscope/models/CLAIMS_MODEL_CARD.md``).
+The model comes in one of two modes, named in its config (``claims.json`` in the model folder):
+
+- ``shared``: a logistic-regression head over the mean-pooled hidden states of the *technique*
+  encoder (``spinscope.detect``). Inside ``analyze`` this costs no second encoder pass: the
+  sentence vectors are pooled from the hidden states the technique detector computes anyway
+  (:func:`detect_with_claims`). The head is tied to one technique encoder by its checksum.
+- ``finetune``: a separately fine-tuned int8 ONNX sentence classifier (its own encoder pass).
+
+The runtime needs only ``onnxruntime``, ``tokenizers`` and ``numpy``. ``spinscope claims
+SENTENCES.tsv`` scores the sentences of a CheckThat!-style TSV file (``python -m spinscope.claims``
+runs the same command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .document import Claim, InputError, Sentence, decode_bytes
+
+MODEL_DIR = Path(__file__).parent / "models"
+CONFIG_NAME = "claims.json"
+# One sentence per encoder call: int8 dynamic quantisation scales activations per call, so a
+# sentence batched with others would score slightly differently; alone, its score depends on
+# nothing else in the input. (Short sentences cost a few milliseconds each.)
+BATCH = 1
+
+
+# --- features shared by training and inference -----------------------------------------------
+
+
+POOLINGS = ("mean", "mean+max")
+
+
+def pool_sentence(hidden: np.ndarray, pooling: str = "mean") -> np.ndarray:
+    """The sentence vector of a shared-mode head from its content tokens' hidden states ([T, H]):
+    their mean ([H]), or their mean and max concatenated ([2H])."""
+    if hidden.shape[0] == 0:
+        return np.zeros(hidden.shape[1] * (2 if pooling == "mean+max" else 1), np.float32)
+    if pooling == "mean+max":
+        return np.concatenate([hidden.mean(0), hidden.max(0)]).astype(np.float32)
+    return hidden.mean(0).astype(np.float32)
+
+
+def _batches(lengths: list[int], size: int = BATCH):
+    """Indices in batches of similar length (sorted, stable), so padding stays small."""
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    for k in range(0, len(order), size):
+        yield order[k : k + size]
+
+
+def _pad(rows: list[np.ndarray], cls_id: int, sep_id: int) -> tuple[np.ndarray, np.ndarray]:
+    L = max(len(r) for r in rows) + 2
+    ids = np.zeros((len(rows), L), np.int64)
+    mask = np.zeros((len(rows), L), np.int64)
+    for i, r in enumerate(rows):
+        ids[i, 0] = cls_id
+        ids[i, 1 : len(r) + 1] = r
+        ids[i, len(r) + 1] = sep_id
+        mask[i, : len(r) + 2] = 1
+    return ids, mask
+
+
+def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: str = "mean") -> np.ndarray:
+    """Shared-mode features of sentences encoded on their own by the technique encoder: [N, H].
+
+    Each sentence is ``[CLS] tokens [SEP]`` (at most ``max_len`` tokens); its vector is the mean
+    of its content tokens' hidden states (:func:`pool_sentence`), as for a sentence in context.
+    """
+    out = np.zeros((len(texts), detector.hidden_size * (2 if pooling == "mean+max" else 1)), np.float32)
+    if not texts:
+        return out
+    encs = detector.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+    toks = [np.asarray(e.ids[: max_len - 2], np.int64) for e in encs]
+    for idx in _batches([len(t) for t in toks]):
+        ids, mask = _pad([toks[i] for i in idx], detector.cls_id, detector.sep_id)
+        _, hidden = detector.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        for r, i in enumerate(idx):
+            out[i] = pool_sentence(hidden[r, 1 : len(toks[i]) + 1], pooling)
+    return out
+
+
+def block_sentence_vectors(block, spans: list[tuple[int, int]], pooling: str = "mean") -> np.ndarray:
+    """Shared-mode features of sentences ``[s, e)`` (absolute offsets) pooled *in context* from an
+    encoded block of the technique detector (``Detector._encode_block``): no second encoder pass.
+
+    The tokens overlapping the sentence are pooled from the window where the sentence sits most
+    centrally, exactly as the detector pools a span for technique classification.
+    """
+    from .detect import best_window
+
+    H = block.hidden[0].shape[1] if block.hidden else 0
+    out = np.zeros((len(spans), H * (2 if pooling == "mean+max" else 1)), np.float32)
+    offs = block.offsets
+    if len(offs) == 0:
+        return out
+    for k, (s, e) in enumerate(spans):
+        bs, be = s - block.start, e - block.start
+        a = int(np.searchsorted(offs[:, 1], bs, side="right"))
+        b = int(np.searchsorted(offs[:, 0], be, side="left"))
+        if b <= a:
+            a = min(a, len(offs) - 1)
+            b = a + 1
+        wi = best_window(block.windows, a, b)
+        ws, we = block.windows[wi]
+        a2, b2 = max(a, ws), min(b, we)
+        out[k] = pool_sentence(block.hidden[wi][a2 - ws : max(b2, a2 + 1) - ws], pooling)
+    return out
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+
+
+# --- the scorer ------------------------------------------------------------------------------
+
+
+class ClaimScorer:
+    """Scores sentences for check-worthiness (0-1). Load once, call many times.
+
+    ``model_dir`` holds ``claims.json`` (default: the shipped models). A shared-mode model uses
+    the technique encoder of ``detector`` (default: the technique model in ``model_dir``), which
+    must be the encoder the head was trained on.
+    """
+
+    def __init__(self, model_dir: str | Path | None = None, detector=None, threads: int | None = None,
+                 verify: bool = True):
+        from .detect import ModelError, sha256
+
+        self.model_dir = Path(model_dir) if model_dir else MODEL_DIR
+        cfg_path = self.model_dir / CONFIG_NAME
+        if not cfg_path.exists():
+            raise ModelError(f"no claims model in {self.model_dir} ({CONFIG_NAME} missing); "
+                             "train one with 'spinscope train claims'")
+        self.config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        if verify:
+            for name, digest in self.config.get("sha256", {}).items():
+                p = self.model_dir / name
+                if not p.exists():
+                    raise ModelError(f"claims model file {p} is missing")
+                if sha256(p) != digest:
+                    raise ModelError(f"claims model file {p} does not match its checksum; reinstall spinscope")
+        self.mode: str = self.config["mode"]
+        self.threshold: float = float(self.config["threshold"])
+        self.max_len: int = int(self.config.get("max_len", 128))
+        self.pooling: str = self.config.get("pooling", "mean")
+        self.detector = None
+        if self.mode == "shared":
+            from .detect import Detector
+
+            det = detector if detector is not None else Detector(self.model_dir, threads=threads, verify=verify)
+            got = det.config.get("sha256", {}).get(det.config.get("onnx", ""))
+            if got != self.config["encoder_sha256"]:
+                raise ModelError(
+                    f"the claims head in {self.model_dir} was trained on another technique encoder "
+                    f"(sha256 {self.config['encoder_sha256'][:12]}…, this one {str(got)[:12]}…); "
+                    "retrain it with 'spinscope train claims --mode shared'"
+                )
+            self.detector = det
+            head = np.load(self.model_dir / self.config["head"])
+            self.w = head["weight"].astype(np.float32).reshape(-1)
+            self.b = float(np.asarray(head["bias"]).reshape(-1)[0])
+        elif self.mode == "finetune":
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            self.tokenizer = Tokenizer.from_file(str(self.model_dir / self.config["tokenizer"]))
+            self.tokenizer.no_truncation()
+            self.tokenizer.no_padding()
+            self.cls_id = self.tokenizer.token_to_id("[CLS]")
+            self.sep_id = self.tokenizer.token_to_id("[SEP]")
+            so = ort.SessionOptions()
+            so.intra_op_num_threads = threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1)
+            so.inter_op_num_threads = 1
+            so.log_severity_level = 3
+            self.session = ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so,
+                                                providers=["CPUExecutionProvider"])
+        else:
+            raise ModelError(f"{cfg_path}: unknown claims model mode {self.mode!r}")
+
+    @property
+    def info(self) -> dict:
+        return {"name": self.config.get("name", "spinscope-claims"), "version": self.config.get("version", "unknown"),
+                "mode": self.mode, "threshold": self.threshold}
+
+    @property
+    def pools_in_context(self) -> bool:
+        """True when analyze() should pool sentence vectors from the technique encoder's windows."""
+        return self.mode == "shared" and bool(self.config.get("analyze_in_context", True))
+
+    def shares_encoder(self, detector) -> bool:
+        """True when ``detector`` runs the very encoder this (shared-mode) head was trained on."""
+        if self.mode != "shared" or detector is None:
+            return False
+        return detector.config.get("sha256", {}).get(detector.config.get("onnx", "")) == self.config["encoder_sha256"]
+
+    def score_vectors(self, vecs: np.ndarray) -> np.ndarray:
+        """Shared mode: check-worthiness of pooled sentence vectors [N, H]."""
+        return sigmoid(vecs @ self.w + self.b).astype(np.float32)
+
+    def score_sentences(self, texts) -> np.ndarray:
+        """Check-worthiness (0-1) of each sentence, each encoded on its own: float32 array [N]."""
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        if not texts:
+            return np.zeros(0, np.float32)
+        if self.mode == "shared":
+            return self.score_vectors(sentence_vectors(self.detector, texts, self.max_len, self.pooling))
+        out = np.zeros(len(texts), np.float32)
+        encs = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        toks = [np.asarray(e.ids[: self.max_len - 2], np.int64) for e in encs]
+        for idx in _batches([len(t) for t in toks]):
+            ids, mask = _pad([toks[i] for i in idx], self.cls_id, self.sep_id)
+            (probs,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[idx] = probs.reshape(-1)
+        return out
+
+
+_DEFAULT: ClaimScorer | None = None
+
+
+def default_claim_scorer() -> ClaimScorer:
+    """The shipped claims model, loaded once per process (sharing the default technique detector)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        from .detect import default_detector
+
+        cfg = json.loads((MODEL_DIR / CONFIG_NAME).read_text(encoding="utf-8")) if (MODEL_DIR / CONFIG_NAME).exists() else {}
+        _DEFAULT = ClaimScorer(detector=default_detector() if cfg.get("mode") == "shared" else None)
+    return _DEFAULT
+
+
+# --- claims of a text ------------------------------------------------------------------------
+
+
+def rank_claims(sentences: list[Sentence], scores, threshold: float, limit: int | None = None) -> list[Claim]:
+    """Sentences scoring at least ``threshold`` as :class:`Claim` s, best first (ties: by position)."""
+    out = [Claim(s.start, s.end, s.text, float(sc)) for s, sc in zip(sentences, scores) if float(sc) >= threshold]
+    out.sort(key=lambda c: (-c.score, c.start))
+    return out[:limit] if limit is not None else out
+
+
+def find_claims(text: str, sentences: list[Sentence], scorer: ClaimScorer | None = None, *,
+                threshold: float | None = None, limit: int | None = None) -> list[Claim]:
+    """The check-worthy claims among ``sentences`` of ``text`` (e.g. ``Analysis.sentences``), ranked.
+
+    Each sentence is scored on its own (one encoder pass over the sentences). Inside ``analyze``
+    prefer :func:`detect_with_claims`, which reuses the technique encoder's pass.
+    ``threshold`` defaults to the model's; ``limit`` keeps only the best ones.
+    """
+    scorer = scorer or default_claim_scorer()
+    threshold = scorer.threshold if threshold is None else threshold
+    if not sentences:
+        return []
+    scores = scorer.score_sentences([s.text for s in sentences])
+    return rank_claims(sentences, scores, threshold, limit)
+
+
+def detect_with_claims(detector, scorer: ClaimScorer | None, text: str, sentences: list[Sentence], *,
+                       threshold: float | None = None, claim_threshold: float | None = None,
+                       limit: int | None = None):
+    """Technique spans and ranked claims of ``text`` in one encoder pass: ``(spans, claims)``.
+
+    Equals ``(detector.detect(text, threshold), find_claims(...))`` in what it finds, except that
+    a shared-mode claims model pools each sentence from the technique encoder's hidden states of
+    the block holding it (block by block, so memory stays bounded). A fine-tuned claims model, or
+    a shared head trained on another encoder than ``detector``'s (e.g. a test model), scores the
+    sentences on their own with its own encoder.
+    """
+    scorer = scorer or default_claim_scorer()
+    claim_threshold = scorer.threshold if claim_threshold is None else claim_threshold
+    if not (scorer.pools_in_context and sentences and scorer.shares_encoder(detector)):
+        spans = detector.detect(text, threshold) if text.strip() else []
+        return spans, find_claims(text, sentences, scorer, threshold=claim_threshold, limit=limit)
+    spans = []
+    scores = np.zeros(len(sentences), np.float32)
+    starts = np.asarray([s.start for s in sentences], np.int64)
+    for bstart, block in detector._blocks(text):
+        bend = bstart + len(block)
+        lo, hi = int(np.searchsorted(starts, bstart, "left")), int(np.searchsorted(starts, bend, "left"))
+        if not block.strip():
+            continue
+        blk = detector._encode_block(block, bstart)
+        spans.extend(detector.decode(text, [blk], threshold))
+        if hi > lo and len(blk.offsets):
+            mine = [(s.start, min(s.end, bend)) for s in sentences[lo:hi]]
+            scores[lo:hi] = scorer.score_vectors(block_sentence_vectors(blk, mine, scorer.pooling))
+    return spans, rank_claims(sentences, scores, claim_threshold, limit)
+
+
+# --- reading CheckThat!-style TSV files ------------------------------------------------------
+
+
+def read_sentences_tsv(path: str | Path, id_column: str = "Sentence_id", text_column: str = "Text",
+                       extra: tuple[str, ...] = ()) -> list[dict]:
+    """Rows of a TSV file with a header (CSV quoting as in the CheckThat! files, CRLF or LF).
+
+    Returns one dict per row with ``id``, ``text`` and any ``extra`` columns asked for. Raises
+    :class:`InputError` with a one-line message for a missing file, a missing column or a bad row.
+    """
+    p = Path(path)
+    if str(path) == "-":
+        data, name = sys.stdin.buffer.read(), "stdin"
+    else:
+        try:
+            data, name = p.read_bytes(), str(p)
+        except FileNotFoundError:
+            raise InputError(f"{p}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{p}: is a folder, not a file") from None
+        except OSError as e:
+            raise InputError(f"{p}: cannot read ({e.strerror or e})") from None
+    text = decode_bytes(data, name)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"{name}: empty file; expected a header with columns {id_column} and {text_column}") from None
+    except csv.Error as e:
+        raise InputError(f"{name}: line 1: {e}") from None
+    header = [h.strip() for h in header]
+    cols = {}
+    for want in (id_column, text_column, *extra):
+        if want not in header:
+            raise InputError(f"{name}: no '{want}' column (the header has: {', '.join(header) or 'nothing'})")
+        cols[want] = header.index(want)
+    rows = []
+    try:
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            need = max(cols.values())
+            if len(row) <= need:
+                raise InputError(f"{name}: line {reader.line_num}: {len(row)} column(s), expected at least {need + 1}")
+            r = {"id": row[cols[id_column]].strip(), "text": row[cols[text_column]]}
+            for c in extra:
+                r[c] = row[cols[c]].strip()
+            rows.append(r)
+    except csv.Error as e:
+        raise InputError(f"{name}: line {reader.line_num}: {e}") from None
+    return rows
+
+
+def yes_f1(pred: list[bool], gold: list[bool]) -> dict:
+    """Precision, recall and F1 of the positive ("Yes") class."""
+    pred = [bool(p) for p in pred]
+    gold = [bool(g) for g in gold]
+    tp = sum(p and g for p, g in zip(pred, gold))
+    fp = sum(p and not g for p, g in zip(pred, gold))
+    fn = sum(g and not p for p, g in zip(pred, gold))
+    prec = tp / (tp + fp) if tp + fp else 0.0
+    rec = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+    return {"precision": prec, "recall": rec, "f1": f1, "tp": tp, "fp": fp, "fn": fn, "n": len(gold)}
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def add_claims_command(subparsers) -> argparse.ArgumentParser:
+    """Add ``claims`` to the ``spinscope`` subcommands (handler: :func:`cmd_claims`)."""
+    p = subparsers.add_parser(
+        "claims", help="score the check-worthiness of sentences in a TSV file (CheckThat! format)",
+        description="Score each sentence of a TSV file with a header and columns Sentence_id and Text "
+                    "(other columns are ignored); print Sentence_id<TAB>score<TAB>label (Yes/No at the "
+                    "model's threshold), one row per input row, in the same order, after a header row.")
+    p.add_argument("sentences", metavar="SENTENCES.tsv", help="TSV file with columns Sentence_id and Text, or - for stdin")
+    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
+    p.add_argument("--model", type=Path, help="model folder holding claims.json (default: the shipped model)")
+    p.add_argument("--threshold", type=float, help="label Yes at or above this score (default: the model's)")
+    p.add_argument("--eval", action="store_true",
+                   help="also print precision, recall and F1 of the Yes class against the file's class_label column (stderr)")
+    p.set_defaults(handler=cmd_claims)
+    return p
+
+
+def _err(msg: str) -> None:
+    print(f"spinscope claims: {msg}", file=sys.stderr)
+
+
+def cmd_claims(args) -> int:
+    from .detect import ModelError
+
+    try:
+        rows = read_sentences_tsv(args.sentences, extra=("class_label",) if args.eval else ())
+    except InputError as e:
+        _err(str(e))
+        return 2
+    try:
+        scorer = ClaimScorer(args.model) if args.model else default_claim_scorer()
+    except ModelError as e:
+        _err(str(e))
+        return 2
+    threshold = scorer.threshold if args.threshold is None else args.threshold
+    scores = scorer.score_sentences([r["text"] for r in rows])
+    try:
+        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
+    except OSError as e:
+        _err(f"{args.output}: cannot write ({e.strerror or e})")
+        return 2
+    try:
+        out.write("Sentence_id\tscore\tlabel\n")
+        for r, s in zip(rows, scores):
+            out.write(f"{r['id']}\t{float(s):.4f}\t{'Yes' if s >= threshold else 'No'}\n")
+        out.flush()
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if args.eval:
+        gold = [r["class_label"].strip().lower() in ("yes", "1", "true") for r in rows]
+        m = yes_f1([bool(s >= threshold) for s in scores], gold)
+        print(f"Yes class: precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  "
+              f"(n={m['n']}, threshold {threshold:.3f})", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m spinscope.claims SENTENCES.tsv``: the ``spinscope claims`` command on its own."""
+    parser = argparse.ArgumentParser(prog="spinscope")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_claims_command(sub)
+    args = parser.parse_args(["claims", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return cmd_claims(args)
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

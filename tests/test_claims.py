@@ -1,0 +1,271 @@
+"""Check-worthy claims: the TSV reader and command, ranking with exact offsets, training on a tiny
+generated ClaimBuster-like file (both modes), and the shipped model on two obvious sentences."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+
+from spinscope.claims import ClaimScorer, detect_with_claims, find_claims, rank_claims, read_sentences_tsv
+from spinscope.document import InputError, split_sentences
+
+CHECKWORTHY = "Unemployment fell to 3.5 percent in 2019, the lowest rate in 50 years."
+OPINION = "I think we should all be kind to each other."
+
+
+def run_module(module: str, *args, check: bool = False) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONWARNINGS="ignore", SPINSCOPE_THREADS="1")
+    proc = subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, env=env, cwd=ROOT,
+                          timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{module} {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr.decode()}")
+    return proc
+
+
+# --- a tiny ClaimBuster-like data set --------------------------------------------------------
+
+_POS = ["Unemployment rose to {n} percent in {y}.", "We spent {n} billion dollars on defense in {y}.",
+        "The deficit grew by {n} percent since {y}.", "Crime fell {n} percent between {y} and 2016.",
+        "Taxes went up {n} times in {y}."]
+_NEG = ["I think we should {v} together.", "Thank you very much, {p}.", "I want to {v} with the American people.",
+        "Let me say this about {p}.", "We can {v} and we will."]
+
+
+def write_claimbuster(folder: Path, n: int = 120, seed: int = 0) -> Path:
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    header = ["Sentence_id", "Text", "Speaker", "Speaker_title", "Speaker_party", "File_id", "Length",
+              "Line_number", "Sentiment", "Verdict"]
+    for name, count, start in (("crowdsourced.csv", n, 1), ("groundtruth.csv", n // 4, 10_000)):
+        with open(folder / name, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            for k in range(count):
+                pos = rng.random() < 0.35
+                if pos:
+                    text = rng.choice(_POS).format(n=rng.randint(2, 90), y=rng.randint(1990, 2020))
+                else:
+                    text = rng.choice(_NEG).format(v=rng.choice(["work", "stand", "move forward"]),
+                                                   p=rng.choice(["Jim", "my opponent", "this"]))
+                verdict = 1 if pos else rng.choice([0, -1])
+                speaker = rng.choice(["A", "B"])
+                w.writerow([start + k, text, speaker, "Senator", "X", f"debate{k % 3}.txt", len(text.split()),
+                            start + k, 0.0, verdict])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def claims_data(tmp_path_factory) -> Path:
+    return write_claimbuster(tmp_path_factory.mktemp("claimbuster"))
+
+
+@pytest.fixture(scope="module")
+def tiny_finetuned(claims_data, tmp_path_factory) -> Path:
+    pytest.importorskip("torch")
+    out = tmp_path_factory.mktemp("claims") / "ft"
+    run_module("spinscope.train_claims", "--data", claims_data, "--out", out, "--mode", "finetune", "--tiny",
+               "--epochs", "1", "--batch-size", "8", "--threads", "1", check=True)
+    return out
+
+
+# --- the TSV reader and the command ----------------------------------------------------------
+
+
+def test_tsv_reader_quoting_crlf_header(tmp_path):
+    p = tmp_path / "s.tsv"
+    p.write_bytes(
+        b'\xef\xbb\xbfSentence_id\tText\tclass_label\r\n'
+        b'1\t"He said ""no"" twice."\tNo\r\n'
+        b'2\t"A tab\there, and a line\r\nbreak."\tYes\r\n'
+        b'3\tPlain text, 5 percent.\tYes\r\n'
+        b'\r\n'
+    )
+    rows = read_sentences_tsv(p, extra=("class_label",))
+    assert [r["id"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["text"] == 'He said "no" twice.'
+    assert rows[1]["text"] == "A tab\there, and a line\r\nbreak."
+    assert rows[2]["text"] == "Plain text, 5 percent." and rows[2]["class_label"] == "Yes"
+    # columns in another order, extra columns ignored, LF line ends
+    q = tmp_path / "q.tsv"
+    q.write_text("x\tText\tSentence_id\nfoo\tHello.\t7\n", encoding="utf-8")
+    assert read_sentences_tsv(q) == [{"id": "7", "text": "Hello."}]
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "no such file"),
+    ("Sentence_id\tclass_label\r\n1\tYes\r\n", "no 'Text' column"),
+    ("id\tText\n1\tHi.\n", "no 'Sentence_id' column"),
+    ("", "empty file"),
+    ("Sentence_id\tText\n1\n", "line 2"),
+])
+def test_claims_command_errors_are_one_line(tmp_path, content, message):
+    p = tmp_path / "in.tsv"
+    if content is not None:
+        p.write_text(content, encoding="utf-8", newline="")
+    with pytest.raises(InputError, match=message):
+        read_sentences_tsv(p)
+    proc = run_module("spinscope.claims", p, "--model", tmp_path / "no-model")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_claims_command_scores_in_order(tiny_finetuned, tmp_path):
+    p = tmp_path / "ct.tsv"
+    p.write_bytes(b'Sentence_id\tText\tclass_label\r\n'
+                  b'37436\t"He said ""the deficit rose 40 percent"" in 2010."\tYes\r\n'
+                  b'11\tThank you very much.\tNo\r\n'
+                  b'5\tTaxes went up 3 times in 1999.\tYes\r\n')
+    proc = run_module("spinscope.claims", p, "--model", tiny_finetuned, "--eval", check=True)
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0] == "Sentence_id\tscore\tlabel"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[0] for r in rows] == ["37436", "11", "5"]
+    thr = json.loads((tiny_finetuned / "claims.json").read_text())["threshold"]
+    for _, score, label in rows:
+        assert 0.0 <= float(score) <= 1.0 and label == ("Yes" if float(score) >= thr else "No")
+    assert "F1" in proc.stderr.decode()
+    out = tmp_path / "o.tsv"
+    run_module("spinscope.claims", p, "--model", tiny_finetuned, "--threshold", "0", "-o", out, check=True)
+    assert [r.split("\t")[2] for r in out.read_text().splitlines()[1:]] == ["Yes"] * 3
+    missing = run_module("spinscope.claims", p, "--model", tmp_path)
+    assert missing.returncode == 2 and "claims.json missing" in missing.stderr.decode()
+
+
+# --- claims of a text ------------------------------------------------------------------------
+
+TEXT = ("Budget row deepens\n\n"
+        "I think we should all be kind to each other. The deficit grew by 12 percent in 2019, officials said.\n"
+        "Mr. Smith disagreed.  Unemployment fell to 3.5 percent last year!\n")
+
+
+class DigitScorer:
+    """A stand-in scorer: the share of characters that are digits, times 3."""
+
+    threshold = 0.1
+    pools_in_context = False
+
+    def score_sentences(self, texts):
+        return np.asarray([min(1.0, 3 * sum(c.isdigit() for c in t) / max(1, len(t))) for t in texts], np.float32)
+
+
+def test_claims_are_ranked_sentences_with_exact_offsets():
+    sentences = split_sentences(TEXT)
+    claims = find_claims(TEXT, sentences, DigitScorer())
+    assert [c.text for c in claims] == ["The deficit grew by 12 percent in 2019, officials said.",
+                                        "Unemployment fell to 3.5 percent last year!"]
+    for c in claims:
+        assert TEXT[c.start : c.end] == c.text and 0.0 < c.score <= 1.0  # scored (unscored would be 0)
+    assert claims[0].score >= claims[1].score
+    assert find_claims(TEXT, sentences, DigitScorer(), threshold=0.0, limit=3)[-1].score == 0.0
+    assert len(find_claims(TEXT, sentences, DigitScorer(), threshold=0.0)) == len(sentences)
+    assert find_claims(TEXT, sentences, DigitScorer(), threshold=1.01) == []
+    assert find_claims("", [], DigitScorer()) == []
+    # ties keep text order
+    tied = rank_claims(sentences, [0.5] * len(sentences), 0.5)
+    assert [c.start for c in tied] == sorted(c.start for c in tied)
+
+
+def test_finetuned_model_in_analyze_path(tiny_finetuned, tiny_model):
+    from spinscope.detect import Detector
+
+    det = Detector(tiny_model)
+    scorer = ClaimScorer(tiny_finetuned)
+    sentences = split_sentences(TEXT)
+    spans, claims = detect_with_claims(det, scorer, TEXT, sentences, claim_threshold=0.0)
+    assert spans == det.detect(TEXT)
+    iso = scorer.score_sentences([s.text for s in sentences])
+    assert sorted(round(c.score, 5) for c in claims) == sorted(round(float(s), 5) for s in iso)
+
+
+# --- training --------------------------------------------------------------------------------
+
+
+def test_finetune_training_files_log_and_reproducibility(claims_data, tiny_finetuned, tmp_path):
+    cfg = json.loads((tiny_finetuned / "claims.json").read_text())
+    assert cfg["mode"] == "finetune" and set(cfg["sha256"]) == {"claims.int8.onnx", "tokenizer.json"}
+    assert cfg["train"]["seed"] == 13 and 0.05 <= cfg["threshold"] <= 0.95
+    log = [json.loads(line) for line in (tiny_finetuned / "train_claims.log.jsonl").read_text().splitlines()]
+    assert log[0]["event"] == "start" and log[-1]["event"] == "done"
+    assert log[0]["n_dev"] == round(0.1 * log[0]["n_pos"]) + round(0.1 * (log[0]["n"] - log[0]["n_pos"]))
+    from spinscope.train_claims import run_train_claims
+
+    again = run_train_claims(claims_data, tmp_path / "again", mode="finetune", tiny=True, epochs=1, batch_size=8,
+                             threads=1)
+    assert again["threshold"] == cfg["threshold"]
+    texts = [CHECKWORTHY, OPINION, "x"]
+    np.testing.assert_allclose(ClaimScorer(tmp_path / "again").score_sentences(texts),
+                               ClaimScorer(tiny_finetuned).score_sentences(texts), atol=1e-6)
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_finetuned, bad)
+    with open(bad / "claims.int8.onnx", "ab") as f:
+        f.write(b"x")
+    from spinscope.detect import ModelError
+
+    with pytest.raises(ModelError, match="checksum"):
+        ClaimScorer(bad)
+
+
+def test_shared_training_on_tiny_technique_model(claims_data, tiny_model, tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    from spinscope import detect
+    from spinscope.detect import Detector, ModelError
+
+    out = tmp_path / "shared"
+    proc = run_module("spinscope.train_claims", "--data", claims_data, "--out", out, "--mode", "shared",
+                      "--technique-model", tiny_model, "--threads", "1", check=True)
+    summary = json.loads(proc.stdout)
+    assert {g["train_features"] for g in summary["grid"]} == {"sentence", "context", "both"}
+    assert {g["pooling"] for g in summary["grid"]} == {"mean", "mean+max"}
+    cfg = json.loads((out / "claims.json").read_text())
+    assert cfg["mode"] == "shared" and set(cfg["sha256"]) == {"claims_head.npz"} and cfg["pooling"] in ("mean", "mean+max")
+    assert cfg["threshold"] == summary["threshold"] and cfg["train_features"] == "both"
+    scorer = ClaimScorer(out)  # the technique model was copied beside the head
+    det = Detector(tiny_model)
+    assert ClaimScorer(out, detector=det).detector is det
+    s = scorer.score_sentences([CHECKWORTHY, OPINION])
+    assert s.shape == (2,) and np.all((s >= 0) & (s <= 1))
+    # in analyze: one encoder pass gives the same spans, and a score for every sentence
+    sentences = split_sentences(TEXT)
+    spans, claims = detect_with_claims(det, ClaimScorer(out, detector=det), TEXT, sentences, claim_threshold=0.0)
+    assert spans == det.detect(TEXT) and len(claims) == len(sentences)
+    for c in claims:
+        assert TEXT[c.start : c.end] == c.text and 0.0 < c.score <= 1.0  # scored (unscored would be 0)
+    # a detector with another encoder: its spans, and the claims scored by the head's own encoder
+    stranger = Detector(tiny_model)
+    stranger.config = {**stranger.config, "sha256": {stranger.config["onnx"]: "f" * 64}}
+    _, claims2 = detect_with_claims(stranger, scorer, TEXT, sentences, claim_threshold=0.0)
+    iso = scorer.score_sentences([s.text for s in sentences])
+    assert sorted(round(c.score, 5) for c in claims2) == sorted(round(float(x), 5) for x in iso)
+    # blocks: every sentence is still scored, offsets stay exact
+    long_text = TEXT * 20
+    monkeypatch.setattr(detect, "BLOCK_CHARS", 300)
+    sents = split_sentences(long_text)
+    _, claims = detect_with_claims(det, ClaimScorer(out, detector=det), long_text, sents, claim_threshold=0.0)
+    assert len(claims) == len(sents) and all(long_text[c.start : c.end] == c.text and c.score > 0 for c in claims)
+    # a head is tied to its encoder
+    c2 = json.loads((out / "claims.json").read_text())
+    c2["encoder_sha256"] = "0" * 64
+    (out / "claims.json").write_text(json.dumps(c2))
+    with pytest.raises(ModelError, match="another technique encoder"):
+        ClaimScorer(out)
+
+
+# --- the shipped model -----------------------------------------------------------------------
+
+
+def test_shipped_model_prefers_a_checkable_claim():
+    scorer = ClaimScorer()
+    yes, no = scorer.score_sentences([CHECKWORTHY, OPINION])
+    assert yes > no
+    assert yes >= scorer.threshold > no
