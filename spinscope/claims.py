@@ -201,9 +201,10 @@ class ClaimScorer:
 
     def shares_encoder(self, detector) -> bool:
         """True when ``detector`` runs the very encoder this (shared-mode) head was trained on."""
-        if self.mode != "shared" or detector is None:
+        config = getattr(detector, "config", None)  # any object with detect() may be passed to analyze()
+        if self.mode != "shared" or not isinstance(config, dict):
             return False
-        return detector.config.get("sha256", {}).get(detector.config.get("onnx", "")) == self.config["encoder_sha256"]
+        return config.get("sha256", {}).get(config.get("onnx", "")) == self.config["encoder_sha256"]
 
     def score_vectors(self, vecs: np.ndarray) -> np.ndarray:
         """Shared mode: check-worthiness of pooled sentence vectors [N, H]."""
@@ -280,7 +281,10 @@ def detect_with_claims(detector, scorer: ClaimScorer | None, text: str, sentence
     scorer = scorer or default_claim_scorer()
     claim_threshold = scorer.threshold if claim_threshold is None else claim_threshold
     if not (scorer.pools_in_context and sentences and scorer.shares_encoder(detector)):
-        spans = detector.detect(text, threshold) if text.strip() else []
+        if not text.strip():
+            spans = []
+        else:
+            spans = detector.detect(text) if threshold is None else detector.detect(text, threshold)
         return spans, find_claims(text, sentences, scorer, threshold=claim_threshold, limit=limit)
     spans = []
     scores = np.zeros(len(sentences), np.float32)
