@@ -6,8 +6,8 @@ from .document import Analysis, Claim, Entity, InputError, Sentence, Span, split
 
 __version__ = "0.1.0"
 
-# spaCy keeps a whole parsed document in memory; past this length (about 50,000 words, far longer
-# than any article) entities and targets are skipped so that memory stays bounded.
+# spaCy keeps a whole parsed document in memory, and claims score every sentence at once; past this
+# length (about 50,000 words, far longer than any article) both are skipped so memory stays bounded.
 ENTITY_MAX_CHARS = 300_000
 __all__ = ["analyze", "Analysis", "Span", "Sentence", "Claim", "Entity", "InputError", "__version__"]
 
@@ -30,7 +30,7 @@ def analyze(text: str, *, title: str | None = None, detector=None, claims: bool 
     found_claims = []
     if not text.strip():
         spans = []
-    elif claims and _claims_available():
+    elif claims and _claims_available() and len(text) <= ENTITY_MAX_CHARS:
         from .claims import detect_with_claims
 
         spans, found_claims = detect_with_claims(det, None, text, sentences)
@@ -41,7 +41,7 @@ def analyze(text: str, *, title: str | None = None, detector=None, claims: bool 
     if entities and text.strip():
         if len(text) > ENTITY_MAX_CHARS:
             analysis.model = {**analysis.model, "notes": [
-                f"entities and targets skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"]}
+                f"claims, entities and targets skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"]}
         else:
             from .entities import enrich
 
