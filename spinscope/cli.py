@@ -274,6 +274,11 @@ def _train_parser(sub) -> None:
         q.add_argument("--tiny", action="store_true", help="a tiny random encoder (for tests)")
         q.add_argument("--limit", type=int, default=0, help="use only the first N articles")
         q.add_argument("--max-steps", type=int, default=0, help="stop after N optimiser steps (for tests)")
+        q.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda (default: cpu)")
+        q.add_argument("--layers", type=int, default=0, help="keep only the first N encoder layers (default: all)")
+        q.add_argument("--claims-data", type=Path,
+                       help="ClaimBuster folder: also train the shared encoder for check-worthiness (multi-task)")
+        q.add_argument("--claims-weight", type=float, default=0.5, help="weight of the check-worthiness loss")
         if name == "techniques":
             q.add_argument("--version", default="dev", help="version string written into the model config")
             q.add_argument("--dev-fraction", type=float, default=0.0, help="hold out this share of articles to tune the threshold")
@@ -296,12 +301,16 @@ def _cmd_train(args) -> int:
         print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
         return 2
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                      threads=args.threads, threshold=args.threshold, gap=args.gap, max_steps=args.max_steps)
+                      threads=args.threads, threshold=args.threshold, gap=args.gap, max_steps=args.max_steps,
+                      device=args.device, layers=args.layers,
+                      claims_weight=args.claims_weight if args.claims_data else 0.0)
     if args.what == "techniques":
-        summary = run_train(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version, args.dev_fraction)
+        summary = run_train(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version, args.dev_fraction,
+                            claims_data=args.claims_data)
         print(json.dumps({k: v for k, v in summary.items() if k not in ("train_ids",)}, indent=2))
     else:
-        agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only, args.rescore)
+        agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only, args.rescore,
+                     claims_data=args.claims_data)
         for key in ("si", "tc", "full"):
             print(f"{key.upper():5s} F1 {agg[key]['mean']:.3f} ± {agg[key]['sd']:.3f}  folds: "
                   + ", ".join(f"{v:.3f}" for v in agg[key]["folds"]))

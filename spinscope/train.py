@@ -66,6 +66,10 @@ class TrainConfig:
     gap: int = 0
     max_steps: int = 0  # 0 = no limit (tests use a few steps)
     freeze_word_embeddings: bool = True
+    device: str = "cpu"  # "cuda" trains on a GPU (export and scoring always run on the CPU)
+    layers: int = 0  # keep only the first N encoder layers (0 = all)
+    claims_weight: float = 0.0  # weight of the auxiliary check-worthiness loss (needs claims data)
+    claims_dev_fraction: float = 0.1  # ClaimBuster share held out (never trained on), as in train_claims
 
 
 @dataclass
@@ -113,6 +117,72 @@ def prepare(tokenizer, aid: str, text: str, labels: list[tuple[str, int, int]]) 
     return Article(aid, text, ids, offs, bio, spans)
 
 
+@dataclass
+class ClaimsWindow:
+    """Token ids of a stretch of ClaimBuster debate (or one sentence alone) and its labelled
+    sentences as token ranges ``(a, b, label)`` into ``ids``."""
+    ids: np.ndarray
+    sents: list
+    alone: bool = False
+
+
+def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: float = 0.1) -> list[ClaimsWindow]:
+    """ClaimBuster sentences for the auxiliary check-worthiness loss, in context and alone.
+
+    Sentences are labelled in windows of their rebuilt debate transcript (as ``analyze`` sees an
+    article) and also on their own (as ``spinscope claims`` scores a sentence). The held-out share
+    that ``spinscope train claims`` uses to choose its head and threshold (same seed, same split) is
+    never given a label here.
+    """
+    from .train_claims import debates, load_claimbuster, split_dev
+
+    items = load_claimbuster(Path(data))
+    _, dev = split_dev(len(items), [r["label"] for r in items], seed, dev_fraction)
+    held = set(dev)
+    out: list[ClaimsWindow] = []
+    for text, spans in debates(items):
+        enc = tokenizer.encode(text, add_special_tokens=False)
+        ids = np.asarray(enc.ids, dtype=np.int64)
+        offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        ranges = []
+        for i, s, e in spans:
+            if i in held:
+                continue
+            a, b = token_range(offs, s, e)
+            if b > a:
+                ranges.append((a, b, items[i]["label"]))
+        done: set[int] = set()  # windows may overlap at the end: each sentence is labelled once
+        for ws, we in make_windows(len(ids), size, size):
+            inside = [(a - ws, b - ws, lab) for k, (a, b, lab) in enumerate(ranges)
+                      if a >= ws and b <= we and k not in done]
+            done.update(k for k, (a, b, _) in enumerate(ranges) if a >= ws and b <= we)
+            if inside:
+                out.append(ClaimsWindow(ids[ws:we], inside))
+    encs = tokenizer.encode_batch([r["text"] for r in items], add_special_tokens=False)
+    for i, enc in enumerate(encs):
+        if i not in held and enc.ids:
+            ids = np.asarray(enc.ids[:size], dtype=np.int64)
+            out.append(ClaimsWindow(ids, [(0, len(ids), items[i]["label"])], alone=True))
+    return out
+
+
+def claims_batches(windows: list[ClaimsWindow], batch_size: int, seed: int):
+    """Endless seeded stream of batches: context windows by ``batch_size``, sentences alone by 4x."""
+    ctx = [w for w in windows if not w.alone]
+    alone = [w for w in windows if w.alone]
+    rng = random.Random(seed)
+    rnd = 0
+    while True:
+        batches = []
+        for pool, size in ((ctx, batch_size), (alone, batch_size * 4)):
+            order = list(range(len(pool)))
+            rng.shuffle(order)
+            batches += [[pool[i] for i in order[k : k + size]] for k in range(0, len(order), size)]
+        rng.shuffle(batches)
+        yield from batches
+        rnd += 1
+
+
 def log_line(log, **kw) -> None:
     kw["time"] = round(time.time(), 1)
     line = json.dumps(kw)
@@ -122,7 +192,7 @@ def log_line(log, **kw) -> None:
         log.flush()
 
 
-def build_model(encoder_dir: Path | None, tiny: bool, seed: int):
+def build_model(encoder_dir: Path | None, tiny: bool, seed: int, layers: int = 0):
     import torch
     from transformers import AutoModel, BertConfig, BertModel
 
@@ -137,6 +207,9 @@ def build_model(encoder_dir: Path | None, tiny: bool, seed: int):
         # no dropout inside the encoder: on CPU it triples the cost of a training step
         encoder = AutoModel.from_pretrained(str(encoder_dir), attn_implementation="sdpa",
                                             hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    if layers and layers < encoder.config.num_hidden_layers:  # a shallower, faster encoder: the first N layers
+        encoder.encoder.layer = encoder.encoder.layer[:layers]
+        encoder.config.num_hidden_layers = layers
     H = encoder.config.hidden_size
     C = len(T.LABELS)
 
@@ -147,6 +220,7 @@ def build_model(encoder_dir: Path | None, tiny: bool, seed: int):
             self.dropout = torch.nn.Dropout(0.1)
             self.si = torch.nn.Linear(H, 3)
             self.tc = torch.nn.Linear(3 * H + 3, C)
+            self.claims = torch.nn.Linear(H, 1)  # auxiliary training head (not exported)
 
         def hidden(self, ids, mask):
             return self.encoder(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).last_hidden_state
@@ -168,21 +242,25 @@ def pool_torch(torch, h, a, b, extras):
     return torch.cat([span.mean(0), span.max(0).values, ctx.mean(0), extras])
 
 
-def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bool, log=None):
+def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bool, log=None,
+                claims: list[ClaimsWindow] | None = None):
     import torch
 
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    net = build_model(encoder_dir, tiny, cfg.seed)
+    dev = torch.device(cfg.device)
+    net = build_model(encoder_dir, tiny, cfg.seed, cfg.layers).to(dev)
+    use_claims = bool(claims) and cfg.claims_weight > 0
+    claim_stream = claims_batches(claims, cfg.batch_size, cfg.seed) if use_claims else None
     C = len(T.LABELS)
     counts = np.ones(C)
     for art in articles:
         for sp in art.spans:
             counts += sp[2]
     cw = (counts.sum() / counts) ** cfg.class_weight_power
-    cw = torch.tensor(cw / cw.mean(), dtype=torch.float32)
+    cw = torch.tensor(cw / cw.mean(), dtype=torch.float32, device=dev)
     size = cfg.max_len - 2
     n_windows = sum(len(make_windows(len(a.ids), size, cfg.train_stride)) for a in articles)
     steps_per_epoch = math.ceil(n_windows / cfg.batch_size)
@@ -193,7 +271,8 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
         net.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [
         {"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": cfg.lr},
-        {"params": list(net.si.parameters()) + list(net.tc.parameters()), "lr": cfg.head_lr},
+        {"params": list(net.si.parameters()) + list(net.tc.parameters()) + list(net.claims.parameters()),
+         "lr": cfg.head_lr},
     ]
     opt = torch.optim.AdamW(params, weight_decay=0.01, foreach=True)
     warm = max(1, int(total * cfg.warmup))
@@ -217,7 +296,7 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
                 items.append((art, ws, we, by_win.get(wi, [])))
         rng.shuffle(items)
         t0 = time.time()
-        sums = {"si": 0.0, "tc": 0.0, "n": 0}
+        sums = {"si": 0.0, "tc": 0.0, "claims": 0.0, "n": 0}
         for k in range(0, len(items), cfg.batch_size):
             batch = items[k : k + cfg.batch_size]
             L = max(we - ws for _, ws, we, _ in batch) + 2
@@ -231,15 +310,16 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
                 ids[r, n + 1] = sep_id
                 mask[r, : n + 2] = 1
                 tags[r, 1 : n + 1] = torch.from_numpy(art.bio[ws:we])
+            ids, mask, tags = ids.to(dev), mask.to(dev), tags.to(dev)
             h = net.dropout(net.hidden(ids, mask))
             si_loss = torch.nn.functional.cross_entropy(net.si(h).reshape(-1, 3), tags.reshape(-1), ignore_index=-100)
             feats, targets = [], []
             for r, (art, ws, we, sps) in enumerate(batch):
                 n = we - ws
                 for a, b, target, rep, ntok in sps:
-                    ex = torch.from_numpy(extra_features(ntok, rep))
+                    ex = torch.from_numpy(extra_features(ntok, rep)).to(dev)
                     feats.append(pool_torch(torch, h[r, 1 : n + 1], a - ws, b - ws, ex))
-                    targets.append(torch.from_numpy(target))
+                    targets.append(torch.from_numpy(target).to(dev))
             loss = si_loss
             tc_val = 0.0
             if feats:
@@ -250,6 +330,11 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
                 tc_loss = -((tgt * logp).sum(-1) * w).sum() / w.sum()
                 loss = loss + cfg.tc_loss_weight * tc_loss
                 tc_val = float(tc_loss.detach())
+            claims_val = 0.0
+            if use_claims:
+                claims_loss = _claims_loss(torch, net, next(claim_stream), dev, cls_id, sep_id)
+                loss = loss + cfg.claims_weight * claims_loss
+                claims_val = float(claims_loss.detach())
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in net.parameters() if p.requires_grad], 1.0, foreach=True)
@@ -258,18 +343,46 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
             step += 1
             sums["si"] += float(si_loss.detach())
             sums["tc"] += tc_val
+            sums["claims"] += claims_val
             sums["n"] += 1
             if step % 20 == 0:
                 log_line(log, event="step", epoch=epoch, step=step, of=total, si_loss=round(float(si_loss.detach()), 4),
-                         tc_loss=round(tc_val, 4), lr=sched.get_last_lr()[0])
+                         tc_loss=round(tc_val, 4), claims_loss=round(claims_val, 4), lr=sched.get_last_lr()[0])
             if step >= total:  # the schedule is over (later epochs can have an extra window per article)
                 break
         log_line(log, event="epoch", epoch=epoch, si_loss=round(sums["si"] / max(1, sums["n"]), 4),
-                 tc_loss=round(sums["tc"] / max(1, sums["n"]), 4), seconds=round(time.time() - t0, 1))
+                 tc_loss=round(sums["tc"] / max(1, sums["n"]), 4), claims_loss=round(sums["claims"] / max(1, sums["n"]), 4),
+                 seconds=round(time.time() - t0, 1))
         if step >= total:
             break
     net.eval()
-    return net
+    return net.to("cpu")
+
+
+def _claims_loss(torch, net, batch: list[ClaimsWindow], dev, cls_id: int, sep_id: int):
+    """Binary cross-entropy of check-worthiness from each labelled sentence's mean-pooled tokens."""
+    L = max(len(w.ids) for w in batch) + 2
+    ids = torch.zeros((len(batch), L), dtype=torch.long)
+    mask = torch.zeros((len(batch), L), dtype=torch.long)
+    rows, cols, weights, labels = [], [], [], []
+    k = 0
+    for r, w in enumerate(batch):
+        n = len(w.ids)
+        ids[r, 0] = cls_id
+        ids[r, 1 : n + 1] = torch.from_numpy(w.ids)
+        ids[r, n + 1] = sep_id
+        mask[r, : n + 2] = 1
+        for a, b, lab in w.sents:
+            for t in range(a, b):
+                rows.append(k)
+                cols.append(r * L + 1 + t)
+                weights.append(1.0 / (b - a))
+            labels.append(float(lab))
+            k += 1
+    h = net.dropout(net.hidden(ids.to(dev), mask.to(dev))).reshape(len(batch) * L, -1)
+    pool = torch.sparse_coo_tensor(torch.tensor([rows, cols]), torch.tensor(weights), (k, len(batch) * L)).to(dev)
+    logits = net.claims(torch.sparse.mm(pool, h)).squeeze(-1)
+    return torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor(labels, device=dev))
 
 
 def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, quantize: bool = True,
@@ -279,6 +392,7 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     out.mkdir(parents=True, exist_ok=True)
+    net = net.to("cpu")
     net.encoder.set_attn_implementation("eager")
     fp32 = out / "encoder-fp32.onnx"
     x = torch.randint(1000, 2000, (1, 64))
@@ -372,7 +486,8 @@ def tune_decoding(model_dir: Path, articles: dict[str, str], labels: dict, dev_i
 
 
 def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, tiny: bool,
-              limit: int = 0, version: str = "dev", dev_fraction: float = 0.0) -> dict:
+              limit: int = 0, version: str = "dev", dev_fraction: float = 0.0,
+              claims_data: Path | None = None) -> dict:
     """Train on a PTC folder, export to ``out``; with dev_fraction, hold out articles to tune the threshold."""
     from .detect import Detector
 
@@ -386,9 +501,16 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
         log_line(log, event="start", data=str(data), n_train=len(train_ids), n_dev=len(dev_ids), config=cfg.__dict__,
                  encoder=str(encoder_dir), tiny=tiny)
         tok = _tokenizer(encoder_dir)
-        net = train_model(_prepare_all(tok, articles, labels, train_ids), cfg, encoder_dir, tiny, log)
+        claims = None
+        if claims_data and cfg.claims_weight > 0:
+            claims = prepare_claims(tok, claims_data, cfg.seed, cfg.max_len - 2, cfg.claims_dev_fraction)
+            log_line(log, event="claims_data", data=str(claims_data), windows=len(claims),
+                     sentences=sum(len(w.sents) for w in claims))
+        net = train_model(_prepare_all(tok, articles, labels, train_ids), cfg, encoder_dir, tiny, log, claims)
         meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "seed": cfg.seed,
-                "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2"}
+                "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2",
+                "layers": cfg.layers or None, "device": cfg.device,
+                "claims_data": str(claims_data) if claims else None, "claims_weight": cfg.claims_weight if claims else 0.0}
         export(net, encoder_dir / "tokenizer.json", out, cfg, meta, save_torch=not tiny)
         summary = {"model": str(out), "train_ids": train_ids, "dev_ids": dev_ids}
         if dev_ids:
@@ -400,7 +522,8 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
 
 
 def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, tiny: bool, folds: int,
-           limit: int = 0, only: list[int] | None = None, rescore: bool = False) -> dict:
+           limit: int = 0, only: list[int] | None = None, rescore: bool = False,
+           claims_data: Path | None = None) -> dict:
     """k-fold cross-validation: train on k-1 folds (tuning the threshold on 10% of them), test on the rest."""
     from .detect import Detector
 
@@ -426,7 +549,8 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
         else:
             sub = fold_dir / "data"
             _subset(data, sub, train_ids)
-            summary = run_train(sub, fold_dir / "model", cfg, encoder_dir, tiny, dev_fraction=0.1, version=f"cv-fold{k}")
+            summary = run_train(sub, fold_dir / "model", cfg, encoder_dir, tiny, dev_fraction=0.1, version=f"cv-fold{k}",
+                                claims_data=claims_data)
         det = Detector(fold_dir / "model")
         gold = [(a, t, s, e) for a in test_ids for t, s, e in labels.get(a, [])]
         res = evaluate(det, {a: articles[a] for a in test_ids}, gold)

