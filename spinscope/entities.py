@@ -10,6 +10,10 @@ Offsets are sacred here too: every mention is ``[start, end)`` in characters (Py
 indices) of the exact input text; spaCy's ``Token.idx`` and ``Span.start_char`` are ``str``
 offsets of ``Doc.text``, which is the input itself (or a slice of it, at a known offset).
 
+Speed: NER runs over the whole text, but the tagger, parser and attribute ruler (only needed to
+find targets) run only over the lines technique spans touch (:func:`parse_for_targets`); NER in
+``en_core_web_sm`` has its own tok2vec, so the entities are the same as from a full parse.
+
 Entry points: :func:`enrich` (fills ``Analysis.entities`` and the spans' ``target``),
 :func:`extract_entities`, :func:`profile_lines`.
 """
@@ -34,6 +38,7 @@ LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "DATE", "FAC")
 TARGET_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC"))
 PLACE_LABELS = frozenset(("GPE", "LOC"))
 CHUNK_CHARS = 100_000  # longer texts are parsed piece by piece, cut at line breaks
+LINE_CHARS = 2_000  # a longer line is parsed sentence by sentence where spans touch it
 
 _NLP = None
 _NLP_LOCK = threading.Lock()  # loading
@@ -89,6 +94,81 @@ def parse(text: str, nlp=None) -> list[tuple[int, object]]:
     with _RUN_LOCK:
         docs = list(nlp.pipe(p for _, p in pieces))
     return [(off, d) for (off, _), d in zip(pieces, docs)]
+
+
+# Components whose work splits cleanly: NER (with its own tok2vec, as in en_core_web_sm) needs none
+# of the others, and the parser, tagger and attribute ruler never read the entities.
+_SPLITTABLE = frozenset(("tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler", "lemmatizer", "ner"))
+
+
+def _split_pipeline(nlp) -> tuple[list[str], list[str]] | None:
+    """``(disable for NER alone, disable for the parse alone)``, or None when ``nlp`` cannot run its
+    NER apart from its parser (a component NER listens to, or one this module does not know)."""
+    names = list(nlp.pipe_names)
+    if "ner" not in names or "parser" not in names or not set(names) <= _SPLITTABLE:
+        return None
+    for _, proc in nlp.pipeline:
+        if "ner" in (getattr(proc, "listening_components", None) or ()):
+            return None  # NER reads a shared tok2vec (e.g. en_core_web_md/lg)
+    return [n for n in names if n != "ner"], [n for n in names if n in ("ner", "lemmatizer")]
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each line; a line longer than :data:`LINE_CHARS` is cut where its
+    sentences start. The parser sees these (or runs of them) on their own."""
+    from .document import split_sentences
+
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^\n]+", text):
+        a, b = m.span()
+        if b - a <= LINE_CHARS:
+            out.append((a, b))
+            continue
+        cuts = [a] + [a + st.start for st in split_sentences(m.group())[1:]] + [b]
+        out.extend((x, y) for x, y in zip(cuts, cuts[1:]) if y > x)
+    return out
+
+
+def _span_pieces(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
+    """The stretches of ``text`` the dependency parse is needed for: the lines (see :func:`_units`)
+    that technique spans touch, adjacent ones joined, so that every span lies inside one piece
+    (unless a piece is longer than :data:`CHUNK_CHARS`)."""
+    units = _units(text)
+    starts = [a for a, _ in units]
+    chosen: set[int] = set()
+    for s in spans:
+        end = max(s.end, s.start + 1)
+        i = max(bisect_right(starts, s.start) - 1, 0)
+        while i < len(units) and units[i][0] < end:
+            if units[i][1] > s.start:
+                chosen.add(i)
+            i += 1
+    pieces: list[tuple[int, int]] = []
+    for i in sorted(chosen):
+        if pieces and i - 1 in chosen:
+            pieces[-1] = (pieces[-1][0], units[i][1])
+        else:
+            pieces.append(units[i])
+    return pieces
+
+
+def parse_for_targets(text: str, spans: Sequence[Span], nlp=None):
+    """``(entity docs, parsed docs)``, each ``[(offset, doc), ...]`` as in :func:`parse`: NER over the
+    whole text, the dependency parse (tok2vec, tagger, parser, attribute ruler) only over the lines
+    that ``spans`` touch. Where ``nlp`` cannot split that way both are the full :func:`parse`."""
+    nlp = nlp or load_nlp()
+    split = _split_pipeline(nlp)
+    if split is None:
+        docs = parse(text, nlp)
+        return docs, docs
+    ner_off, dep_off = split
+    pieces = _chunks(text)
+    dep_pieces = [(a + o, p) for a, b in _span_pieces(text, spans) for o, p in _chunks(text[a:b])]
+    with _RUN_LOCK:
+        docs = list(nlp.pipe((p for _, p in pieces), disable=ner_off))
+        parsed = list(nlp.pipe((p for _, p in dep_pieces), disable=dep_off)) if dep_pieces else []
+    return ([(off, d) for (off, _), d in zip(pieces, docs)],
+            [(off, d) for (off, _), d in zip(dep_pieces, parsed)])
 
 
 # --- mentions and merging --------------------------------------------------------------------
@@ -644,18 +724,24 @@ def _targets_for(text: str, docs, index: _EntityIndex, spans: Sequence[Span]) ->
     targeters = [(off, off + len(d.text), _Targeter(text, off, d, index)) for off, d in docs]
     for s in spans:
         t = None
-        for a, b, tg in targeters:
+        for a, b, tg in targeters:  # the doc holding the span's start, else the first it overlaps
             if a <= s.start < b:
                 t = tg.target(s.start, min(s.end, b))
                 break
+        else:
+            for a, b, tg in targeters:
+                if a < s.end and s.start < b:
+                    t = tg.target(max(s.start, a), min(s.end, b))
+                    break
         out.append(t)
     return out
 
 
-def entities_from_docs(text: str, docs, spans: Sequence[Span] = ()) -> tuple[list[Entity], list[Span]]:
-    """Like :func:`extract_entities`, from already parsed ``[(offset, doc), ...]``."""
+def entities_from_docs(text: str, docs, spans: Sequence[Span] = (), parsed=None) -> tuple[list[Entity], list[Span]]:
+    """Like :func:`extract_entities`, from already parsed ``[(offset, doc), ...]``: entities from
+    ``docs``, targets from ``parsed`` (parsed pieces of the text; default ``docs``)."""
     index = _build_entities(text, docs)
-    tids = _targets_for(text, docs, index, spans)
+    tids = _targets_for(text, docs if parsed is None else parsed, index, spans)
     entities = index.entities
     new_spans = []
     for s, t in zip(spans, tids):
@@ -679,7 +765,8 @@ def extract_entities(text: str, spans: Sequence[Span] = (), *, nlp=None) -> tupl
     """
     if not text.strip():
         return [], [replace(s, target=None) if s.target is not None else s for s in spans]
-    return entities_from_docs(text, parse(text, nlp), spans)
+    docs, parsed = parse_for_targets(text, spans, nlp)
+    return entities_from_docs(text, docs, spans, parsed)
 
 
 def enrich(analysis: Analysis, *, nlp=None) -> Analysis:
