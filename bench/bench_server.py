@@ -161,6 +161,10 @@ def main() -> None:
 
         lat1, wall1 = run_clients(host, port, body, 1, args.n, stop_at)
         print(f"POST /api/analyze, 1 client : {fmt(lat1)}  {len(lat1) / wall1:.2f} req/s")
+        lean = json.dumps({"text": text, "title": "benchmark", "entities": False}).encode()
+        Client(host, port).post(lean)
+        lat0, wall0 = run_clients(host, port, lean, 1, args.n, stop_at)
+        print(f"POST /api/analyze, 1 client, \"entities\": false: {fmt(lat0)}  {len(lat0) / wall0:.2f} req/s")
 
         # 4 clients, with /healthz polled every 20 ms while they run
         hz: list[float] = []

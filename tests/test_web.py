@@ -90,6 +90,23 @@ def test_analyze_text_follows_schema(client, detector):
     assert doc == spinscope.analyze(SAMPLE, title="Harbour bridge", detector=detector).as_dict()
 
 
+def test_analyze_stages_can_be_skipped(client, detector):
+    import spinscope
+
+    r = post_json(client, {"text": SAMPLE, "entities": False, "claims": False})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["entities"] == [] and doc["claims"] == []
+    assert all(s["target"] is None for s in doc["spans"])
+    assert doc == spinscope.analyze(SAMPLE, detector=detector, claims=False, entities=False).as_dict()
+    full = post_json(client, {"text": SAMPLE, "entities": True}).json()
+    assert full["entities"], "the sample names people and places"
+    assert [(s["start"], s["end"], s["technique"]) for s in full["spans"]] == \
+        [(s["start"], s["end"], s["technique"]) for s in doc["spans"]]
+    bad = post_json(client, {"text": SAMPLE, "entities": "no"})
+    assert bad.status_code == 422 and '"entities" must be true or false' in bad.json()["error"]
+
+
 def test_analyze_html_extracts_first(client):
     jsonschema = pytest.importorskip("jsonschema")
     page = ("<html><head><title>Bridge</title><script>window.__pwned=1</script></head><body><article><p>"
