@@ -120,8 +120,10 @@ def pool_features(hidden: np.ndarray, a: int, b: int, extras: np.ndarray) -> np.
 
 
 def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
-                 breaks: np.ndarray | None = None) -> list[tuple[int, int, float]]:
-    """Token runs ``[a, b)`` where P(outside) < threshold; a confident B starts a new run.
+                 breaks: np.ndarray | None = None,
+                 paragraphs: np.ndarray | None = None) -> list[tuple[int, int, float]]:
+    """Token runs ``[a, b)`` where P(outside) < threshold; a confident B starts a new run, and so
+    does a token after a blank line (``paragraphs[i]``: no PTC span crosses one).
 
     Runs separated by at most ``gap`` outside tokens are joined, unless a line break lies
     between them (``breaks[i]`` is true when a line break precedes token ``i``).
@@ -131,7 +133,8 @@ def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
     a = None
     for i in range(len(probs)):
         if inside[i]:
-            starts_new = a is not None and probs[i, 1] > probs[i, 2] and probs[i, 1] > 0.5
+            starts_new = a is not None and (
+                (probs[i, 1] > probs[i, 2] and probs[i, 1] > 0.5) or (paragraphs is not None and paragraphs[i]))
             if a is None:
                 a = i
             elif starts_new:
@@ -154,11 +157,13 @@ def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
     return [(a, b, float(1.0 - probs[a:b, 0].mean())) for a, b in out]
 
 
-def line_breaks(text: str, offsets: np.ndarray) -> np.ndarray:
-    """``out[i]`` is true when a line break lies between token ``i - 1`` and token ``i``."""
+def line_breaks(text: str, offsets: np.ndarray, blank: bool = False) -> np.ndarray:
+    """``out[i]`` is true when a line break (with ``blank``: a blank line, i.e. two line breaks
+    with only white space between) lies between token ``i - 1`` and token ``i``."""
     out = np.zeros(len(offsets), bool)
     for i in range(1, len(offsets)):
-        if "\n" in text[offsets[i - 1, 1] : offsets[i, 0]]:
+        between = text[offsets[i - 1, 1] : offsets[i, 0]]
+        if (between.count("\n") >= 2) if blank else ("\n" in between):
             out[i] = True
     return out
 
@@ -225,6 +230,7 @@ class Detector:
         self.stride: int = self.config.get("infer_stride", self.max_len - 2 - 32)
         self.threshold: float = self.config["threshold"]
         self.gap: int = int(self.config.get("gap", 0))
+        self.split_paragraphs: bool = bool(self.config.get("split_paragraphs", True))
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
@@ -375,7 +381,8 @@ class Detector:
             if len(blk.offsets) == 0:
                 continue
             breaks = line_breaks(blk.text, blk.offsets) if gap else None
-            for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks):
+            paras = line_breaks(blk.text, blk.offsets, blank=True) if self.split_paragraphs else None
+            for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks, paras):
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])
                 s, e = snap_span(text, s, e)

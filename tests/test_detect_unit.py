@@ -77,3 +77,27 @@ def test_line_breaks():
     text = "ab cd\nef"
     offsets = np.array([[0, 2], [3, 5], [6, 8]])
     assert line_breaks(text, offsets).tolist() == [False, False, True]
+
+
+def test_decode_spans_never_cross_a_blank_line():
+    from spinscope.detect import line_breaks
+
+    p = np.array([[0.1, 0.1, 0.8]] * 4, np.float32)  # every token inside, no confident B
+    text = "aa bb\n \ncc\ndd"
+    offsets = np.array([[0, 2], [3, 5], [8, 10], [11, 13]])
+    paras = line_breaks(text, offsets, blank=True)
+    assert paras.tolist() == [False, False, True, False]  # a single line break is not a paragraph
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.5)] == [(0, 4)]
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.5, paragraphs=paras)] == [(0, 2), (2, 4)]
+
+
+def test_detector_splits_spans_at_blank_lines(tiny_model):
+    from spinscope.detect import Detector
+
+    det = Detector(tiny_model)
+    det.threshold = 1.01  # every token inside: one span per paragraph, none across a blank line
+    text = "First paragraph here.\n\nSecond paragraph here.\nSame paragraph."
+    spans = det.detect(text)
+    assert spans and all("\n\n" not in s.text for s in spans)
+    det.split_paragraphs = False
+    assert any("\n\n" in s.text for s in det.detect(text))
