@@ -42,6 +42,7 @@ from .document import (
     InputError,
     Mention,
     Span,
+    covered_length,
     read_text_file,
     split_sentences,
 )
@@ -300,16 +301,6 @@ def count_records(files: Iterable[Path]) -> int:
 # --- analysis results ------------------------------------------------------------------------
 
 
-def _union(intervals: Iterable[tuple[int, int]]) -> int:
-    total, end = 0, -1
-    for a, b in sorted(intervals):
-        if b <= end:
-            continue
-        total += b - max(a, end)
-        end = b
-    return total
-
-
 def result_from_analysis(analysis: Analysis) -> dict:
     """What the store keeps of an analysis (texts of spans, claims and mentions are cut from the text)."""
     d = analysis.as_dict()
@@ -565,7 +556,7 @@ class Store:
 
     def _insert_analysis(self, doc_id: int, run_id: int, text: str, result: dict) -> int:
         spans = result.get("spans", [])
-        covered = _union((s["start"], s["end"]) for s in spans)
+        covered = covered_length((s["start"], s["end"]) for s in spans)
         model = result.get("model") or {}
         own = json.dumps(model, sort_keys=True) if model != self._run_info.get(run_id) else None  # e.g. notes
         cur = self.conn.execute("INSERT INTO analyses(doc_id, run_id, n_spans, covered, created_at, model_info)"
@@ -582,7 +573,7 @@ class Store:
             by_tech.setdefault(s["technique"], []).append((s["start"], s["end"]))
         self.conn.executemany(
             "INSERT INTO doc_techniques(analysis_id, doc_id, technique, n_spans, covered) VALUES (?, ?, ?, ?, ?)",
-            [(aid, doc_id, t, len(iv), _union(iv)) for t, iv in by_tech.items()])
+            [(aid, doc_id, t, len(iv), covered_length(iv)) for t, iv in by_tech.items()])
         self.conn.executemany(
             "INSERT INTO claims(analysis_id, doc_id, start_char, end_char, score) VALUES (?, ?, ?, ?, ?)",
             [(aid, doc_id, c["start"], c["end"], c["score"]) for c in result.get("claims", [])])
@@ -591,7 +582,7 @@ class Store:
             targeted = [(s["start"], s["end"]) for s in spans if s.get("target") == e["id"]]
             ents.append((aid, doc_id, e["id"], e["name"], e["label"], e.get("country"), len(e.get("mentions", [])),
                          json.dumps(e.get("mentions", [])), json.dumps(e.get("techniques") or {}, ensure_ascii=False),
-                         len(targeted), _union(targeted)))
+                         len(targeted), covered_length(targeted)))
         self.conn.executemany(
             "INSERT INTO entities(analysis_id, doc_id, key, name, label, country, n_mentions, mentions, techniques,"
             " n_spans, covered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", ents)
@@ -1055,19 +1046,16 @@ def add_paths(db: str | Path, paths: Iterable[str | Path], *, source: str | None
             yield item.hash, item.text, item.title
 
     records: dict[str, Record] = {}
+
+    def done(h):
+        inflight.discard(h)
+        rec = records.pop(h)
+        return rec.origin, rec
+
     try:
-        for h, result in analyse_stream(work(), workers=workers, model=str(model) if model else None,
-                                        detector=detector, options=options):
-            rec = records.pop(h)
-            inflight.discard(h)
-            if "error" in result:
-                msg = f"{rec.origin}: {result['error']}"
-                prog.problem(msg)
-                report.problems.append(msg)
-            else:
-                _check_model(result, identity)
-                writer.add(h, (rec, result))
-            prog.advance()
+        _drain(analyse_stream(work(), workers=workers, model=str(model) if model else None, detector=detector,
+                              options=options),
+               done, identity, prog, report, lambda h, rec, result: writer.add(h, (rec, result)))
         writer.flush()
         store.finish_runs()
     finally:
@@ -1081,6 +1069,23 @@ def add_paths(db: str | Path, paths: Iterable[str | Path], *, source: str | None
 def _options(claims: bool, entities: bool) -> dict:
     """Keyword arguments for analyze(): only the stages that are switched off (the defaults stay)."""
     return {k: False for k, on in (("claims", claims), ("entities", entities)) if not on}
+
+
+def _drain(results: Iterator[tuple[object, dict]], done: Callable, identity: ModelIdentity, prog: Progress,
+           report: Report, keep: Callable) -> None:
+    """Consume ``analyse_stream`` results: ``done(key)`` gives ``(label, item)`` for each; a failed
+    analysis is reported as ``label: error``, a good one (made by the expected model) goes to
+    ``keep(key, item, result)``."""
+    for key, result in results:
+        label, item = done(key)
+        if "error" in result:
+            msg = f"{label}: {result['error']}"
+            prog.problem(msg)
+            report.problems.append(msg)
+        else:
+            _check_model(result, identity)
+            keep(key, item, result)
+        prog.advance()
 
 
 def _check_model(result: dict, identity: ModelIdentity) -> None:
@@ -1124,17 +1129,10 @@ def reanalyze(db: str | Path, *, model: str | Path | None = None, detector=None,
                 yield doc_id, text, title
 
     try:
-        for doc_id, result in analyse_stream(work(), workers=workers, model=str(model) if model else None,
-                                             detector=detector, options=options):
-            text = texts.pop(doc_id)
-            if "error" in result:
-                msg = f"document {doc_id}: {result['error']}"
-                prog.problem(msg)
-                report.problems.append(msg)
-            else:
-                _check_model(result, identity)
-                writer.add(doc_id, (doc_id, text, result))
-            prog.advance()
+        _drain(analyse_stream(work(), workers=workers, model=str(model) if model else None, detector=detector,
+                              options=options),
+               lambda doc_id: (f"document {doc_id}", texts.pop(doc_id)), identity, prog, report,
+               lambda doc_id, text, result: writer.add(doc_id, (doc_id, text, result)))
         writer.flush()
         store.finish_runs()
     finally:
@@ -1276,19 +1274,18 @@ def run_to_parquet(paths, out: str | Path, *, engine: str = "local", address: st
             recs[rec.hash] = rec
             yield rec.hash, rec.text, rec.title
 
+    def done(h):
+        rec = recs.pop(h)
+        return rec.origin, rec
+
+    def keep(h, rec, result):
+        sink.add(output_row(rec.fields(), result, identity.fingerprint))
+        report.added += 1
+
     try:
-        for h, result in analyse_stream(work(), workers=workers, model=str(model) if model else None,
-                                        options=_options(claims, entities)):
-            rec = recs.pop(h)
-            if "error" in result:
-                msg = f"{rec.origin}: {result['error']}"
-                prog.problem(msg)
-                report.problems.append(msg)
-            else:
-                _check_model(result, identity)
-                sink.add(output_row(rec.fields(), result, identity.fingerprint))
-                report.added += 1
-            prog.advance()
+        _drain(analyse_stream(work(), workers=workers, model=str(model) if model else None,
+                              options=_options(claims, entities)),
+               done, identity, prog, report, keep)
         sink.close({"engine": "local", "model": identity.info, "options": _options(claims, entities), "model_fingerprint": identity.fingerprint,
                     "spinscope_version": __version__, "created_at": _now(), "problems": len(report.problems)})
     finally:

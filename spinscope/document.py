@@ -190,6 +190,17 @@ _SENT_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])"
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|No|vs|etc|Inc|Ltd|Co)\.|\b[A-Z]\.)$")
 
 
+def covered_length(intervals) -> int:
+    """How many positions the ``[start, end)`` intervals cover together (overlaps counted once)."""
+    total, end = 0, -1
+    for a, b in sorted(intervals):
+        if b <= end:
+            continue
+        total += b - max(a, end)
+        end = b
+    return total
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Split text into sentences with exact offsets; blank stretches belong to no sentence."""
     out: list[Sentence] = []

@@ -28,7 +28,7 @@ from rich.text import Text
 
 from . import __version__
 from . import techniques as T
-from .document import Analysis, Sentence, Span, split_sentences
+from .document import Analysis, Sentence, Span, covered_length, split_sentences
 
 # --- TSV ---------------------------------------------------------------------------------------
 
@@ -128,16 +128,6 @@ class Summary:
     top_sentences: tuple[LoadedSentence, ...]
 
 
-def _covered(intervals: list[tuple[int, int]]) -> int:
-    total, end = 0, -1
-    for a, b in sorted(intervals):
-        if b <= end:
-            continue
-        total += b - max(a, end)
-        end = b
-    return total
-
-
 def article_summary(analysis: Analysis, top: int = 3) -> Summary:
     """Share of characters in spans, spans per 100 words and the ``top`` most loaded sentences.
 
@@ -147,7 +137,7 @@ def article_summary(analysis: Analysis, top: int = 3) -> Summary:
     n = len(analysis.text)
     valid = sorted(((*_bounds(s, n), i) for i, s in enumerate(analysis.spans)), key=lambda x: (x[0], x[1], x[2]))
     valid = [v for v in valid if v[0] < v[1]]
-    covered = _covered([(a, b) for a, b, _ in valid])
+    covered = covered_length([(a, b) for a, b, _ in valid])
     words = analysis.word_count
     sentences = sorted(analysis.sentences or split_sentences(analysis.text), key=lambda x: x.start)
     loaded: list[LoadedSentence] = []
@@ -165,7 +155,7 @@ def article_summary(analysis: Analysis, top: int = 3) -> Summary:
         for _, _, i in active:
             if analysis.spans[i].technique not in labels:
                 labels.append(analysis.spans[i].technique)
-        loaded.append(LoadedSentence(sent, _covered(inside), len(inside), tuple(labels)))
+        loaded.append(LoadedSentence(sent, covered_length(inside), len(inside), tuple(labels)))
     loaded.sort(key=lambda ls: (-ls.span_chars, -ls.n_spans, ls.sentence.start))
     return Summary(
         n_spans=len(analysis.spans),
