@@ -192,21 +192,28 @@ def log_line(log, **kw) -> None:
         log.flush()
 
 
-def build_model(encoder_dir: Path | None, tiny: bool, seed: int, layers: int = 0):
+def load_encoder(encoder_dir: Path | None, tiny: bool, seed: int):
+    """The BERT encoder to fine-tune (seeded): the pretrained one in ``encoder_dir``, or with
+    ``tiny`` a small random BERT for tests (same vocabulary, 2 layers)."""
     import torch
     from transformers import AutoModel, BertConfig, BertModel
 
     torch.manual_seed(seed)
-    if tiny:  # a small random BERT for tests: same vocabulary, 2 layers
+    if tiny:
         cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                          intermediate_size=64, max_position_embeddings=512)
         cfg._attn_implementation = "eager"
-        encoder = BertModel(cfg)
-    else:
-        # sdpa attention trains faster; export() switches to eager, which ONNX Runtime runs faster
-        # no dropout inside the encoder: on CPU it triples the cost of a training step
-        encoder = AutoModel.from_pretrained(str(encoder_dir), attn_implementation="sdpa",
-                                            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+        return BertModel(cfg)
+    # sdpa attention trains faster; export switches to eager, which ONNX Runtime runs faster
+    # no dropout inside the encoder: on CPU it triples the cost of a training step
+    return AutoModel.from_pretrained(str(encoder_dir), attn_implementation="sdpa",
+                                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+
+
+def build_model(encoder_dir: Path | None, tiny: bool, seed: int, layers: int = 0):
+    import torch
+
+    encoder = load_encoder(encoder_dir, tiny, seed)
     if layers and layers < encoder.config.num_hidden_layers:  # a shallower, faster encoder: the first N layers
         encoder.encoder.layer = encoder.encoder.layer[:layers]
         encoder.config.num_hidden_layers = layers

@@ -35,7 +35,7 @@ import numpy as np
 
 from .claims import CONFIG_NAME, ClaimScorer, block_sentence_vectors, sentence_vectors, yes_f1
 from .detect import sha256
-from .train import default_encoder, log_line
+from .train import default_encoder, load_encoder, log_line
 
 FILES = ("crowdsourced.csv", "groundtruth.csv")
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0)  # L2 strengths tried for the shared-mode head (on standardised features)
@@ -218,17 +218,8 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
 
 def _build_classifier(encoder_dir: Path | None, tiny: bool, seed: int):
     import torch
-    from transformers import AutoModel, BertConfig, BertModel
 
-    torch.manual_seed(seed)
-    if tiny:  # a small random BERT for tests: same vocabulary, 2 layers
-        cfg = BertConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=64, max_position_embeddings=512)
-        cfg._attn_implementation = "eager"
-        encoder = BertModel(cfg)
-    else:  # no dropout inside the encoder: it triples the cost of a CPU training step
-        encoder = AutoModel.from_pretrained(str(encoder_dir), attn_implementation="sdpa",
-                                            hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    encoder = load_encoder(encoder_dir, tiny, seed)
     H = encoder.config.hidden_size
 
     class Classifier(torch.nn.Module):
