@@ -157,15 +157,19 @@ def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
     return [(a, b, float(1.0 - probs[a:b, 0].mean())) for a, b in out]
 
 
-def line_breaks(text: str, offsets: np.ndarray, blank: bool = False) -> np.ndarray:
-    """``out[i]`` is true when a line break (with ``blank``: a blank line, i.e. two line breaks
-    with only white space between) lies between token ``i - 1`` and token ``i``."""
-    out = np.zeros(len(offsets), bool)
+def newlines_before(text: str, offsets: np.ndarray) -> np.ndarray:
+    """``out[i]``: how many line breaks lie between token ``i - 1`` and token ``i`` (two or more:
+    a blank line, since only white space lies between tokens)."""
+    out = np.zeros(len(offsets), np.int64)
     for i in range(1, len(offsets)):
-        between = text[offsets[i - 1, 1] : offsets[i, 0]]
-        if (between.count("\n") >= 2) if blank else ("\n" in between):
-            out[i] = True
+        out[i] = text.count("\n", offsets[i - 1, 1], offsets[i, 0])
     return out
+
+
+def line_breaks(text: str, offsets: np.ndarray, blank: bool = False) -> np.ndarray:
+    """``out[i]`` is true when a line break (with ``blank``: a blank line) lies between token
+    ``i - 1`` and token ``i``."""
+    return newlines_before(text, offsets) >= (2 if blank else 1)
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
@@ -209,6 +213,7 @@ class _Block:
     hidden: list[np.ndarray]  # per window [T, H] (content tokens only)
     probs: np.ndarray  # [n, 3] per token, from its owner window
     lower: str = ""  # lower-cased block text, for the repetition feature
+    newlines: np.ndarray | None = None  # per token, line breaks before it (set when first decoded)
 
 
 class Detector:
@@ -380,8 +385,10 @@ class Detector:
         for blk in blocks:
             if len(blk.offsets) == 0:
                 continue
-            breaks = line_breaks(blk.text, blk.offsets) if gap else None
-            paras = line_breaks(blk.text, blk.offsets, blank=True) if self.split_paragraphs else None
+            if blk.newlines is None:  # once per block, however many decoding settings are tried
+                blk.newlines = newlines_before(blk.text, blk.offsets)
+            breaks = blk.newlines >= 1 if gap else None
+            paras = blk.newlines >= 2 if self.split_paragraphs else None
             for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks, paras):
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])

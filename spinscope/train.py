@@ -171,7 +171,6 @@ def claims_batches(windows: list[ClaimsWindow], batch_size: int, seed: int):
     ctx = [w for w in windows if not w.alone]
     alone = [w for w in windows if w.alone]
     rng = random.Random(seed)
-    rnd = 0
     while True:
         batches = []
         for pool, size in ((ctx, batch_size), (alone, batch_size * 4)):
@@ -180,7 +179,6 @@ def claims_batches(windows: list[ClaimsWindow], batch_size: int, seed: int):
             batches += [[pool[i] for i in order[k : k + size]] for k in range(0, len(order), size)]
         rng.shuffle(batches)
         yield from batches
-        rnd += 1
 
 
 def log_line(log, **kw) -> None:
