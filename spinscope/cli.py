@@ -292,6 +292,21 @@ def _train_parser(sub) -> None:
     add_claims_parser(tsub)
 
 
+def _train_device_problem(device: str) -> str | None:
+    """Why torch cannot train on ``device`` here (None when it can)."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        return f"unknown --device {device!r}; use cpu, or cuda when a GPU is present"
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        return f"--device {device}: no CUDA GPU is usable here (this torch: {torch.__version__}); use --device cpu"
+    if dev.type not in ("cpu", "cuda"):
+        return f"--device {device}: only cpu and cuda are supported"
+    return None
+
+
 def _cmd_train(args) -> int:
     if args.what == "claims":
         return args.handler(args)
@@ -299,6 +314,12 @@ def _cmd_train(args) -> int:
         from .train import TrainConfig, run_cv, run_train
     except ImportError as e:  # pragma: no cover - depends on the environment
         print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
+        return 2
+    problem = _train_device_problem(args.device)
+    if args.layers < 0:
+        problem = f"--layers must be 0 (all layers) or a positive number, not {args.layers}"
+    if problem:
+        print(f"spinscope train: {problem}", file=sys.stderr)
         return 2
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                       threads=args.threads, threshold=args.threshold, gap=args.gap, max_steps=args.max_steps,

