@@ -57,7 +57,7 @@ def input_id(p: str) -> str:
 def _cmd_analyze(args) -> int:
     from rich.console import Console
 
-    from . import analyze
+    from . import analyze_many
     from .detect import Detector, ModelError
     from .report import ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text
 
@@ -99,7 +99,10 @@ def _cmd_analyze(args) -> int:
     progress = len(files) > 1 and not args.quiet
     index: list[tuple[str, str, object]] = []
     used: set[str] = {"index"}
-    try:
+    unreadable: list[str] = []
+
+    def readable():
+        """``(text, (path, title))`` of each input that can be read; errors reported as met."""
         for i, p in enumerate(files, 1):
             if progress:
                 print(f"[{i}/{len(files)}] {p}", file=sys.stderr, flush=True)
@@ -107,10 +110,14 @@ def _cmd_analyze(args) -> int:
                 text, title = read_input(p, html=True if args.html else None)
             except InputError as e:
                 err(str(e))
-                status = 2
+                unreadable.append(p)
                 continue
-            analysis = analyze(text, title=args.title or title, detector=detector,
-                               claims=not args.no_claims, entities=not args.no_entities)
+            yield text, (p, args.title or title)
+
+    try:
+        for analysis, (p, title) in analyze_many(readable(), detector=detector, claims=not args.no_claims,
+                                                 entities=not args.no_entities, as_tuples=True):
+            analysis.title = title
             aid = input_id(p)
             name = p if p != "-" else "stdin"
             if args.format == "html" and html_dir is not None:
@@ -142,6 +149,8 @@ def _cmd_analyze(args) -> int:
             else:
                 render_text(analysis, console, source=name)
             out.flush()
+        if unreadable:
+            status = 2
         if html_dir is not None:
             (html_dir / "index.html").write_text(render_index(index), encoding="utf-8")
             if not args.quiet:
@@ -401,5 +410,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def run() -> int:
+    """The console entry point: :func:`main` on ``sys.argv``, without PyTorch for every command
+    but ``train``. The runtime never uses PyTorch; but where the training extras installed it,
+    thinc (spaCy's ML library) imports it at start-up just to see whether it is there, which
+    took a second of every run that loads spaCy (``bench/bench_analyze.py``). Hiding it from
+    imports is safe here because this process is ours; :func:`main` itself (and the Python API)
+    leaves the import system alone."""
+    argv = sys.argv[1:]
+    if "torch" not in sys.modules and not (argv and argv[0] == "train"):
+        sys.modules["torch"] = None  # `import torch` raises ImportError, as where it is not installed
+    return main(argv)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

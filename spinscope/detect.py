@@ -12,11 +12,13 @@ inference see exactly the same inputs.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,14 +246,40 @@ class Detector:
         heads = np.load(self.model_dir / "tc_head.npz")
         self.W = heads["weight"].astype(np.float32)  # [C, F]
         self.b = heads["bias"].astype(np.float32)
+        self.threads = threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1)
+        self.session = self._session(self.threads, spinning=True)
+        self._siblings: dict[int, Detector] = {}
+        self._siblings_lock = threading.Lock()
+        self.hidden_size = self.config["hidden_size"]
+
+    def _session(self, threads: int, spinning: bool):
+        import onnxruntime as ort
+
         so = ort.SessionOptions()
-        so.intra_op_num_threads = threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1)
+        so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         so.log_severity_level = 3
-        self.session = ort.InferenceSession(
-            str(self.model_dir / self.config["onnx"]), so, providers=["CPUExecutionProvider"]
-        )
-        self.hidden_size = self.config["hidden_size"]
+        if not spinning:  # idle ORT threads sleep instead of busy-waiting for the next op
+            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so, providers=["CPUExecutionProvider"])
+
+    def with_threads(self, threads: int) -> "Detector":
+        """This detector with its own ONNX Runtime session on ``threads`` threads (idle threads
+        sleep rather than spin), made once and kept; the same results, for running beside other
+        work (:func:`spinscope.analyze_many` leaves a core to spaCy)."""
+        threads = max(1, threads)
+        if threads == self.threads:
+            return self
+        with self._siblings_lock:
+            sib = self._siblings.get(threads)
+            if sib is None:
+                sib = copy.copy(self)
+                sib.threads = threads
+                sib.session = self._session(threads, spinning=False)
+                sib._siblings = {}
+                sib._siblings_lock = threading.Lock()
+                self._siblings[threads] = sib
+        return sib
 
     def _verify(self) -> None:
         for name, digest in self.config.get("sha256", {}).items():

@@ -69,6 +69,21 @@ def test_folder_batch_matches_single_files(tmp_path):
     assert b"[3/3]" in batch.stderr  # progress for many files
 
 
+def test_folder_batch_json_matches_single_files_with_entities(tmp_path):
+    # several inputs go through analyze_many (spaCy in a second thread): same entities and targets
+    texts = {
+        "article7.txt": "The corrupt regime of Bashar al-Assad gassed its own people, said the CIA.\n",
+        "article8.txt": "Critics called Mayor John Smith a clown and a liar in Boston.\n",
+        "article9.txt": SAMPLE.read_text(encoding="utf-8"),
+    }
+    for name, t in texts.items():
+        (tmp_path / name).write_text(t, encoding="utf-8")
+    batch = [json.loads(line) for line in run_cli("analyze", tmp_path, "--format", "json", "-q", check=True).stdout.splitlines()]
+    single = [json.loads(run_cli("analyze", tmp_path / n, "--format", "json", check=True).stdout) for n in sorted(texts)]
+    assert batch == single
+    assert all(d["entities"] for d in batch) and any(s.get("target") for d in batch for s in d["spans"])
+
+
 def test_bad_inputs_get_one_clear_line_and_exit_2(tmp_path):
     good = tmp_path / "good.txt"
     good.write_text("The corrupt elite betrayed us all.", encoding="utf-8")
@@ -113,6 +128,22 @@ def test_api_analyze_empty_and_types():
     assert spinscope.analyze("").spans == []
     with pytest.raises(TypeError):
         spinscope.analyze(b"bytes")
+
+
+def test_the_command_runs_without_importing_torch():
+    # thinc would import PyTorch (installed by the training extras) just to look: a second of start-up
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.argv = ['spinscope', 'analyze', '-', '--format', 'json']; "
+            "from spinscope.cli import run; rc = run(); "
+            "print('real torch' if getattr(sys.modules.get('torch'), '__file__', None) else 'no torch', file=sys.stderr); "
+            "sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], input=b"The corrupt regime of Assad lied in Paris.",
+                          capture_output=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert json.loads(proc.stdout)["entities"]  # spaCy ran
+    assert proc.stderr.decode().strip().endswith("no torch")
 
 
 def test_python_dash_m_spinscope_runs_the_command():

@@ -1,0 +1,83 @@
+"""spinscope.analyze_many: the same analyses as analyze(), in order, read lazily, with spaCy in a
+second thread and the technique model on the other cores."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+import spinscope  # noqa: E402
+from spinscope.detect import MODEL_DIR, Detector  # noqa: E402
+
+TEXTS = [
+    "The corrupt regime of Bashar al-Assad gassed its own people, said the CIA on Monday.",
+    "",
+    "Critics called Mayor John Smith a clown and a liar.\n\nIs the deal really legal?",
+    "   \n",
+    "Real patriots will never surrender our great nation to foreign bureaucrats in Brussels.",
+    "Vladimir Putin flew to Geneva to meet Joe Biden. Everyone already knows the truth.",
+] * 2
+
+
+@pytest.fixture(scope="module")
+def det():
+    if not (MODEL_DIR / "config.json").exists():
+        pytest.skip("no shipped model")
+    return Detector()
+
+
+def test_same_analyses_as_analyze_in_input_order(det):
+    one_by_one = [spinscope.analyze(t, detector=det).as_dict() for t in TEXTS]
+    many = [a.as_dict() for a in spinscope.analyze_many(TEXTS, detector=det)]
+    assert many == one_by_one
+    assert any(d["entities"] for d in many) and any(s.get("target") for d in many for s in d["spans"])
+    lean = [a.as_dict() for a in spinscope.analyze_many(TEXTS, detector=det, claims=False, entities=False)]
+    assert lean == [spinscope.analyze(t, detector=det, claims=False, entities=False).as_dict() for t in TEXTS]
+
+
+def test_as_tuples_keeps_each_context_with_its_text(det):
+    pairs = [(t, {"n": i}) for i, t in enumerate(TEXTS)]
+    out = list(spinscope.analyze_many(pairs, detector=det, as_tuples=True))
+    assert [c["n"] for _, c in out] == list(range(len(TEXTS)))
+    assert [a.text for a, _ in out] == TEXTS
+
+
+def test_one_text_and_no_text(det):
+    assert list(spinscope.analyze_many([], detector=det)) == []
+    (a,) = spinscope.analyze_many(TEXTS[:1], detector=det)
+    assert a.as_dict() == spinscope.analyze(TEXTS[0], detector=det).as_dict()
+
+
+def test_reads_lazily(det):
+    taken = []
+
+    def source():
+        for i in range(100):
+            taken.append(i)
+            yield TEXTS[i % len(TEXTS)]
+
+    it = spinscope.analyze_many(source(), detector=det)
+    next(it)
+    assert len(taken) <= spinscope.PIPELINE_DEPTH + 2  # not the whole input
+    it.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("spinscope-entities")]
+
+
+def test_errors_reach_the_caller_and_leave_no_thread(det):
+    with pytest.raises(TypeError):
+        list(spinscope.analyze_many([TEXTS[0], b"bytes", TEXTS[2]], detector=det))
+    assert not [t for t in threading.enumerate() if t.name.startswith("spinscope-entities")]
+
+
+def test_with_threads_gives_a_kept_sibling_with_the_same_spans(det):
+    assert det.with_threads(det.threads) is det
+    one = det.with_threads(1)
+    if det.threads == 1:
+        assert one is det
+        return
+    assert one is det.with_threads(1) and one.threads == 1 and one.session is not det.session
+    keys = lambda spans: [(s.start, s.end, s.technique, s.score) for s in spans]  # noqa: E731
+    assert keys(one.detect(TEXTS[2])) == keys(det.detect(TEXTS[2]))
