@@ -31,13 +31,15 @@ def analyze(text: str, *, title: str | None = None, detector=None, claims: bool 
 
 
 def analyze_many(texts: Iterable, *, detector=None, claims: bool = True, entities: bool = True,
-                 as_tuples: bool = False) -> Iterator:
+                 as_tuples: bool = False, return_exceptions: bool = False) -> Iterator:
     """Analyse many texts; yields one :class:`Analysis` per text, in input order, each equal to
     what :func:`analyze` gives for it.
 
     With ``as_tuples=True`` the items are ``(text, context)`` pairs and the results
     ``(analysis, context)`` pairs, as in spaCy's ``nlp.pipe``. Texts are read lazily and at most
-    :data:`PIPELINE_DEPTH` wait for entities, so memory stays flat however many come.
+    :data:`PIPELINE_DEPTH` wait for entities, so memory stays flat however many come. With
+    ``return_exceptions=True`` a text whose analysis fails yields its exception in place of an
+    analysis and the others go on (as in ``asyncio.gather``); otherwise the first error is raised.
 
     With ``entities``, spaCy works in a second thread on the texts the technique model has read
     while it reads the next ones (both release the GIL for their heavy parts), and the technique
@@ -46,31 +48,53 @@ def analyze_many(texts: Iterable, *, detector=None, claims: bool = True, entitie
     """
     items = ((t, None) for t in texts) if not as_tuples else iter(texts)
     head = list(itertools.islice(items, 2))
+
+    def out(result, ctx):
+        return (result, ctx) if as_tuples else result
+
     if not entities or len(head) < 2:  # nothing to overlap: one text gets every core
         for text, ctx in itertools.chain(head, items):
-            a = analyze(text, detector=detector, claims=claims, entities=entities)
-            yield (a, ctx) if as_tuples else a
+            try:
+                a = analyze(text, detector=detector, claims=claims, entities=entities)
+            except Exception as e:
+                if not return_exceptions:
+                    raise
+                a = e
+            yield out(a, ctx)
         return
     from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import Future, ThreadPoolExecutor
 
     from .detect import default_detector
 
     det = detector or default_detector()
     if hasattr(det, "with_threads"):  # one core for spaCy, the others for the technique model
         det = det.with_threads(det.threads - 1)
+
+    def outcome(fut: Future):
+        if return_exceptions and fut.exception() is not None:
+            return fut.exception()
+        return fut.result()
+
     pool = ThreadPoolExecutor(1, thread_name_prefix="spinscope-entities")
     pending: deque = deque()  # (future, context), oldest first
     try:
         for text, ctx in itertools.chain(head, items):
-            pending.append((pool.submit(_entities_stage, _techniques_stage(text, None, det, claims), True), ctx))
+            try:
+                fut = pool.submit(_entities_stage, _techniques_stage(text, None, det, claims), True)
+            except Exception as e:
+                if not return_exceptions:
+                    raise
+                fut = Future()
+                fut.set_exception(e)
+            pending.append((fut, ctx))
             # articles differ in length, so a short queue keeps either stage from waiting on the other
             while pending and (len(pending) > PIPELINE_DEPTH or pending[0][0].done()):
                 fut, c = pending.popleft()
-                yield (fut.result(), c) if as_tuples else fut.result()
+                yield out(outcome(fut), c)
         while pending:
             fut, c = pending.popleft()
-            yield (fut.result(), c) if as_tuples else fut.result()
+            yield out(outcome(fut), c)
     finally:
         for fut, _ in pending:
             fut.cancel()

@@ -850,9 +850,16 @@ def analyse_stream(items: Iterator[tuple[object, str, str | None]], *, workers: 
     however many items come.
     """
     if workers <= 1 or detector is not None:
+        from . import analyze_many
+
         det = detector or load_detector(model)
-        for key, text, title in items:
-            yield key, analyze_one(det, text, title, options)
+        # pipelined: spaCy on one document while the technique model reads the next
+        for res, key in analyze_many(((text, key) for key, text, _ in items), detector=det, as_tuples=True,
+                                     return_exceptions=True, **(options or {})):
+            if isinstance(res, Exception):
+                yield key, {"error": f"analysis failed ({type(res).__name__}: {res})"}
+            else:
+                yield key, result_from_analysis(res)
         return
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor

@@ -81,3 +81,14 @@ def test_with_threads_gives_a_kept_sibling_with_the_same_spans(det):
     assert one is det.with_threads(1) and one.threads == 1 and one.session is not det.session
     keys = lambda spans: [(s.start, s.end, s.technique, s.score) for s in spans]  # noqa: E731
     assert keys(one.detect(TEXTS[2])) == keys(det.detect(TEXTS[2]))
+
+
+def test_return_exceptions_yields_the_error_in_place_and_goes_on(det):
+    items = [TEXTS[0], b"bytes", TEXTS[2], 42, TEXTS[4]]
+    out = list(spinscope.analyze_many(items, detector=det, return_exceptions=True))
+    assert isinstance(out[1], TypeError) and isinstance(out[3], TypeError)
+    assert [a.as_dict() for a in (out[0], out[2], out[4])] == [
+        spinscope.analyze(t, detector=det).as_dict() for t in (TEXTS[0], TEXTS[2], TEXTS[4])]
+    lean = list(spinscope.analyze_many(items, detector=det, entities=False, return_exceptions=True))
+    assert isinstance(lean[1], TypeError)
+    assert [(s.start, s.end, s.technique) for s in lean[4].spans] == [(s.start, s.end, s.technique) for s in out[4].spans]
