@@ -43,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from spinscope.detect import Detector, _Block, make_windows, sha256, token_owners  # noqa: E402
+from spinscope.detect import Detector, _Block, sha256  # noqa: E402
 
 NUM_HEADS, HIDDEN = 12, 384  # all-MiniLM-L6-v2 (its config.json: num_attention_heads, hidden_size)
 
@@ -136,12 +136,8 @@ class BatchedDetector(Detector):
     """All windows of a block in one ORT call (right-padded, attention mask 0 on padding)."""
 
     def _encode_block(self, text: str, start: int) -> _Block:
-        enc = self.tokenizer.encode(text, add_special_tokens=False)
-        ids = np.asarray(enc.ids, dtype=np.int64)
-        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        ids, offsets, windows, owner = self._tokenize(text)
         n = len(ids)
-        windows = make_windows(n, self.max_len - 2, self.stride)
-        owner = token_owners(windows, n)
         probs = np.zeros((n, 3), np.float32)
         hidden = []
         if windows:
@@ -164,32 +160,16 @@ class ConcurrentDetector(Detector):
     last window on the usual multi-thread session): same numbers, other scheduling."""
 
     def __init__(self, *a, **k):
-        import onnxruntime as ort
-
         super().__init__(*a, **k)
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = 1
-        so.inter_op_num_threads = 1
-        so.log_severity_level = 3
-        self.single = ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so,
-                                           providers=["CPUExecutionProvider"])
+        self.single = self._session(1, spinning=True)
         self.pool = ThreadPoolExecutor(2)
 
-    def _run_on(self, sess, ids):
-        x = np.concatenate([[self.cls_id], ids, [self.sep_id]]).astype(np.int64)[None, :]
-        p, h = sess.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})
-        return p[0, 1:-1], h[0, 1:-1]
-
     def _encode_block(self, text: str, start: int) -> _Block:
-        enc = self.tokenizer.encode(text, add_special_tokens=False)
-        ids = np.asarray(enc.ids, dtype=np.int64)
-        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        ids, offsets, windows, owner = self._tokenize(text)
         n = len(ids)
-        windows = make_windows(n, self.max_len - 2, self.stride)
-        owner = token_owners(windows, n)
         k = len(windows) - len(windows) % 2
-        res = list(self.pool.map(lambda w: self._run_on(self.single, ids[w[0] : w[1]]), windows[:k]))
-        res += [self._run_on(self.session, ids[ws:we]) for ws, we in windows[k:]]
+        res = list(self.pool.map(lambda w: self._run_window(ids[w[0] : w[1]], self.single), windows[:k]))
+        res += [self._run_window(ids[ws:we]) for ws, we in windows[k:]]
         probs = np.zeros((n, 3), np.float32)
         for i, ((ws, we), (p, _)) in enumerate(zip(windows, res)):
             mine = owner[ws:we] == i

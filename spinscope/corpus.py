@@ -792,7 +792,12 @@ def analyze_one(detector, text: str, title: str | None, options: dict | None = N
     try:
         return result_from_analysis(analyze(text, title=title, detector=detector, **(options or {})))
     except Exception as e:  # noqa: BLE001 - reported per document, the others go on
-        return {"error": f"analysis failed ({type(e).__name__}: {e})"}
+        return _failed(e)
+
+
+def _failed(e: BaseException) -> dict:
+    """The result of an analysis that raised ``e``."""
+    return {"error": f"analysis failed ({type(e).__name__}: {e})"}
 
 
 # worker processes (multiprocessing): each loads the model once, in its initializer
@@ -857,7 +862,7 @@ def analyse_stream(items: Iterator[tuple[object, str, str | None]], *, workers: 
         for res, key in analyze_many(((text, key) for key, text, _ in items), detector=det, as_tuples=True,
                                      return_exceptions=True, **(options or {})):
             if isinstance(res, Exception):
-                yield key, {"error": f"analysis failed ({type(res).__name__}: {res})"}
+                yield key, _failed(res)
             else:
                 yield key, result_from_analysis(res)
         return

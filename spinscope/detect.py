@@ -300,18 +300,23 @@ class Detector:
 
     # -- encoding --
 
-    def _run_window(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _run_window(self, ids: np.ndarray, session=None) -> tuple[np.ndarray, np.ndarray]:
         x = np.concatenate([[self.cls_id], ids, [self.sep_id]]).astype(np.int64)[None, :]
-        probs, hidden = self.session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})
+        probs, hidden = (session or self.session).run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})
         return probs[0, 1:-1], hidden[0, 1:-1]
 
-    def _encode_block(self, text: str, start: int) -> _Block:
+    def _tokenize(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:
+        """``(ids, offsets, windows, owner)`` of a block: its token ids and character offsets, the
+        model's overlapping windows over them, and which window owns (scores) each token."""
         enc = self.tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(enc.ids, dtype=np.int64)
         offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        windows = make_windows(len(ids), self.max_len - 2, self.stride)
+        return ids, offsets, windows, token_owners(windows, len(ids))
+
+    def _encode_block(self, text: str, start: int) -> _Block:
+        ids, offsets, windows, owner = self._tokenize(text)
         n = len(ids)
-        windows = make_windows(n, self.max_len - 2, self.stride)
-        owner = token_owners(windows, n)
         probs = np.zeros((n, 3), np.float32)
         hidden = []
         for i, (ws, we) in enumerate(windows):

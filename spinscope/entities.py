@@ -563,7 +563,7 @@ class _PosRules:
     """The coarse part of speech (``Token.pos_``) the pipeline's attribute ruler would give a token,
     worked out only for the few tokens the target rules look at: running the ruler over every
     parsed token took about a fifth of the entities stage. Same precedence as the ruler: a later
-    pattern wins. ``bench/bench_entities.py`` checks it agrees with the ruler on every token."""
+    pattern wins. ``tests/test_entities_speed.py`` checks it agrees with the ruler on every token."""
 
     def __init__(self, ruler):
         self.rules: list[tuple[list[dict], int, str]] = []  # (token patterns, index, POS), last first
