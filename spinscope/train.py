@@ -64,6 +64,7 @@ class TrainConfig:
     threads: int = 2
     threshold: float = 0.5
     gap: int = 0
+    peak: float = 0.0  # hysteresis: keep a span only if a token reaches P(inside) >= peak (0: off)
     max_steps: int = 0  # 0 = no limit (tests use a few steps)
     freeze_word_embeddings: bool = True
     device: str = "cpu"  # "cuda" trains on a GPU (export and scoring always run on the CPU)
@@ -428,6 +429,7 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
         "infer_stride": cfg.infer_stride,
         "threshold": cfg.threshold,
         "gap": cfg.gap,
+        "peak": cfg.peak,
         "hidden_size": int(net.encoder.config.hidden_size),
         "context_tokens": CONTEXT,
         "train": meta,
@@ -437,12 +439,13 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
     return out
 
 
-def set_threshold(model_dir: Path, threshold: float, gap: int = 0) -> None:
+def set_threshold(model_dir: Path, threshold: float, gap: int = 0, peak: float = 0.0) -> None:
     """Write the SI decoding settings (chosen on development data) into a model's config."""
     p = model_dir / "config.json"
     cfg = json.loads(p.read_text(encoding="utf-8"))
     cfg["threshold"] = round(float(threshold), 3)
     cfg["gap"] = int(gap)
+    cfg["peak"] = round(float(peak), 3)
     p.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
 
@@ -480,13 +483,13 @@ def dev_split(ids: list[str], seed: int, fraction: float) -> list[str]:
 
 
 def tune_decoding(model_dir: Path, articles: dict[str, str], labels: dict, dev_ids: list[str]) -> dict:
-    """Choose the SI threshold and gap on development articles and write them into the model."""
+    """Choose the SI threshold, gap and peak on development articles and write them into the model."""
     from .detect import Detector
 
     det = Detector(model_dir)
     gold = [(a, t, s, e) for a in dev_ids for t, s, e in labels.get(a, [])]
     dev = evaluate(det, {a: articles[a] for a in dev_ids}, gold, GRID)
-    set_threshold(model_dir, dev["threshold"], dev["gap"])
+    set_threshold(model_dir, dev["threshold"], dev["gap"], dev["peak"])
     return dev
 
 
@@ -521,7 +524,8 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
         if dev_ids:
             dev = tune_decoding(out, articles, labels, dev_ids)
             summary["dev"] = dev
-            log_line(log, event="dev", threshold=dev["threshold"], gap=dev["gap"], si_f1=dev["si"]["f1"], tc_f1=dev["tc"]["f1"])
+            log_line(log, event="dev", threshold=dev["threshold"], gap=dev["gap"], peak=dev["peak"], si_f1=dev["si"]["f1"],
+                     tc_f1=dev["tc"]["f1"])
         log_line(log, event="done", out=str(out))
     return summary
 
@@ -560,7 +564,7 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
         gold = [(a, t, s, e) for a in test_ids for t, s, e in labels.get(a, [])]
         res = evaluate(det, {a: articles[a] for a in test_ids}, gold)
         res.update(fold=k, test_ids=test_ids, dev_threshold=summary.get("dev", {}).get("threshold"),
-                   dev_gap=summary.get("dev", {}).get("gap"))
+                   dev_gap=summary.get("dev", {}).get("gap"), dev_peak=summary.get("dev", {}).get("peak"))
         res_file.write_text(json.dumps(res, indent=2))
         shutil.rmtree(fold_dir / "data", ignore_errors=True)
         results.append(res)
@@ -573,6 +577,7 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
                     "sd": statistics.stdev(vals) if len(vals) > 1 else 0.0, "folds": vals}
     agg["thresholds"] = [r.get("dev_threshold") for r in results]
     agg["gaps"] = [r.get("dev_gap") for r in results]
+    agg["peaks"] = [r.get("dev_peak") for r in results]
     (out / "summary.json").write_text(json.dumps(agg, indent=2))
     return agg
 

@@ -71,6 +71,25 @@ def test_decode_spans_joins_small_gaps_but_not_across_lines():
     assert [(a, b) for a, b, _ in decode_spans(p, 0.5, gap=2, breaks=breaks)] == [(0, 1), (2, 6)]
 
 
+def test_decode_spans_peak_keeps_only_spans_with_a_confident_token():
+    p = np.array([
+        [0.6, 0.1, 0.3],  # weak: P(inside) 0.4
+        [0.55, 0.05, 0.4],  # weak: 0.45
+        [0.9, 0.05, 0.05],  # O
+        [0.6, 0.1, 0.3],  # weak
+        [0.2, 0.1, 0.7],  # confident: 0.8
+        [0.9, 0.05, 0.05],  # O
+    ], np.float32)
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.7)] == [(0, 2), (3, 5)]
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.7, peak=0.5)] == [(3, 5)]  # the weak run goes
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.7, peak=0.45)] == [(0, 2), (3, 5)]  # >= peak stays
+    assert decode_spans(p, 0.7, peak=0.9) == []
+    # the peak is checked after joining: a weak run joined to a confident one stays, whole
+    assert [(a, b) for a, b, _ in decode_spans(p, 0.7, gap=1, peak=0.5)] == [(0, 5)]
+    # a peak at or below 1 - threshold changes nothing
+    assert decode_spans(p, 0.7, peak=0.3) == decode_spans(p, 0.7)
+
+
 def test_line_breaks():
     from spinscope.detect import line_breaks
 

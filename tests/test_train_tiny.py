@@ -111,12 +111,35 @@ def test_eval_scores_gold_as_perfect(ptc_dir, tmp_path):
         assert res[task]["f1"] == pytest.approx(1.0)
 
 
+def test_evaluate_grid_picks_the_best_decoding_and_decode_agrees(ptc_dir, tiny_model):
+    from spinscope import ptc
+    from spinscope.detect import Detector
+    from spinscope.evaluation import GRID, evaluate
+
+    arts = ptc.load_articles(ptc_dir / "articles")
+    labels = ptc.load_labels_by_article(ptc_dir / "labels-tc")
+    gold = [(a, t, s, e) for a in arts for t, s, e in labels.get(a, [])]
+    det = Detector(tiny_model)
+    res = evaluate(det, arts, gold, GRID)
+    assert len(res["si_by_setting"]) == len(GRID)
+    assert res["si"]["f1"] == max(res["si_by_setting"].values())
+    assert any(p > 0 for _, _, p in GRID)
+    det.threshold, det.gap, det.peak = res["threshold"], res["gap"], res["peak"]
+    again = evaluate(det, arts, gold)  # the chosen setting alone, through the labelled decode
+    assert again["si"] == res["si"] and again["full"] == res["full"]
+    for aid, text in arts.items():
+        blocks = det.encode(text)
+        assert [(s, e) for _, s, e, _ in det.span_bounds(text, blocks)] == \
+            sorted((sp.start, sp.end) for sp in det.decode(text, blocks))
+
+
 def test_cross_validation_command(ptc_dir, tmp_path):
     out = tmp_path / "cv"
     proc = run_cli("train", "cv", "--data", ptc_dir, "--out", out, "--tiny", "--folds", "2", "--epochs", "1",
                    "--batch-size", "4", "--threads", "1", check=True)
     summary = json.loads((out / "summary.json").read_text())
     assert len(summary["si"]["folds"]) == 2
+    assert len(summary["peaks"]) == 2 and all(p is not None for p in summary["peaks"])
     assert "SI" in proc.stdout.decode() and "±" in proc.stdout.decode()
     fold = json.loads((out / "fold0" / "result.json").read_text())
     assert set(fold["test_ids"]).isdisjoint(json.loads((out / "fold1" / "result.json").read_text())["test_ids"])

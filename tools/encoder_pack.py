@@ -101,7 +101,7 @@ def assemble(weights: Path, device_config: Path, out: Path) -> None:
         raise SystemExit(f"weights do not fit the model: missing {missing}, unexpected {unexpected}")
     net.eval()
     cfg = TrainConfig(max_len=dev_cfg["max_len"], infer_stride=dev_cfg["infer_stride"],
-                      threshold=dev_cfg["threshold"], gap=dev_cfg["gap"], layers=layers)
+                      threshold=dev_cfg["threshold"], gap=dev_cfg["gap"], peak=dev_cfg.get("peak", 0.0), layers=layers)
     meta["assembled"] = "fine-tuned on a GPU; weights returned in fp16 and exported with the original fp32 word embeddings"
     export(net, default_encoder() / "tokenizer.json", out, cfg, meta)
     print(f"exported {out}", file=sys.stderr)

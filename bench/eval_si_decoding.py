@@ -1,0 +1,170 @@
+"""Which SI decoding scores best on articles the model never saw? For each CV fold model, the
+token probabilities of its development and test articles are computed once (cached), then every
+decoding setting of a family is scored on the development articles; the best one is applied to
+the fold's test articles. Prints the mean test SI F1 per family; asserts nothing.
+
+    python bench/eval_si_decoding.py --cv runs/cv --ptc ../shared/data/ptc
+
+Families:
+  plain       tokens with P(outside) < t form runs; runs <= g tokens apart on one line join
+              (what ``spinscope.detect.decode_spans`` does)
+  hysteresis  as plain, but a joined span is kept only if some token has P(inside) >= h
+  meanfilter  as plain, but a joined span is kept only if its mean P(inside) >= m
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import pickle
+import statistics
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def encode_fold(det, arts, ids):
+    from spinscope.detect import newlines_before
+
+    out = {}
+    for a in ids:
+        text = arts[a]
+        blocks = det.encode(text)
+        out[a] = [(b.start, b.probs.copy(), b.offsets.copy(), newlines_before(b.text, b.offsets)) for b in blocks]
+    return out
+
+
+def runs(p_in, lo, para):
+    """Token runs where p_in >= lo (a blank line starts a new run)."""
+    inside = p_in >= lo
+    out, a = [], None
+    for i in range(len(p_in)):
+        if inside[i]:
+            if a is None:
+                a = i
+            elif para[i]:
+                out.append((a, i))
+                a = i
+        elif a is not None:
+            out.append((a, i))
+            a = None
+    if a is not None:
+        out.append((a, len(p_in)))
+    return out
+
+
+def join(spans, gap, breaks):
+    if gap <= 0 or not spans:
+        return spans
+    joined = [spans[0]]
+    for a, b in spans[1:]:
+        pa, pb = joined[-1]
+        if 0 < a - pb <= gap and not breaks[pb : a + 1].any():
+            joined[-1] = (pa, b)
+        else:
+            joined.append((a, b))
+    return joined
+
+
+def decode(text, enc, t, g, h=0.0, m=0.0, bsplit=True, pre=False):
+    from spinscope.detect import snap_span
+
+    out = []
+    for start, probs, offs, nl in enc:
+        p_in = 1.0 - probs[:, 0]
+        para = nl >= 2
+        rr = []
+        # a confident B starts a new run, as in decode_spans
+        for a, b in runs(p_in, 1.0 - t, para):
+            cut = a
+            for i in range(a + 1, b):
+                if bsplit and probs[i, 1] > probs[i, 2] and probs[i, 1] > 0.5:
+                    rr.append((cut, i))
+                    cut = i
+            rr.append((cut, b))
+        if pre:  # keep confident runs first, then join
+            rr = [(a, b) for a, b in rr if p_in[a:b].max() >= h]
+        rr = join(rr, g, nl >= 1)
+        for a, b in rr:
+            seg = p_in[a:b]
+            if seg.max() < h or seg.mean() < m:
+                continue
+            s, e = snap_span(text, start + int(offs[a, 0]), start + int(offs[b - 1, 1]))
+            if e > s:
+                out.append((s, e))
+    return out
+
+
+def si(arts, encs, gold, ids, **kw):
+    from spinscope import scoring
+
+    pred = [(a, s, e) for a in ids for s, e in decode(arts[a], encs[a], **kw)]
+    return scoring.score_si([g for g in gold if g[0] in set(ids)], pred)
+
+
+FAMILIES = {
+    "plain": dict(t=[0.5, 0.6, 0.7, 0.8, 0.85, 0.9], g=[0, 2, 5, 8, 12, 16, 24]),
+    "hysteresis": dict(t=[0.6, 0.7, 0.8, 0.85, 0.9, 0.95], g=[0, 5, 8, 12, 16, 24], h=[0.3, 0.4, 0.5, 0.6, 0.7]),
+    "hyst_prejoin": dict(t=[0.6, 0.7, 0.8, 0.85, 0.9, 0.95], g=[0, 5, 8, 12, 16, 24, 32], h=[0.3, 0.4, 0.5, 0.6, 0.7], pre=[True]),
+    "hyst_nosplit": dict(t=[0.6, 0.7, 0.8, 0.85, 0.9, 0.95], g=[0, 5, 8, 12, 16, 24], h=[0.3, 0.4, 0.5, 0.6, 0.7], bsplit=[False]),
+    "meanfilter": dict(t=[0.6, 0.7, 0.8, 0.85, 0.9, 0.95], g=[0, 5, 8, 12, 16, 24], m=[0.2, 0.3, 0.4, 0.5]),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cv", type=Path, default=Path("runs/cv"))
+    ap.add_argument("--ptc", type=Path, default=Path("../shared/data/ptc"))
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--cache", type=Path, default=None, help="where to keep token probabilities (default: CV/si_cache)")
+    ap.add_argument("--families", default=",".join(FAMILIES))
+    args = ap.parse_args()
+
+    from spinscope import ptc
+    from spinscope.detect import Detector
+    from spinscope.train import dev_split
+
+    arts = ptc.load_articles(args.ptc / "articles")
+    labels = ptc.load_labels_by_article(args.ptc / "labels-tc")
+    gold = [(a, s, e) for a in arts for _, s, e in labels.get(a, [])]
+    cache = args.cache or args.cv / "si_cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    fams = args.families.split(",")
+    results = {f: [] for f in fams}
+    for res_file in sorted(args.cv.glob("fold*/result.json")):
+        r = json.loads(res_file.read_text())
+        test = r["test_ids"]
+        train = [a for a in sorted(arts) if a not in set(test)]
+        dev = dev_split(train, args.seed, 0.1)
+        cf = cache / f"{res_file.parent.name}.pkl"
+        if cf.exists():
+            encs = pickle.loads(cf.read_bytes())
+        else:
+            det = Detector(res_file.parent / "model", verify=False)
+            encs = encode_fold(det, arts, dev + test)
+            cf.write_bytes(pickle.dumps(encs))
+        for fam in fams:
+            grid = FAMILIES[fam]
+            keys = list(grid)
+            best = None
+            for vals in itertools.product(*(grid[k] for k in keys)):
+                kw = dict(zip(keys, vals))
+                f = si(arts, encs, gold, dev, **kw).f1
+                if best is None or f > best[0]:
+                    best = (f, kw)
+            te = si(arts, encs, gold, test, **best[1])
+            results[fam].append(te.f1)
+            print(f"{res_file.parent.name} {fam:11s} dev {best[0]:.4f} {best[1]} -> test SI F1 {te.f1:.4f} "
+                  f"(P {te.precision:.3f} R {te.recall:.3f})", flush=True)
+    for fam in fams:
+        v = results[fam]
+        if v:
+            print(f"{fam:11s} mean test SI F1 {statistics.mean(v):.4f} ± {statistics.stdev(v) if len(v) > 1 else 0:.4f}  {['%.4f' % x for x in v]}")
+
+
+if __name__ == "__main__":
+    main()
