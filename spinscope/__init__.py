@@ -37,23 +37,34 @@ def analyze_many(texts: Iterable, *, detector=None, claims: bool = True, entitie
 
     With ``as_tuples=True`` the items are ``(text, context)`` pairs and the results
     ``(analysis, context)`` pairs, as in spaCy's ``nlp.pipe``. Texts are read lazily and at most
-    :data:`PIPELINE_DEPTH` wait for entities, so memory stays flat however many come. With
+    :data:`PIPELINE_DEPTH` are in flight, so memory stays flat however many come. With
     ``return_exceptions=True`` a text whose analysis fails yields its exception in place of an
     analysis and the others go on (as in ``asyncio.gather``); otherwise the first error is raised.
 
-    With ``entities``, spaCy works in a second thread on the texts the technique model has read
-    while it reads the next ones (both release the GIL for their heavy parts), and the technique
-    model leaves one core to spaCy (:meth:`Detector.with_threads`). ``bench/bench_entities.py``
-    measures the gain.
+    Texts overlap, so the cores stay busy; the results are the same as one at a time:
+
+    - with ``entities``, spaCy works in a second thread on the texts the technique model has read
+      while it reads the next ones (both release the GIL for their heavy parts), and the technique
+      model leaves one core to spaCy (:meth:`Detector.with_threads`);
+    - without, the technique model reads as many texts at once as it has threads, each on one
+      thread: on 2 cores that is about 1.2x faster than one text on two threads, whose small matrix
+      products leave the threads waiting on each other.
+
+    ``bench/bench_entities.py`` and ``bench/bench_analyze.py`` measure the gains.
     """
     items = ((t, None) for t in texts) if not as_tuples else iter(texts)
     head = list(itertools.islice(items, 2))
+    items = itertools.chain(head, items)
 
     def out(result, ctx):
         return (result, ctx) if as_tuples else result
 
-    if not entities or len(head) < 2:  # nothing to overlap: one text gets every core
-        for text, ctx in itertools.chain(head, items):
+    from .detect import default_detector
+
+    det = (detector or default_detector()) if len(head) == 2 else None
+    workers = det.threads if det is not None and hasattr(det, "with_threads") else 1
+    if len(head) < 2 or (not entities and workers < 2):  # nothing to overlap: one text gets every core
+        for text, ctx in items:
             try:
                 a = analyze(text, detector=detector, claims=claims, entities=entities)
             except Exception as e:
@@ -62,43 +73,65 @@ def analyze_many(texts: Iterable, *, detector=None, claims: bool = True, entitie
                 a = e
             yield out(a, ctx)
         return
+    from concurrent.futures import ThreadPoolExecutor
+
+    if entities:  # techniques here, entities in the pool
+        if hasattr(det, "with_threads"):  # one core for spaCy, the others for the technique model
+            det = det.with_threads(det.threads - 1)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="spinscope-entities")
+
+        def submit(text):
+            return pool.submit(_entities_stage, _techniques_stage(text, None, det, claims), True)
+    else:  # the technique model on one thread per text, `workers` texts at once
+        one = det.with_threads(1)
+        if claims and _claims_available():
+            from .claims import default_claim_scorer
+
+            default_claim_scorer()  # loaded once, here, not by two workers at the same time
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="spinscope-techniques")
+
+        def submit(text):
+            return pool.submit(_techniques_stage, text, None, one, claims)
+
+    try:
+        for result, ctx in _in_order(items, submit, max(PIPELINE_DEPTH, workers), return_exceptions):
+            yield out(result, ctx)
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _in_order(items, submit, depth: int, return_exceptions: bool):
+    """``(result, context)`` of ``submit(text)`` futures for ``(text, context)`` items, in input
+    order, with at most ``depth`` submitted and not yet yielded."""
     from collections import deque
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    from .detect import default_detector
-
-    det = detector or default_detector()
-    if hasattr(det, "with_threads"):  # one core for spaCy, the others for the technique model
-        det = det.with_threads(det.threads - 1)
+    from concurrent.futures import Future
 
     def outcome(fut: Future):
         if return_exceptions and fut.exception() is not None:
             return fut.exception()
         return fut.result()
 
-    pool = ThreadPoolExecutor(1, thread_name_prefix="spinscope-entities")
     pending: deque = deque()  # (future, context), oldest first
     try:
-        for text, ctx in itertools.chain(head, items):
+        for text, ctx in items:
             try:
-                fut = pool.submit(_entities_stage, _techniques_stage(text, None, det, claims), True)
+                fut = submit(text)
             except Exception as e:
                 if not return_exceptions:
                     raise
                 fut = Future()
                 fut.set_exception(e)
             pending.append((fut, ctx))
-            # articles differ in length, so a short queue keeps either stage from waiting on the other
-            while pending and (len(pending) > PIPELINE_DEPTH or pending[0][0].done()):
+            # articles differ in length, so a short queue keeps the workers from waiting on each other
+            while pending and (len(pending) > depth or pending[0][0].done()):
                 fut, c = pending.popleft()
-                yield out(outcome(fut), c)
+                yield outcome(fut), c
         while pending:
             fut, c = pending.popleft()
-            yield out(outcome(fut), c)
+            yield outcome(fut), c
     finally:
         for fut, _ in pending:
             fut.cancel()
-        pool.shutdown(wait=True)
 
 
 def _techniques_stage(text: str, title: str | None, detector, claims: bool) -> Analysis:

@@ -1,5 +1,6 @@
 """spinscope.analyze_many: the same analyses as analyze(), in order, read lazily, with spaCy in a
-second thread and the technique model on the other cores."""
+second thread and the technique model on the other cores, or (without entities) the technique
+model on several texts at once."""
 
 from __future__ import annotations
 
@@ -63,13 +64,13 @@ def test_reads_lazily(det):
     next(it)
     assert len(taken) <= spinscope.PIPELINE_DEPTH + 2  # not the whole input
     it.close()
-    assert not [t for t in threading.enumerate() if t.name.startswith("spinscope-entities")]
+    assert not [t for t in threading.enumerate() if t.name.startswith("spinscope-")]
 
 
 def test_errors_reach_the_caller_and_leave_no_thread(det):
     with pytest.raises(TypeError):
         list(spinscope.analyze_many([TEXTS[0], b"bytes", TEXTS[2]], detector=det))
-    assert not [t for t in threading.enumerate() if t.name.startswith("spinscope-entities")]
+    assert not [t for t in threading.enumerate() if t.name.startswith("spinscope-")]
 
 
 def test_with_threads_gives_a_kept_sibling_with_the_same_spans(det):
@@ -92,3 +93,41 @@ def test_return_exceptions_yields_the_error_in_place_and_goes_on(det):
     lean = list(spinscope.analyze_many(items, detector=det, entities=False, return_exceptions=True))
     assert isinstance(lean[1], TypeError)
     assert [(s.start, s.end, s.technique) for s in lean[4].spans] == [(s.start, s.end, s.technique) for s in out[4].spans]
+
+
+def test_without_entities_texts_run_side_by_side_with_the_same_results(det):
+    two = Detector(threads=2)  # whatever this machine's CPU count: two texts at a time
+    seen = set()
+    real = two.with_threads(1).detect
+
+    def spy(text, *a, **k):
+        seen.add(threading.current_thread().name)
+        return real(text, *a, **k)
+
+    two.with_threads(1).detect = spy
+    lean = [a.as_dict() for a in spinscope.analyze_many(TEXTS, detector=two, claims=False, entities=False)]
+    assert lean == [spinscope.analyze(t, detector=det, claims=False, entities=False).as_dict() for t in TEXTS]
+    assert seen and all(n.startswith("spinscope-techniques") for n in seen)
+    with_claims = [a.as_dict() for a in spinscope.analyze_many(TEXTS, detector=two, entities=False)]
+    assert with_claims == [spinscope.analyze(t, detector=det, entities=False).as_dict() for t in TEXTS]
+    assert not [t for t in threading.enumerate() if t.name.startswith("spinscope-")]
+
+
+def test_without_entities_reads_lazily_and_raises_in_order(det):
+    two = Detector(threads=2)
+    taken = []
+
+    def source():
+        for i in range(100):
+            taken.append(i)
+            yield TEXTS[i % len(TEXTS)]
+
+    it = spinscope.analyze_many(source(), detector=two, entities=False)
+    next(it)
+    assert len(taken) <= spinscope.PIPELINE_DEPTH + 2
+    it.close()
+    assert not [t for t in threading.enumerate() if t.name.startswith("spinscope-")]
+    it = spinscope.analyze_many([TEXTS[0], TEXTS[2], b"bytes", TEXTS[4]], detector=two, entities=False)
+    assert next(it).text == TEXTS[0] and next(it).text == TEXTS[2]
+    with pytest.raises(TypeError):
+        next(it)
