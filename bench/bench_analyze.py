@@ -77,6 +77,16 @@ def time_analyze(det, texts) -> float:
     return time.perf_counter() - t
 
 
+def time_batch(det, texts) -> float:
+    """``analyze_many`` without claims and entities: as many texts at once as ``det`` has threads."""
+    from spinscope import analyze_many
+
+    t = time.perf_counter()
+    for _ in analyze_many(texts, detector=det, claims=False, entities=False):
+        pass
+    return time.perf_counter() - t
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=Path, default=Path(os.environ.get("SPINSCOPE_PTC", ROOT.parent / "shared/data/ptc")) / "articles")
@@ -118,17 +128,41 @@ def main() -> None:
     print(f"load  model load (import + Detector()): median {statistics.median(loads):.2f} s")
 
     det = Detector()
+    threads = det.session.get_session_options().intra_op_num_threads
     time_analyze(det, texts[:2])  # warm up
-    onnx_s = statistics.median(time_analyze(det, texts) for _ in range(args.repeats))
-    print(f"API   int8 ONNX (in process):  {onnx_s:.2f} s = {len(texts) / onnx_s:.1f} articles/s")
+    time_batch(det, texts[:4])
+    onnx_s, batch_s = [], []
+    for _ in range(args.repeats):  # alternating
+        onnx_s.append(time_analyze(det, texts))
+        batch_s.append(time_batch(det, texts))
+    onnx_s, batch_s = statistics.median(onnx_s), statistics.median(batch_s)
+    print(f"API   int8 ONNX, analyze() one text after another ({threads} threads each): {onnx_s:.2f} s = "
+          f"{len(texts) / onnx_s:.1f} articles/s")
+    print(f"API   int8 ONNX, analyze_many() ({det.threads} texts at once, 1 thread each): {batch_s:.2f} s = "
+          f"{len(texts) / batch_s:.1f} articles/s ({onnx_s / batch_s:.2f}x)")
     if args.torch_weights.exists():
-        enc = TorchEncoder(args.torch_weights, det.session.get_session_options().intra_op_num_threads)
-        tdet = Detector()
-        tdet._run_window = lambda ids: enc(tdet, ids)
+        import torch
+
+        enc = TorchEncoder(args.torch_weights, threads)
+        tdet = Detector(threads=threads)
+        tdet._run_window = lambda ids, session=None: enc(tdet, ids)
+        tone = tdet.with_threads(1)
+        tone._run_window = lambda ids, session=None: enc(tone, ids)
         time_analyze(tdet, texts[:2])
-        torch_s = statistics.median(time_analyze(tdet, texts) for _ in range(max(1, args.repeats - 1)))
-        print(f"API   PyTorch fp32 (same network, same windows): {torch_s:.2f} s = {len(texts) / torch_s:.1f} articles/s")
-        print(f"ratio ONNX int8 / PyTorch fp32 speed: {torch_s / onnx_s:.2f}x")
+        torch_s, torch_b = [], []
+        for _ in range(max(1, args.repeats - 1)):
+            torch.set_num_threads(threads)
+            torch_s.append(time_analyze(tdet, texts))
+            torch.set_num_threads(1)  # the same schedule as analyze_many: one thread per text
+            torch_b.append(time_batch(tdet, texts))
+        torch.set_num_threads(threads)
+        torch_s, torch_b = statistics.median(torch_s), statistics.median(torch_b)
+        print(f"API   PyTorch fp32 (same network, same windows), one after another: {torch_s:.2f} s = "
+              f"{len(texts) / torch_s:.1f} articles/s")
+        print(f"API   PyTorch fp32, {det.threads} texts at once, 1 thread each: {torch_b:.2f} s = "
+              f"{len(texts) / torch_b:.1f} articles/s")
+        print(f"ratio ONNX int8 / PyTorch fp32 speed, same schedule: one after another {torch_s / onnx_s:.2f}x, "
+              f"texts side by side {torch_b / batch_s:.2f}x; best against best {min(torch_s, torch_b) / min(onnx_s, batch_s):.2f}x")
     else:
         print(f"(no {args.torch_weights}: PyTorch comparison skipped; train with 'spinscope train techniques')")
 

@@ -225,7 +225,8 @@ class _Block:
 class Detector:
     """Runs the shipped (or a given) technique model. Load once, call many times."""
 
-    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None, verify: bool = True):
+    def __init__(self, model_dir: str | Path | None = None, threads: int | None = None, verify: bool = True,
+                 lazy: bool = False):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -252,10 +253,25 @@ class Detector:
         self.W = heads["weight"].astype(np.float32)  # [C, F]
         self.b = heads["bias"].astype(np.float32)
         self.threads = threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1)
-        self.session = self._session(self.threads, spinning=True)
+        self._own_session = None  # made on first use: analyze_many may only ever need siblings
         self._siblings: dict[int, Detector] = {}
         self._siblings_lock = threading.Lock()
+        if not lazy:
+            self.session  # noqa: B018 - load now, so that a broken model fails here
         self.hidden_size = self.config["hidden_size"]
+
+    @property
+    def session(self):
+        """The ONNX Runtime session on :attr:`threads` threads (made on first use with ``lazy``)."""
+        if self._own_session is None:
+            with self._siblings_lock:
+                if self._own_session is None:
+                    self._own_session = self._session(self.threads, spinning=True)
+        return self._own_session
+
+    @session.setter
+    def session(self, value) -> None:
+        self._own_session = value
 
     def _session(self, threads: int, spinning: bool):
         import onnxruntime as ort
@@ -482,5 +498,5 @@ _DEFAULT: Detector | None = None
 def default_detector() -> Detector:
     global _DEFAULT
     if _DEFAULT is None:
-        _DEFAULT = Detector()
+        _DEFAULT = Detector(lazy=True)  # its own session is made when first needed
     return _DEFAULT

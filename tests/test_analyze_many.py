@@ -131,3 +131,12 @@ def test_without_entities_reads_lazily_and_raises_in_order(det):
     assert next(it).text == TEXTS[0] and next(it).text == TEXTS[2]
     with pytest.raises(TypeError):
         next(it)
+
+
+def test_a_lazy_detector_makes_only_the_sessions_it_uses(det):
+    lazy = Detector(threads=2, lazy=True)
+    assert lazy._own_session is None
+    list(spinscope.analyze_many(TEXTS[:4], detector=lazy, claims=False, entities=False))
+    assert lazy._own_session is None and lazy.with_threads(1)._own_session is not None  # only the 1-thread one
+    assert lazy.detect(TEXTS[2]) == det.detect(TEXTS[2])  # now its own, made on first use
+    assert lazy._own_session is not None
