@@ -346,6 +346,11 @@ def _cmd_train(args) -> int:
         for key in ("si", "tc", "full"):
             print(f"{key.upper():5s} F1 {agg[key]['mean']:.3f} ± {agg[key]['sd']:.3f}  folds: "
                   + ", ".join(f"{v:.3f}" for v in agg[key]["folds"]))
+        if "final_decoding" in agg:
+            d = agg["final_decoding"]
+            print(f"decoding for a model trained on all the data (best SI F1 {d['dev_si']['f1']:.3f} on the "
+                  f"{d['n_dev_articles']} dev articles of all folds): --threshold {d['threshold']} --gap {d['gap']} "
+                  f"--peak {d['peak']}")
     return 0
 
 

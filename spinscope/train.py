@@ -578,8 +578,39 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
     agg["thresholds"] = [r.get("dev_threshold") for r in results]
     agg["gaps"] = [r.get("dev_gap") for r in results]
     agg["peaks"] = [r.get("dev_peak") for r in results]
+    if len(results) == folds:
+        models = []
+        for k in range(folds):
+            train_ids = [a for a in sorted(articles) if a not in set(parts[k])]
+            models.append((out / f"fold{k}" / "model", dev_split(train_ids, cfg.seed, 0.1)))
+        agg["final_decoding"] = pooled_decoding(models, articles, labels)
     (out / "summary.json").write_text(json.dumps(agg, indent=2))
     return agg
+
+
+def pooled_decoding(models: list[tuple[Path, list[str]]], articles: dict[str, str], labels: dict,
+                    grid: list[tuple[float, int, float]] = GRID) -> dict:
+    """The decoding settings for a model trained on all the data: the (threshold, gap, peak) with
+    the best SI F1 over the development articles of every fold together, each decoded by the model
+    of its own fold (which never trained on it). ``models``: ``(model_dir, dev_ids)`` per fold."""
+    from .detect import Detector
+
+    preds: dict = {st: [] for st in grid}
+    gold = []
+    n = 0
+    for k, (model_dir, dev_ids) in enumerate(models):
+        det = Detector(model_dir)
+        for a in dev_ids:  # an article may be in two folds' dev sets: keep them apart
+            key = f"{k}/{a}"
+            enc = det.encode(articles[a])
+            for st in grid:
+                preds[st].extend((key, s, e) for _, s, e, _ in det.span_bounds(articles[a], enc, *st))
+            gold.extend((key, s, e) for _, s, e in labels.get(a, []))
+            n += 1
+    scores = {st: scoring.score_si(gold, p) for st, p in preds.items()}
+    best = max(grid, key=lambda st: scores[st].f1)
+    return {"threshold": best[0], "gap": best[1], "peak": best[2], "dev_si": scores[best].as_dict(),
+            "n_dev_articles": n}
 
 
 def _subset(data: Path, dest: Path, ids: list[str]) -> None:

@@ -133,6 +133,25 @@ def test_evaluate_grid_picks_the_best_decoding_and_decode_agrees(ptc_dir, tiny_m
             sorted((sp.start, sp.end) for sp in det.decode(text, blocks))
 
 
+def test_pooled_decoding_keeps_each_folds_articles_apart(ptc_dir, tiny_model):
+    from spinscope import ptc
+    from spinscope.detect import Detector
+    from spinscope.evaluation import GRID, evaluate
+    from spinscope.train import pooled_decoding
+
+    arts = ptc.load_articles(ptc_dir / "articles")
+    labels = ptc.load_labels_by_article(ptc_dir / "labels-tc")
+    ids = sorted(arts)[:2]
+    gold = [(a, t, s, e) for a in ids for t, s, e in labels.get(a, [])]
+    alone = evaluate(Detector(tiny_model), {a: arts[a] for a in ids}, gold, GRID)
+    # the same articles as the dev set of two folds: each copy counts, so the scores are the same
+    twice = pooled_decoding([(tiny_model, ids), (tiny_model, ids)], arts, labels)
+    assert twice["n_dev_articles"] == 4
+    assert twice["dev_si"]["f1"] == pytest.approx(alone["si"]["f1"])
+    assert twice["dev_si"]["n_gold"] == 2 * alone["si"]["n_gold"]
+    assert (twice["threshold"], twice["gap"], twice["peak"]) == (alone["threshold"], alone["gap"], alone["peak"])
+
+
 def test_cross_validation_command(ptc_dir, tmp_path):
     out = tmp_path / "cv"
     proc = run_cli("train", "cv", "--data", ptc_dir, "--out", out, "--tiny", "--folds", "2", "--epochs", "1",
@@ -140,6 +159,11 @@ def test_cross_validation_command(ptc_dir, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert len(summary["si"]["folds"]) == 2
     assert len(summary["peaks"]) == 2 and all(p is not None for p in summary["peaks"])
+    from spinscope.evaluation import GRID
+
+    final = summary["final_decoding"]
+    assert (final["threshold"], final["gap"], final["peak"]) in GRID and final["n_dev_articles"] >= 2
+    assert "--peak" in proc.stdout.decode()
     assert "SI" in proc.stdout.decode() and "±" in proc.stdout.decode()
     fold = json.loads((out / "fold0" / "result.json").read_text())
     assert set(fold["test_ids"]).isdisjoint(json.loads((out / "fold1" / "result.json").read_text())["test_ids"])
