@@ -45,63 +45,25 @@ def encode_fold(det, arts, ids):
     return out
 
 
-def runs(p_in, lo, para):
-    """Token runs where p_in >= lo (a blank line starts a new run)."""
-    inside = p_in >= lo
-    out, a = [], None
-    for i in range(len(p_in)):
-        if inside[i]:
-            if a is None:
-                a = i
-            elif para[i]:
-                out.append((a, i))
-                a = i
-        elif a is not None:
-            out.append((a, i))
-            a = None
-    if a is not None:
-        out.append((a, len(p_in)))
-    return out
-
-
-def join(spans, gap, breaks):
-    if gap <= 0 or not spans:
-        return spans
-    joined = [spans[0]]
-    for a, b in spans[1:]:
-        pa, pb = joined[-1]
-        if 0 < a - pb <= gap and not breaks[pb : a + 1].any():
-            joined[-1] = (pa, b)
-        else:
-            joined.append((a, b))
-    return joined
-
-
 def decode(text, enc, t, g, h=0.0, m=0.0, bsplit=True, pre=False, smooth=0, minw=0):
-    from spinscope.detect import snap_span
+    """Character spans of one article under a decoding variant (see the module docstring)."""
+    from spinscope.detect import decode_spans, join_runs, snap_span
 
     out = []
     for start, probs, offs, nl in enc:
-        p_in = 1.0 - probs[:, 0]
-        if smooth:  # moving average over 2*smooth+1 tokens
+        p = probs.copy()
+        if smooth:  # P(inside) averaged over 2*smooth+1 tokens
             k = np.ones(2 * smooth + 1) / (2 * smooth + 1)
-            p_in = np.convolve(np.pad(p_in, smooth, mode="edge"), k, mode="valid")
-        para = nl >= 2
-        rr = []
-        # a confident B starts a new run, as in decode_spans
-        for a, b in runs(p_in, 1.0 - t, para):
-            cut = a
-            for i in range(a + 1, b):
-                if bsplit and probs[i, 1] > probs[i, 2] and probs[i, 1] > 0.5:
-                    rr.append((cut, i))
-                    cut = i
-            rr.append((cut, b))
+            p[:, 0] = 1.0 - np.convolve(np.pad(1.0 - p[:, 0], smooth, mode="edge"), k, mode="valid")
+        if not bsplit:  # no confident B starts a new run
+            p[:, 1] = 0.0
         if pre:  # keep confident runs first, then join
-            rr = [(a, b) for a, b in rr if p_in[a:b].max() >= h]
-        rr = join(rr, g, nl >= 1)
-        for a, b in rr:
-            seg = p_in[a:b]
-            if seg.max() < h or seg.mean() < m:
+            rr = join_runs([(a, b) for a, b, _ in decode_spans(p, t, 0, None, nl >= 2, h)], g, nl >= 1)
+            rr = [(a, b, float(1.0 - p[a:b, 0].mean())) for a, b in rr]
+        else:
+            rr = decode_spans(p, t, g, nl >= 1, nl >= 2, h)
+        for a, b, mean in rr:
+            if mean < m:
                 continue
             s, e = snap_span(text, start + int(offs[a, 0]), start + int(offs[b - 1, 1]))
             if e > s and len(text[s:e].split()) >= minw:

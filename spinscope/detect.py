@@ -149,18 +149,25 @@ def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
             a = None
     if a is not None:
         out.append((a, len(probs)))
-    if gap > 0 and out:
-        joined = [out[0]]
-        for a, b in out[1:]:
-            pa, pb = joined[-1]
-            if 0 < a - pb <= gap and (breaks is None or not breaks[pb : a + 1].any()):
-                joined[-1] = (pa, b)
-            else:
-                joined.append((a, b))
-        out = joined
+    out = join_runs(out, gap, breaks)
     if peak > 0:
         out = [(a, b) for a, b in out if 1.0 - probs[a:b, 0].min() >= peak]
     return [(a, b, float(1.0 - probs[a:b, 0].mean())) for a, b in out]
+
+
+def join_runs(runs: list[tuple[int, int]], gap: int, breaks: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """Sorted token runs, with those at most ``gap`` tokens apart joined unless a line break
+    (``breaks[i]``: one precedes token ``i``) lies between them."""
+    if gap <= 0 or not runs:
+        return runs
+    joined = [runs[0]]
+    for a, b in runs[1:]:
+        pa, pb = joined[-1]
+        if 0 < a - pb <= gap and (breaks is None or not breaks[pb : a + 1].any()):
+            joined[-1] = (pa, b)
+        else:
+            joined.append((a, b))
+    return joined
 
 
 def newlines_before(text: str, offsets: np.ndarray) -> np.ndarray:
