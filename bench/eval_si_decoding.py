@@ -10,6 +10,7 @@ Families:
               (what ``spinscope.detect.decode_spans`` does)
   hysteresis  as plain, but a joined span is kept only if some token has P(inside) >= h
   meanfilter  as plain, but a joined span is kept only if its mean P(inside) >= m
+  hyst_seq    plain's (t, g) chosen first, then the peak h for them (fewer choices on dev)
   hyst_prejoin / hyst_nosplit / hyst_smooth / hyst_minw
               hysteresis with the peak checked before joining / no split at a confident B /
               P(inside) averaged over 3 tokens / spans of at least 2-3 words
@@ -85,6 +86,8 @@ FAMILIES = {
     "hyst_nosplit": dict(t=[0.6, 0.7, 0.8, 0.85, 0.9, 0.95], g=[0, 5, 8, 12, 16, 24], h=[0.3, 0.4, 0.5, 0.6, 0.7], bsplit=[False]),
     "hyst_smooth": dict(t=[0.6, 0.7, 0.8, 0.85, 0.9], g=[0, 5, 8, 12, 16, 24], h=[0.3, 0.4, 0.5, 0.6, 0.7], smooth=[1]),
     "hyst_minw": dict(t=[0.6, 0.7, 0.8, 0.85, 0.9], g=[0, 5, 8, 12, 16, 24], h=[0.3, 0.4, 0.5, 0.6, 0.7], minw=[2, 3]),
+    "plain_gaps8": dict(t=[0.5, 0.6, 0.7, 0.8, 0.85, 0.9], g=[0, 2, 5, 8]),
+    "hyst_seq": dict(h=[0.0, 0.5, 0.6, 0.7, 0.8]),
     "meanfilter": dict(t=[0.6, 0.7, 0.8, 0.85, 0.9, 0.95], g=[0, 5, 8, 12, 16, 24], m=[0.2, 0.3, 0.4, 0.5]),
 }
 
@@ -121,15 +124,21 @@ def main() -> None:
             det = Detector(res_file.parent / "model", verify=False)
             encs = encode_fold(det, arts, dev + test)
             cf.write_bytes(pickle.dumps(encs))
-        for fam in fams:
-            grid = FAMILIES[fam]
+        def choose(grid, fixed=None):
             keys = list(grid)
             best = None
             for vals in itertools.product(*(grid[k] for k in keys)):
-                kw = dict(zip(keys, vals))
+                kw = {**(fixed or {}), **dict(zip(keys, vals))}
                 f = si(arts, encs, gold, dev, **kw).f1
                 if best is None or f > best[0]:
                     best = (f, kw)
+            return best
+
+        for fam in fams:
+            if fam == "hyst_seq":  # plain's (t, g) first, then the peak for them
+                best = choose(FAMILIES["hyst_seq"], choose(FAMILIES["plain"])[1])
+            else:
+                best = choose(FAMILIES[fam])
             te = si(arts, encs, gold, test, **best[1])
             results[fam].append(te.f1)
             print(f"{res_file.parent.name} {fam:11s} dev {best[0]:.4f} {best[1]} -> test SI F1 {te.f1:.4f} "
