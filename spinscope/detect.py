@@ -234,7 +234,6 @@ class Detector:
 
     def __init__(self, model_dir: str | Path | None = None, threads: int | None = None, verify: bool = True,
                  lazy: bool = False):
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.model_dir = Path(model_dir) if model_dir else MODEL_DIR

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ptc, scoring
-from .evaluation import GRID, evaluate
+from .evaluation import GRID, evaluate, si_predictions
 from . import techniques as T
 from .detect import (
     CONTEXT,
@@ -600,13 +600,12 @@ def pooled_decoding(models: list[tuple[Path, list[str]]], articles: dict[str, st
     n = 0
     for k, (model_dir, dev_ids) in enumerate(models):
         det = Detector(model_dir)
-        for a in dev_ids:  # an article may be in two folds' dev sets: keep them apart
-            key = f"{k}/{a}"
-            enc = det.encode(articles[a])
-            for st in grid:
-                preds[st].extend((key, s, e) for _, s, e, _ in det.span_bounds(articles[a], enc, *st))
-            gold.extend((key, s, e) for _, s, e in labels.get(a, []))
-            n += 1
+        # an article may be in two folds' dev sets: keep them apart
+        docs = ((f"{k}/{a}", articles[a], det.encode(articles[a])) for a in dev_ids)
+        for st, p in si_predictions(det, docs, grid).items():
+            preds[st].extend(p)
+        gold.extend((f"{k}/{a}", s, e) for a in dev_ids for _, s, e in labels.get(a, []))
+        n += len(dev_ids)
     scores = {st: scoring.score_si(gold, p) for st, p in preds.items()}
     best = max(grid, key=lambda st: scores[st].f1)
     return {"threshold": best[0], "gap": best[1], "peak": best[2], "dev_si": scores[best].as_dict(),
