@@ -329,6 +329,8 @@ def _cmd_train(args) -> int:
     problem = _train_device_problem(args.device)
     if args.layers < 0:
         problem = f"--layers must be 0 (all layers) or a positive number, not {args.layers}"
+    if not 0.0 <= args.peak < 1.0:
+        problem = f"--peak is a probability: use 0 (off) up to below 1, not {args.peak}"
     if problem:
         print(f"spinscope train: {problem}", file=sys.stderr)
         return 2

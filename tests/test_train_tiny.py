@@ -233,6 +233,7 @@ def test_multitask_claims_training(ptc_dir, tmp_path):
     (["--device", "cuda:0"], b"no CUDA GPU is usable here"),
     (["--device", "tpu9"], b"--device"),
     (["--layers", "-1"], b"--layers must be 0"),
+    (["--peak", "1.5"], b"--peak is a probability"),
 ])
 def test_train_refuses_bad_device_or_layers(ptc_dir, tmp_path, args, message):
     import torch
