@@ -350,9 +350,12 @@ def _cmd_train(args) -> int:
                   + ", ".join(f"{v:.3f}" for v in agg[key]["folds"]))
         if "final_decoding" in agg:
             d = agg["final_decoding"]
-            print(f"decoding for a model trained on all the data (best SI F1 {d['dev_si']['f1']:.3f} on the "
-                  f"{d['n_dev_articles']} dev articles of all folds): --threshold {d['threshold']} --gap {d['gap']} "
-                  f"--peak {d['peak']}")
+            n = d["nested"]
+            print(f"decoding for a model trained on all the data (best SI F1 {d['oof_si']['f1']:.3f} over the "
+                  f"{d['n_articles']} test articles of all folds, each decoded by its fold's model): "
+                  f"--threshold {d['threshold']} --gap {d['gap']} --peak {d['peak']}")
+            print(f"SI F1 with the decoding chosen so (on the other folds' test articles): {n['mean']:.3f} ± "
+                  f"{n['sd']:.3f}  folds: " + ", ".join(f"{f['si']['f1']:.3f}" for f in n["folds"]))
     return 0
 
 

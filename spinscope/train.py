@@ -579,37 +579,57 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
     agg["gaps"] = [r.get("dev_gap") for r in results]
     agg["peaks"] = [r.get("dev_peak") for r in results]
     if len(results) == folds:
-        models = []
-        for k in range(folds):
-            train_ids = [a for a in sorted(articles) if a not in set(parts[k])]
-            models.append((out / f"fold{k}" / "model", dev_split(train_ids, cfg.seed, 0.1)))
-        agg["final_decoding"] = pooled_decoding(models, articles, labels)
+        models = [(out / f"fold{k}" / "model", parts[k]) for k in range(folds)]
+        agg["final_decoding"] = oof_decoding(models, articles, labels)
     (out / "summary.json").write_text(json.dumps(agg, indent=2))
     return agg
 
 
-def pooled_decoding(models: list[tuple[Path, list[str]]], articles: dict[str, str], labels: dict,
-                    grid: list[tuple[float, int, float]] = GRID) -> dict:
-    """The decoding settings for a model trained on all the data: the (threshold, gap, peak) with
-    the best SI F1 over the development articles of every fold together, each decoded by the model
-    of its own fold (which never trained on it). ``models``: ``(model_dir, dev_ids)`` per fold."""
+def oof_decoding(models: list[tuple[Path, list[str]]], articles: dict[str, str], labels: dict,
+                 grid: list[tuple[float, int, float]] = GRID) -> dict:
+    """The decoding settings for a model trained on all the data, and what choosing them so is worth.
+
+    ``models``: ``(model_dir, test_ids)`` per cross-validation fold. Each fold's model decodes its
+    own test articles, which it never trained on, so together they are every article, out of fold.
+    The (threshold, gap, peak) with the best SI F1 over all of them is the one to ship. Its worth is
+    measured the same way one level down: for each fold, the setting that is best on the *other*
+    folds' articles scores that fold's (``nested``). A model trained on all the data has no held-out
+    articles of its own, so this, not a setting chosen on each fold's own development articles, is
+    how its decoding is chosen.
+    """
     from .detect import Detector
 
-    preds: dict = {st: [] for st in grid}
-    gold = []
-    n = 0
-    for k, (model_dir, dev_ids) in enumerate(models):
+    per_fold = []  # ({setting: [(key, s, e)]}, gold) per fold
+    for k, (model_dir, test_ids) in enumerate(models):
         det = Detector(model_dir)
-        # an article may be in two folds' dev sets: keep them apart
-        docs = ((f"{k}/{a}", articles[a], det.encode(articles[a])) for a in dev_ids)
-        for st, p in si_predictions(det, docs, grid).items():
-            preds[st].extend(p)
-        gold.extend((f"{k}/{a}", s, e) for a in dev_ids for _, s, e in labels.get(a, []))
-        n += len(dev_ids)
-    scores = {st: scoring.score_si(gold, p) for st, p in preds.items()}
-    best = max(grid, key=lambda st: scores[st].f1)
-    return {"threshold": best[0], "gap": best[1], "peak": best[2], "dev_si": scores[best].as_dict(),
-            "n_dev_articles": n}
+        # keys carry the fold: an article in two folds' lists (only in tests) counts twice
+        docs = ((f"{k}/{a}", articles[a], det.encode(articles[a])) for a in test_ids)
+        preds = si_predictions(det, docs, grid)
+        gold = [(f"{k}/{a}", s, e) for a in test_ids for _, s, e in labels.get(a, [])]
+        per_fold.append((preds, gold))
+
+    def best(folds: list[int]):
+        gold = [g for k in folds for g in per_fold[k][1]]
+        scores = {st: scoring.score_si(gold, [p for k in folds for p in per_fold[k][0][st]]) for st in grid}
+        st = max(grid, key=lambda x: scores[x].f1)  # the first of equals, in grid order
+        return st, scores
+
+    everything = list(range(len(models)))
+    chosen, scores = best(everything)
+    nested = []
+    for k in everything:
+        others = [j for j in everything if j != k]
+        if not others:
+            break
+        st, _ = best(others)
+        res = scoring.score_si(per_fold[k][1], per_fold[k][0][st])
+        nested.append({"fold": k, "threshold": st[0], "gap": st[1], "peak": st[2], "si": res.as_dict()})
+    f1s = [n["si"]["f1"] for n in nested]
+    return {"threshold": chosen[0], "gap": chosen[1], "peak": chosen[2], "oof_si": scores[chosen].as_dict(),
+            "n_articles": sum(len(ids) for _, ids in models),
+            "si_by_setting": {f"{t}/{g}/{p}": round(scores[(t, g, p)].f1, 4) for t, g, p in grid},
+            "nested": {"mean": statistics.mean(f1s) if f1s else 0.0,
+                       "sd": statistics.stdev(f1s) if len(f1s) > 1 else 0.0, "folds": nested}}
 
 
 def _subset(data: Path, dest: Path, ids: list[str]) -> None:

@@ -133,23 +133,35 @@ def test_evaluate_grid_picks_the_best_decoding_and_decode_agrees(ptc_dir, tiny_m
             sorted((sp.start, sp.end) for sp in det.decode(text, blocks))
 
 
-def test_pooled_decoding_keeps_each_folds_articles_apart(ptc_dir, tiny_model):
-    from spinscope import ptc
+def test_oof_decoding_chooses_on_all_folds_and_scores_each_fold_by_the_others(ptc_dir, tiny_model):
+    from spinscope import ptc, scoring
     from spinscope.detect import Detector
     from spinscope.evaluation import GRID, evaluate
-    from spinscope.train import pooled_decoding
+    from spinscope.train import oof_decoding
 
     arts = ptc.load_articles(ptc_dir / "articles")
     labels = ptc.load_labels_by_article(ptc_dir / "labels-tc")
-    ids = sorted(arts)[:2]
-    gold = [(a, t, s, e) for a in ids for t, s, e in labels.get(a, [])]
-    alone = evaluate(Detector(tiny_model), {a: arts[a] for a in ids}, gold, GRID)
-    # the same articles as the dev set of two folds: each copy counts, so the scores are the same
-    twice = pooled_decoding([(tiny_model, ids), (tiny_model, ids)], arts, labels)
-    assert twice["n_dev_articles"] == 4
-    assert twice["dev_si"]["f1"] == pytest.approx(alone["si"]["f1"])
-    assert twice["dev_si"]["n_gold"] == 2 * alone["si"]["n_gold"]
-    assert (twice["threshold"], twice["gap"], twice["peak"]) == (alone["threshold"], alone["gap"], alone["peak"])
+    ids = sorted(arts)
+    a, b = ids[:2], ids[2:4]
+    gold = [(x, t, s, e) for x in a + b for t, s, e in labels.get(x, [])]
+    det = Detector(tiny_model)
+    alone = evaluate(det, {x: arts[x] for x in a + b}, gold, GRID)
+    res = oof_decoding([(tiny_model, a), (tiny_model, b)], arts, labels)
+    # both folds together: the same articles as one evaluation, so the same choice and score
+    assert res["n_articles"] == 4
+    assert res["oof_si"]["f1"] == pytest.approx(alone["si"]["f1"])
+    assert (res["threshold"], res["gap"], res["peak"]) == (alone["threshold"], alone["gap"], alone["peak"])
+    assert len(res["si_by_setting"]) == len(GRID)
+    # nested: fold 0 is scored with the setting that is best on fold 1 alone, and vice versa
+    for fold, (mine, other) in enumerate([(a, b), (b, a)]):
+        o = evaluate(det, {x: arts[x] for x in other}, [g for g in gold if g[0] in other], GRID)
+        n = res["nested"]["folds"][fold]
+        assert (n["threshold"], n["gap"], n["peak"]) == (o["threshold"], o["gap"], o["peak"])
+        spans = [(x, s, e) for x in mine
+                 for _, s, e, _ in det.span_bounds(arts[x], det.encode(arts[x]), o["threshold"], o["gap"], o["peak"])]
+        expect = scoring.score_si([(x, s, e) for x, _, s, e in gold if x in mine], spans)
+        assert n["si"]["f1"] == pytest.approx(expect.f1)
+    assert res["nested"]["mean"] == pytest.approx(sum(f["si"]["f1"] for f in res["nested"]["folds"]) / 2)
 
 
 def test_cross_validation_command(ptc_dir, tmp_path):
@@ -162,8 +174,11 @@ def test_cross_validation_command(ptc_dir, tmp_path):
     from spinscope.evaluation import GRID
 
     final = summary["final_decoding"]
-    assert (final["threshold"], final["gap"], final["peak"]) in GRID and final["n_dev_articles"] >= 2
-    assert "--peak" in proc.stdout.decode()
+    assert (final["threshold"], final["gap"], final["peak"]) in GRID
+    assert final["n_articles"] == sum(len(json.loads((out / f"fold{k}" / "result.json").read_text())["test_ids"])
+                                      for k in range(2))
+    assert len(final["nested"]["folds"]) == 2
+    assert "--peak" in proc.stdout.decode() and "other folds' test articles" in proc.stdout.decode()
     assert "SI" in proc.stdout.decode() and "±" in proc.stdout.decode()
     fold = json.loads((out / "fold0" / "result.json").read_text())
     assert set(fold["test_ids"]).isdisjoint(json.loads((out / "fold1" / "result.json").read_text())["test_ids"])
