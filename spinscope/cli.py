@@ -359,7 +359,43 @@ def _cmd_train(args) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_claims(sub) -> None:
+    from .claims import add_claims_command
+
+    add_claims_command(sub)
+
+
+def _add_corpus(sub) -> None:
+    from .corpus import add_corpus_parser
+
+    add_corpus_parser(sub)
+
+
+def _add_serve(sub) -> None:
+    from .web import add_serve_parser
+
+    add_serve_parser(sub)
+
+
+# Commands whose options are defined in heavier modules (corpus, web, claims, train_claims: about
+# 0.1 s of imports). Only the command being run gets its whole parser; the others are listed in
+# --help by name and help line (tests check these lines against the whole parsers).
+LAZY_COMMANDS = {
+    "claims": ("score the check-worthiness of sentences in a TSV file (CheckThat! format)", _add_claims),
+    "corpus": ("store and query whole corpora (SQLite)", _add_corpus),
+    "serve": ("run the web app and HTTP API", _add_serve),
+    "train": ("train the models from data (needs the 'train' extras)", _train_parser),
+}
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The subcommand an argument list runs: its first argument that is not an option."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
+    """The ``spinscope`` parser; with a ``command``, only that one of :data:`LAZY_COMMANDS` is built
+    in full ("*": all of them)."""
     parser = argparse.ArgumentParser(prog="spinscope", description="See how a text tries to persuade.")
     parser.add_argument("--version", action="version", version=f"spinscope {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -392,19 +428,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path)
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    from .claims import add_claims_command
-    from .corpus import add_corpus_parser
-    from .web import add_serve_parser
-
-    add_claims_command(sub)
-    add_corpus_parser(sub)
-    add_serve_parser(sub)
-    _train_parser(sub)
+    for name, (helptext, add) in LAZY_COMMANDS.items():
+        if command in ("*", name):
+            add(sub)
+        else:
+            sub.add_parser(name, help=helptext)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(argv))
     args = parser.parse_args(argv)
     handlers = {"analyze": _cmd_analyze, "classify": _cmd_classify, "eval": _cmd_eval, "train": _cmd_train}
     try:

@@ -152,3 +152,39 @@ def test_python_dash_m_spinscope_runs_the_command():
 
     proc = subprocess.run([sys.executable, "-m", "spinscope", "--version"], capture_output=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.decode().startswith("spinscope ")
+
+
+def test_commands_outside_the_one_run_are_listed_with_their_real_help_lines():
+    import argparse
+
+    from spinscope.cli import LAZY_COMMANDS, build_parser, command_of
+
+    def lines(parser):
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return {c.dest: c.help for c in sub._choices_actions}, sub.choices
+
+    full, full_parsers = lines(build_parser())
+    lean, lean_parsers = lines(build_parser("analyze"))
+    assert lean == full and set(LAZY_COMMANDS) <= set(full)
+    # only the command being run gets its whole parser
+    assert lean_parsers["corpus"]._actions[-1].dest != "corpus_command"
+    assert full_parsers["corpus"].format_help() == lines(build_parser("corpus"))[1]["corpus"].format_help()
+    assert command_of(["--quiet", "corpus", "add"]) == "corpus" and command_of(["--help"]) is None
+
+
+def test_analyze_imports_no_other_commands_modules():
+    import subprocess
+    import sys
+
+    code = ("import sys; from spinscope.cli import main; rc = main(['analyze', '-', '--format', 'ptc-si', "
+            "'--no-entities', '--no-claims']); "
+            "print(sorted(m for m in ('spinscope.corpus', 'spinscope.web', 'spinscope.train_claims', 'spinscope.train') "
+            "if m in sys.modules), file=sys.stderr); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], input=b"The corrupt regime lied.", capture_output=True,
+                          cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr.decode().strip().endswith("[]")
+    helptext = run_cli("--help", check=True).stdout.decode()
+    for name in ("analyze", "corpus", "serve", "claims", "train"):
+        assert name in helptext
+    assert "ACTION" in run_cli("corpus", "--help", check=True).stdout.decode()
