@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -55,11 +56,9 @@ def input_id(p: str) -> str:
 
 
 def _cmd_analyze(args) -> int:
-    from rich.console import Console
-
     from . import analyze_many
     from .detect import Detector, ModelError
-    from .report import ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text
+    from .report import PipeConsole, ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text
 
     files = expand_inputs(args.paths)
     if not files:
@@ -94,7 +93,7 @@ def _cmd_analyze(args) -> int:
         out = None
     else:
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    console = Console(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
+    console = PipeConsole(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
     status = 0
     progress = len(files) > 1 and not args.quiet
     index: list[tuple[str, str, object]] = []
@@ -452,7 +451,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err("interrupted")
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (`| head`): what is left goes nowhere, quietly
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
         return 0
 
 

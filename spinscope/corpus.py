@@ -1901,8 +1901,9 @@ def _print_rows(rows: list[dict], columns: list[tuple[str, str]], fmt: str, doc:
         for r in rows:
             w.writerow(["" if r.get(k) is None else r.get(k) for k, _ in columns])
         return
-    from rich.console import Console
     from rich.table import Table
+
+    from .report import PipeConsole
 
     table = Table(title=title, title_justify="left")
     for k, head in columns:
@@ -1930,7 +1931,7 @@ def _print_rows(rows: list[dict], columns: list[tuple[str, str]], fmt: str, doc:
                 v = "yes" if v else ""
             cells.append("" if v is None else str(v))
         table.add_row(*cells)
-    Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(table)
+    PipeConsole(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def _cmd_stats(args) -> int:

@@ -30,6 +30,17 @@ from . import __version__
 from . import techniques as T
 from .document import Analysis, Sentence, Span, covered_length, split_sentences
 
+
+class PipeConsole(Console):
+    """A Rich console for standard output that lets a closed pipe (``spinscope ... | head``) end
+    the command quietly: Rich's own handling exits with status 1; this raises ``BrokenPipeError``,
+    which the command line turns into status 0, as for the other formats."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError
+
+
 # --- TSV ---------------------------------------------------------------------------------------
 
 

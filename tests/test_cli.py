@@ -188,3 +188,19 @@ def test_analyze_imports_no_other_commands_modules():
     for name in ("analyze", "corpus", "serve", "claims", "train"):
         assert name in helptext
     assert "ACTION" in run_cli("corpus", "--help", check=True).stdout.decode()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_output_into_a_pipe_closed_early_ends_quietly_with_status_0(tmp_path, fmt):
+    import os
+    import subprocess
+    import sys
+
+    big = tmp_path / "big.txt"  # output well over a pipe's 64 KB buffer, so the writer meets the closed pipe
+    big.write_text("\n\n".join([SAMPLE.read_text(encoding="utf-8")] * 30), encoding="utf-8")
+    cmd = (f'set -o pipefail; "{sys.executable}" -m spinscope.cli analyze "{big}" --format {fmt} '
+           f'--no-entities --no-claims | head -c 100 > /dev/null')
+    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, cwd=ROOT, timeout=300,
+                          env=dict(os.environ, SPINSCOPE_THREADS="1"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr == b""
