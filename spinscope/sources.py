@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import codecs
 import html as htmllib
-import http.client
 import ipaddress
 import re
-import socket
-import ssl
 import sys
 import time
 import zlib
@@ -266,8 +263,14 @@ class Fetched:
         return decode_bytes(self.body, self.final_url)
 
 
+# The network modules (http.client, ssl, socket: about 30 ms of imports) are imported where a URL
+# is fetched, so that reading files does not pay for them.
+
+
 def _resolve(host: str, port: int, url: str, allow_private: bool) -> list[tuple]:
     """getaddrinfo, then refuse if any address is not public (unless ``allow_private``)."""
+    import socket
+
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as e:
@@ -294,6 +297,8 @@ def _resolve(host: str, port: int, url: str, allow_private: bool) -> list[tuple]
 
 def _connect(addrs: list[tuple], timeout: float) -> socket.socket:
     """Connect to the first reachable of the already-checked addresses."""
+    import socket
+
     last: OSError | None = None
     for family, socktype, proto, sockaddr in addrs:
         sock = socket.socket(family, socktype, proto)
@@ -309,6 +314,9 @@ def _connect(addrs: list[tuple], timeout: float) -> socket.socket:
 
 def _connection(scheme: str, host: str, port: int, addrs: list[tuple], timeout: float):
     """An http.client connection whose socket goes to a checked address (SNI and Host stay ``host``)."""
+    import http.client
+    import ssl
+
     if scheme == "https":
         conn = http.client.HTTPSConnection(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
@@ -347,6 +355,9 @@ def fetch(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redi
     ``timeout`` bounds each network operation and also the whole fetch. The body (after gzip or
     deflate decoding) may not exceed ``max_bytes``. Any failure raises InputError.
     """
+    import http.client
+    import ssl
+
     deadline = time.monotonic() + timeout
     current = url
     for hop in range(max_redirects + 1):
@@ -390,12 +401,14 @@ def fetch(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redi
 
 
 def _reason(e: BaseException) -> str:
-    if isinstance(e, socket.timeout) or isinstance(e, TimeoutError):
+    if isinstance(e, TimeoutError):  # socket.timeout is TimeoutError since Python 3.10
         return "timed out"
     return getattr(e, "strerror", None) or str(e) or type(e).__name__
 
 
 def _read_capped(resp, url: str, max_bytes: int, deadline: float, timeout: float) -> bytes:
+    import http.client
+
     length = resp.getheader("Content-Length")
     if length and length.strip().isdigit() and int(length) > max_bytes:
         raise InputError(f"{url}: too large ({int(length)} bytes; the limit is {max_bytes})")
