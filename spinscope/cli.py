@@ -58,7 +58,7 @@ def input_id(p: str) -> str:
 def _cmd_analyze(args) -> int:
     from . import analyze_many
     from .detect import Detector, ModelError
-    from .report import PipeConsole, ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text
+    from .report import pipe_console, ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text
 
     files = expand_inputs(args.paths)
     if not files:
@@ -93,7 +93,7 @@ def _cmd_analyze(args) -> int:
         out = None
     else:
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    console = PipeConsole(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
+    console = pipe_console(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
     status = 0
     progress = len(files) > 1 and not args.quiet
     index: list[tuple[str, str, object]] = []

@@ -1903,7 +1903,7 @@ def _print_rows(rows: list[dict], columns: list[tuple[str, str]], fmt: str, doc:
         return
     from rich.table import Table
 
-    from .report import PipeConsole
+    from .report import pipe_console
 
     table = Table(title=title, title_justify="left")
     for k, head in columns:
@@ -1931,7 +1931,7 @@ def _print_rows(rows: list[dict], columns: list[tuple[str, str]], fmt: str, doc:
                 v = "yes" if v else ""
             cells.append("" if v is None else str(v))
         table.add_row(*cells)
-    PipeConsole(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(table)
+    pipe_console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(table)
 
 
 def _cmd_stats(args) -> int:

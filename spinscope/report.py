@@ -22,23 +22,28 @@ from importlib import resources
 from typing import NamedTuple
 from urllib.parse import quote
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
 from . import __version__
 from . import techniques as T
 from .document import Analysis, Sentence, Span, covered_length, split_sentences
 
 
-class PipeConsole(Console):
-    """A Rich console for standard output that lets a closed pipe (``spinscope ... | head``) end
-    the command quietly: Rich's own handling exits with status 1; this raises ``BrokenPipeError``,
-    which the command line turns into status 0, as for the other formats."""
+# Rich is imported where terminal output is made, not with this module: JSON, TSV and HTML runs
+# do not need it (20-40 ms of every such CLI run).
 
-    def on_broken_pipe(self) -> None:
-        self.quiet = True
-        raise BrokenPipeError
+
+def pipe_console(**options):
+    """A Rich console (``rich.console.Console(**options)``) that lets a closed pipe
+    (``spinscope ... | head``) end the command quietly: Rich's own handling exits with status 1;
+    this one raises ``BrokenPipeError``, which the command line turns into status 0, as for the
+    other formats."""
+    from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return PipeConsole(**options)
 
 
 # --- TSV ---------------------------------------------------------------------------------------
@@ -191,6 +196,8 @@ def highlighted(analysis: Analysis, numbers: bool = True) -> Text:
     Where spans overlap, the most confident one gives the colour. With ``numbers``, a marker
     ``[n]`` (n = the span's row in the span table) follows the end of each span.
     """
+    from rich.text import Text
+
     text = Text()
     spans = analysis.spans
     for seg in segments(analysis):
@@ -214,6 +221,9 @@ def render_text(analysis: Analysis, console: Console, source: str | None = None)
     Colour is used as coloured underline and bold (no background fills), so it reads on light and
     dark terminals; on a console that is not a terminal everything is plain text.
     """
+    from rich.table import Table
+    from rich.text import Text
+
     head = source or analysis.title or "text"
     summ = article_summary(analysis)
     n = summ.n_spans

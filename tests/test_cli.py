@@ -204,3 +204,16 @@ def test_output_into_a_pipe_closed_early_ends_quietly_with_status_0(tmp_path, fm
                           env=dict(os.environ, SPINSCOPE_THREADS="1"))
     assert proc.returncode == 0, proc.stderr.decode()
     assert proc.stderr == b""
+
+
+def test_json_output_does_not_import_rich():
+    import subprocess
+    import sys
+
+    code = ("import sys; from spinscope.cli import main; rc = main(['analyze', '-', '--format', 'json', "
+            "'--no-entities', '--no-claims']); print(any(m.startswith('rich') for m in sys.modules), file=sys.stderr); "
+            "sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", code], input=b"The corrupt regime lied.", capture_output=True,
+                          cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stderr.decode().strip().endswith("False")
