@@ -45,14 +45,12 @@ def main() -> None:
 
     from spinscope.detect import Detector
     from spinscope.evaluation import evaluate
-    from spinscope.train import TrainConfig, _load, _subset, oof_decoding, run_train
+    from spinscope.train import TrainConfig, _load, _subset, cv_folds, oof_decoding, run_train
 
     cfg = TrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads, layers=args.layers,
                       claims_weight=args.claims_weight if args.claims_data else 0.0)
     articles, labels = _load(args.data)
-    ids = sorted(articles)
-    random.Random(cfg.seed).shuffle(ids)  # the same folds as run_cv
-    parts = [sorted(ids[k::args.folds]) for k in range(args.folds)]
+    parts = cv_folds(articles, cfg.seed, args.folds)  # the same folds as spinscope train cv
     models, per_fold = [], []
     for k in range(args.folds):
         fold_dir = args.out / f"fold{k}"
@@ -81,9 +79,9 @@ def main() -> None:
     n = d["nested"]
     print(f"decoding chosen out of fold: {d['threshold']}/{d['gap']} (pooled SI F1 {d['oof_si']['f1']:.3f}); "
           f"nested SI F1 {n['mean']:.3f} ± {n['sd']:.3f}  folds " + ", ".join(f"{f['si']['f1']:.3f}" for f in n["folds"]))
-    (args.out / "summary.json").write_text(json.dumps({"fraction": args.fraction, "folds": per_fold and [
-        {k: r[k] for k in ("fold", "n_train", "si", "tc", "full", "threshold", "gap")} for r in per_fold],
-        "oof_decoding": d}, indent=2))
+    folds = [{k: r[k] for k in ("fold", "n_train", "si", "tc", "full", "threshold", "gap")} for r in per_fold]
+    (args.out / "summary.json").write_text(json.dumps({"fraction": args.fraction, "folds": folds, "oof_decoding": d},
+                                                      indent=2))
 
 
 if __name__ == "__main__":

@@ -530,6 +530,13 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
     return summary
 
 
+def cv_folds(ids, seed: int, folds: int) -> list[list[str]]:
+    """The test articles of each cross-validation fold (seeded; every article in exactly one)."""
+    ids = sorted(ids)
+    random.Random(seed).shuffle(ids)
+    return [sorted(ids[k::folds]) for k in range(folds)]
+
+
 def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, tiny: bool, folds: int,
            limit: int = 0, only: list[int] | None = None, rescore: bool = False,
            claims_data: Path | None = None) -> dict:
@@ -537,10 +544,7 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
     from .detect import Detector
 
     articles, labels = _load(data, limit)
-    ids = sorted(articles)
-    rng = random.Random(cfg.seed)
-    rng.shuffle(ids)
-    parts = [sorted(ids[k::folds]) for k in range(folds)]
+    parts = cv_folds(articles, cfg.seed, folds)
     results = []
     for k in range(folds):
         if only and k not in only:
