@@ -64,7 +64,7 @@ class TorchEncoder:
         torch = self.torch
         x = torch.from_numpy(np.concatenate([[det.cls_id], ids, [det.sep_id]]).astype(np.int64))[None]
         with torch.inference_mode():
-            probs, hidden = self.net(x, torch.ones_like(x))
+            probs, hidden = self.net(x)  # no mask, as the exported graph (one unpadded window)
         return probs[0, 1:-1].numpy(), hidden[0, 1:-1].numpy()
 
 

@@ -7,7 +7,9 @@ weights; default runs/final). From one fp32 ONNX export of those weights (``OUT/
 ``train.export(quantize=False)`` when missing) it builds model folders under ``--out`` (never
 touching spinscope/models):
 
-  base         quantize_dynamic(MatMul, Gather) of that export: today's recipe (must equal ref)
+  base         quantize_dynamic(MatMul, Gather) of that export: today's recipe (equals ref when
+               ref was exported the same way; since 0.2.3 the graph takes no attention mask,
+               so against an older ref it shows what dropping the mask is worth)
   fused        onnxruntime.transformers optimize_model (Attention, SkipLayerNorm, BiasGelu,
                EmbedLayerNorm fused) then quantize_dynamic(Attention, MatMul, Gather): QAttention
   fused-e      the same without the EmbedLayerNormalization fusion (int8 word embeddings)
@@ -16,7 +18,8 @@ touching spinscope/models):
 
 and runs the ref model two more ways:
 
-  batched      all windows of one article in one call (padded, attention mask)
+  batched      all windows of one article in one call (padded, attention mask; refs exported
+               before 0.2.3 only: later graphs take no mask)
   concurrent   the windows of one article two at a time, in 2 threads on a 1-thread session
 
 Speed: every variant encodes the same ``--n`` PTC articles (``Detector.encode``: tokeniser +
@@ -206,7 +209,8 @@ def main() -> None:
     th = args.threads or None
     dets = {"ref": Detector(ref, threads=th)}
     dets.update({k: Detector(d, threads=th, verify=False) for k, d in models.items()})
-    dets["batched"] = BatchedDetector(ref, threads=th)
+    if dets["ref"].takes_mask:  # padding needs a mask
+        dets["batched"] = BatchedDetector(ref, threads=th)
     dets["concurrent"] = ConcurrentDetector(ref, threads=th)
     threads = dets["ref"].session.get_session_options().intra_op_num_threads
     for k, det in dets.items():

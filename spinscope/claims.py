@@ -83,6 +83,13 @@ def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: st
         return out
     encs = detector.tokenizer.encode_batch(list(texts), add_special_tokens=False)
     toks = [np.asarray(e.ids[: max_len - 2], np.int64) for e in encs]
+    if not detector.takes_mask:
+        # the graph takes no attention mask (technique models from 0.2.3 on): no padding, so one
+        # sentence a run, as the detector runs its windows
+        for i, t in enumerate(toks):
+            _, hidden = detector._run_window(t)
+            out[i] = pool_sentence(hidden, pooling)
+        return out
     for idx in _batches([len(t) for t in toks]):
         ids, mask = _pad([toks[i] for i in idx], detector.cls_id, detector.sep_id)
         _, hidden = detector.session.run(None, {"input_ids": ids, "attention_mask": mask})

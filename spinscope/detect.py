@@ -29,6 +29,10 @@ from .document import Alternative, Span
 
 MODEL_DIR = Path(__file__).parent / "models"
 CONTEXT = 16  # tokens of context on each side pooled for a span
+# The last window of a text starts where the stride puts it (but at least this many tokens before
+# the end) instead of ending a full window at the last token: 6% fewer tokens through the encoder
+# on PTC, and out-of-fold SI F1 0.414 against 0.412, TC 0.604 against 0.603 (model card)
+LAST_WINDOW = 128
 BLOCK_CHARS = 30_000  # longer texts are processed block by block (bounded memory)
 LEAD_TRIM = " \t\r\n.,;:!?)]}-–—"
 TRAIL_TRIM = " \t\r\n.,;:([{-–—"
@@ -37,16 +41,26 @@ TRAIL_TRIM = " \t\r\n.,;:([{-–—"
 # --- windows ---------------------------------------------------------------------------------
 
 
-def make_windows(n_tokens: int, size: int, stride: int, offset: int = 0) -> list[tuple[int, int]]:
-    """Token windows ``[a, b)`` of ``size`` covering ``[0, n_tokens)``, ``stride`` apart.
+def make_windows(n_tokens: int, size: int, stride: int, offset: int = 0, min_last: int = 0) -> list[tuple[int, int]]:
+    """Token windows ``[a, b)`` of at most ``size`` covering ``[0, n_tokens)``, ``stride`` apart.
 
     The first window starts at 0, the next ones at ``offset + k * stride`` (training shifts them
-    each epoch), and the last one ends at ``n_tokens``.
+    each epoch). With ``min_last=0`` the last window is ``[n_tokens - size, n_tokens)``, full
+    length. With ``min_last > 0`` it starts where the stride puts it, but ``min_last`` tokens
+    before the end at the latest: it can be shorter than ``size``.
     """
     if n_tokens <= 0:
         return []
     if n_tokens <= size:
         return [(0, n_tokens)]
+    if min_last > 0:
+        out = [(0, size)]
+        a = offset or stride
+        while a + size < n_tokens:
+            out.append((a, a + size))
+            a += stride
+        out.append((min(a, n_tokens - min(min_last, size)), n_tokens))  # after the one before: it ended before n
+        return out
     starts = [0] + [a for a in range(offset or stride, n_tokens - size, stride)] + [n_tokens - size]
     out: list[tuple[int, int]] = []
     for a in starts:
@@ -260,6 +274,7 @@ class Detector:
         self.b = heads["bias"].astype(np.float32)
         self.threads = threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1)
         self._own_session = None  # made on first use: analyze_many may only ever need siblings
+        self._mask_input = False  # whether the ONNX graph takes an attention mask (set with a session)
         self._siblings: dict[int, Detector] = {}
         self._siblings_lock = threading.Lock()
         if not lazy:
@@ -288,7 +303,10 @@ class Detector:
         so.log_severity_level = 3
         if not spinning:  # idle ORT threads sleep instead of busy-waiting for the next op
             so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        return ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so, providers=["CPUExecutionProvider"])
+        # models exported before 0.2.3 also take an attention mask (all ones: windows are never padded)
+        self._mask_input = any(i.name == "attention_mask" for i in session.get_inputs())
+        return session
 
     def with_threads(self, threads: int) -> "Detector":
         """This detector with its own ONNX Runtime session on ``threads`` threads (idle threads
@@ -303,10 +321,18 @@ class Detector:
                 sib = copy.copy(self)
                 sib.threads = threads
                 sib.session = self._session(threads, spinning=False)
+                sib._mask_input = self._mask_input  # set by _session
                 sib._siblings = {}
                 sib._siblings_lock = threading.Lock()
                 self._siblings[threads] = sib
         return sib
+
+    @property
+    def takes_mask(self) -> bool:
+        """Whether the ONNX graph takes an attention mask: models exported before 0.2.3 do (and
+        can run padded batches); later ones take ``input_ids`` alone, one unpadded window a run."""
+        self.session  # noqa: B018 - the inputs are known once a session is made
+        return self._mask_input
 
     def _verify(self) -> None:
         for name, digest in self.config.get("sha256", {}).items():
@@ -329,8 +355,10 @@ class Detector:
     # -- encoding --
 
     def _run_window(self, ids: np.ndarray, session=None) -> tuple[np.ndarray, np.ndarray]:
+        session = session or self.session
         x = np.concatenate([[self.cls_id], ids, [self.sep_id]]).astype(np.int64)[None, :]
-        probs, hidden = (session or self.session).run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})
+        feed = {"input_ids": x, "attention_mask": np.ones_like(x)} if self._mask_input else {"input_ids": x}
+        probs, hidden = session.run(None, feed)
         return probs[0, 1:-1], hidden[0, 1:-1]
 
     def _tokenize(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:
@@ -339,7 +367,7 @@ class Detector:
         enc = self.tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(enc.ids, dtype=np.int64)
         offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-        windows = make_windows(len(ids), self.max_len - 2, self.stride)
+        windows = make_windows(len(ids), self.max_len - 2, self.stride, min_last=LAST_WINDOW)
         return ids, offsets, windows, token_owners(windows, len(ids))
 
     def _encode_block(self, text: str, start: int) -> _Block:

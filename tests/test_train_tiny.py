@@ -258,3 +258,50 @@ def test_train_refuses_bad_device_or_layers(ptc_dir, tmp_path, args, message):
     proc = run_cli("train", "techniques", "--data", ptc_dir, "--out", tmp_path / "m", "--tiny", *args)
     assert proc.returncode == 2 and message in proc.stderr and b"Traceback" not in proc.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_exported_graph_takes_no_mask_and_older_graphs_still_run(tiny_model, tmp_path):
+    """Since 0.2.3 the ONNX graph takes input_ids alone (windows are never padded). A graph
+    exported the old way, with an attention-mask input, still runs, with the same outputs."""
+    import shutil
+
+    import onnxruntime as ort
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from spinscope.claims import sentence_vectors
+    from spinscope.detect import Detector, sha256
+    from spinscope.train import TrainConfig, build_model, export
+
+    net = build_model(None, tiny=True, seed=3)
+    net.eval()
+    new = export(net, tiny_model / "tokenizer.json", tmp_path / "new", TrainConfig(), {"seed": 3})
+    assert [i.name for i in ort.InferenceSession(str(new / "techniques.int8.onnx")).get_inputs()] == ["input_ids"]
+
+    old = tmp_path / "old"  # the pre-0.2.3 export of the same network
+    shutil.copytree(new, old)
+    x = torch.randint(100, 200, (1, 16))
+    with torch.no_grad():
+        torch.onnx.export(net, (x, torch.ones_like(x)), str(tmp_path / "old.fp32.onnx"),
+                          input_names=["input_ids", "attention_mask"], output_names=["si_probs", "hidden"],
+                          dynamic_axes={k: {0: "batch", 1: "tokens"} for k in ("input_ids", "attention_mask", "si_probs", "hidden")},
+                          opset_version=17, dynamo=False)
+    quantize_dynamic(str(tmp_path / "old.fp32.onnx"), str(old / "techniques.int8.onnx"), weight_type=QuantType.QInt8,
+                     op_types_to_quantize=["MatMul", "Gather"])
+    cfg = json.loads((old / "config.json").read_text())
+    cfg["sha256"]["techniques.int8.onnx"] = sha256(old / "techniques.int8.onnx")
+    (old / "config.json").write_text(json.dumps(cfg))
+
+    det_new, det_old = Detector(new, threads=1), Detector(old, threads=1)
+    assert not det_new.takes_mask and det_old.takes_mask
+    text = ARTICLES["900000001"][0]
+    for a, b in zip(det_new.encode(text), det_old.encode(text)):
+        np.testing.assert_allclose(a.probs, b.probs, atol=1e-5)
+        for h1, h2 in zip(a.hidden, b.hidden):
+            np.testing.assert_allclose(h1, h2, atol=1e-4)
+    # sentences on their own: unpadded one at a time, as the old graph runs a batch of one
+    sents = ["The corrupt council once again betrayed the town.", "Is the deal legal?"]
+    got = sentence_vectors(det_new, sents)
+    want = np.concatenate([sentence_vectors(det_old, [s]) for s in sents])
+    np.testing.assert_allclose(got, want, atol=1e-4)
+    assert det_old.with_threads(2).takes_mask and not det_new.with_threads(2).takes_mask
