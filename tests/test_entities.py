@@ -266,6 +266,20 @@ def test_pipeline_loads_once_across_threads():
     assert {"parser", "ner"} <= set(got[0].pipe_names)
 
 
+def test_pipeline_is_reloaded_once_its_vocabulary_has_grown(monkeypatch):
+    import spinscope.entities as E
+
+    text = "Critics in Brussels said Angela Merkel misled the European Commission."
+    before = extract_entities(text)[0]
+    nlp = load_nlp()
+    assert load_nlp() is nlp  # no new strings yet
+    monkeypatch.setattr(E, "VOCAB_GROWTH", 5)
+    E.parse("zorblax quibbitz frandle sprockwhit glimmerdash vantrope kelquist")  # new word forms
+    fresh = load_nlp()
+    assert fresh is not nlp and load_nlp() is fresh
+    assert extract_entities(text)[0] == before  # the same results from the fresh pipeline
+
+
 # --- spaCy component -----------------------------------------------------------------------------
 
 
