@@ -53,19 +53,13 @@ def make_windows(n_tokens: int, size: int, stride: int, offset: int = 0, min_las
         return []
     if n_tokens <= size:
         return [(0, n_tokens)]
-    if min_last > 0:
-        out = [(0, size)]
-        a = offset or stride
-        while a + size < n_tokens:
-            out.append((a, a + size))
-            a += stride
-        out.append((min(a, n_tokens - min(min_last, size)), n_tokens))  # after the one before: it ended before n
-        return out
-    starts = [0] + [a for a in range(offset or stride, n_tokens - size, stride)] + [n_tokens - size]
-    out: list[tuple[int, int]] = []
-    for a in starts:
-        if not out or a > out[-1][0]:
-            out.append((a, a + size))
+    last = min(min_last, size) if min_last > 0 else size  # the last window's least length
+    out = [(0, size)]
+    a = offset or stride
+    while a + size < n_tokens:
+        out.append((a, a + size))
+        a += stride
+    out.append((min(a, n_tokens - last), n_tokens))  # after the one before, which ended before n_tokens
     return out
 
 
