@@ -33,11 +33,19 @@ def main() -> None:
     cmd = [sys.executable, "-m", "spinscope.cli", "analyze", str(args.articles.resolve()), "--format", "json",
            "-o", os.devnull, "-q", *args.extra]
     n = len(list(args.articles.glob("*.txt")))
+    for where in (args.old, args.new):
+        if not (where / "spinscope" / "cli.py").is_file():
+            sys.exit(f"{where}: not a spinscope checkout (no spinscope/cli.py); make one with 'git worktree add'")
+    if not n:
+        sys.exit(f"{args.articles}: no .txt articles")
     times: dict[str, list[float]] = {"old": [], "new": []}
     for r in range(args.runs):
         for k in ("old", "new") if r % 2 == 0 else ("new", "old"):
             t = time.perf_counter()
-            subprocess.run(cmd, cwd=args.old if k == "old" else args.new, check=True, stdout=subprocess.DEVNULL)
+            proc = subprocess.run(cmd, cwd=args.old if k == "old" else args.new, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+            if proc.returncode:
+                sys.exit(f"the {k} checkout's command failed (status {proc.returncode}):\n{proc.stderr.decode()}")
             times[k].append(time.perf_counter() - t)
     for k, v in times.items():
         m = statistics.median(v)
