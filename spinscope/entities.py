@@ -52,8 +52,8 @@ _RUN_LOCK = threading.Lock()  # spaCy pipelines are not documented as thread-saf
 # 470 bytes each). A server or a corpus job that runs for days would grow without bound, so the
 # pipeline is loaded afresh (about 1 s) once this many new strings have accumulated; documents
 # parsed before keep the vocabulary they were made with. Measured on 600 texts of 900 made-up words
-# each: RSS +221 MB without reloading, +73 MB with (flat after 450 texts). PTC articles bring about
-# 28 new strings each, so that is one reload per 3,500 or so news articles.
+# each: RSS +221 MB without reloading, +73-74 MB with (flat after 450 texts). PTC articles bring about
+# 28 new strings each, so that is one reload per 3,500 or so news articles (bench/bench_vocab.py).
 VOCAB_GROWTH = 100_000
 
 
