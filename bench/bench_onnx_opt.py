@@ -16,7 +16,10 @@ touching spinscope/models):
   fused-noattn SkipLayerNorm/BiasGelu only: the same int8 groups as ref
   fp32         the unquantised export (reference for how far int8 noise moves spans)
 
-and runs the ref model two more ways:
+and runs the ref model three more ways:
+
+  all-fusions  every ONNX Runtime graph fusion on, SkipLayerNormFusion included (spinscope turns
+               that one off: ``detect.session_options``), to show what that is worth
 
   batched      all windows of one article in one call (padded, attention mask; refs exported
                before 0.2.3 only: later graphs take no mask)
@@ -46,7 +49,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from spinscope.detect import Detector, _Block, sha256  # noqa: E402
+from spinscope.detect import Detector, _Block, session_options, sha256  # noqa: E402
 
 NUM_HEADS, HIDDEN = 12, 384  # all-MiniLM-L6-v2 (its config.json: num_attention_heads, hidden_size)
 
@@ -135,6 +138,18 @@ def build_models(fp32: Path, ref: Path, out: Path) -> dict[str, Path]:
 # --- run variants --------------------------------------------------------------------------
 
 
+class AllFusionsDetector(Detector):
+    """The ref model on a session with every ONNX Runtime fusion on (nothing disabled)."""
+
+    def _session(self, threads: int, spinning: bool):
+        import onnxruntime as ort
+
+        so = session_options(threads, spinning, disabled="")
+        session = ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so, providers=["CPUExecutionProvider"])
+        self._mask_input = any(i.name == "attention_mask" for i in session.get_inputs())
+        return session
+
+
 class BatchedDetector(Detector):
     """All windows of a block in one ORT call (right-padded, attention mask 0 on padding)."""
 
@@ -209,6 +224,7 @@ def main() -> None:
     th = args.threads or None
     dets = {"ref": Detector(ref, threads=th)}
     dets.update({k: Detector(d, threads=th, verify=False) for k, d in models.items()})
+    dets["all-fusions"] = AllFusionsDetector(ref, threads=th)
     if dets["ref"].takes_mask:  # padding needs a mask
         dets["batched"] = BatchedDetector(ref, threads=th)
     dets["concurrent"] = ConcurrentDetector(ref, threads=th)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .detect import session_options
 from .document import Claim, InputError, Sentence, decode_bytes
 
 MODEL_DIR = Path(__file__).parent / "models"
@@ -187,10 +188,7 @@ class ClaimScorer:
             self.tokenizer.no_padding()
             self.cls_id = self.tokenizer.token_to_id("[CLS]")
             self.sep_id = self.tokenizer.token_to_id("[SEP]")
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1)
-            so.inter_op_num_threads = 1
-            so.log_severity_level = 3
+            so = session_options(threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1))
             self.session = ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so,
                                                 providers=["CPUExecutionProvider"])
         else:

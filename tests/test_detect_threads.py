@@ -50,3 +50,18 @@ def test_results_do_not_depend_on_earlier_calls(dets):
     det.detect(OTHER)
     det.detect(TEXT[:300])
     assert _keys(det.detect(TEXT)) == first
+
+
+def test_every_session_runs_the_same_graph(dets):
+    """The main session and the 1-thread siblings of analyze_many are made with the same options
+    (SkipLayerNormFusion off, see detect.session_options), so they give the same numbers."""
+    _, two = dets
+    sib = two.with_threads(1)
+    assert sib is not two
+    for det in (two, sib):
+        opts = det.session.get_session_options()
+        assert opts.get_session_config_entry("optimization.disable_specified_optimizers") == "SkipLayerNormFusion"
+    a, b = two.encode(TEXT), sib.encode(TEXT)
+    assert np.array_equal(a[0].probs, b[0].probs)
+    for x, y in zip(a[0].hidden, b[0].hidden):
+        assert np.array_equal(x, y)
