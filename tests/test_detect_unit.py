@@ -111,6 +111,18 @@ def test_line_breaks():
     assert line_breaks(text, offsets).tolist() == [False, False, True]
 
 
+def test_newlines_before_counts_characters_not_bytes():
+    from spinscope.detect import newlines_before
+
+    text = "😀 ab\n\n\u00e9 \r\ncd 😀\u2028ef\n"
+    # token offsets are character offsets; astral characters and CRLF must not shift the counts
+    offsets = np.array([[0, 1], [2, 4], [7, 8], [11, 13], [14, 15], [16, 18]])
+    naive = [0] + [text.count("\n", offsets[i - 1, 1], offsets[i, 0]) for i in range(1, len(offsets))]
+    assert newlines_before(text, offsets).tolist() == naive == [0, 0, 2, 1, 0, 0]
+    assert newlines_before(text, offsets[:1]).tolist() == [0]
+    assert newlines_before("", np.zeros((0, 2), np.int64)).tolist() == []
+
+
 def test_decode_spans_never_cross_a_blank_line():
     from spinscope.detect import line_breaks
 
