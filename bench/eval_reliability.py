@@ -13,7 +13,11 @@ persuades at all). Per bin it prints:
   chars     the share of the spans' characters inside such gold spans (the SI/FULL precision
             measure of SemEval-2020 Task 11, per span)
 
-A calibrated score would have ``hit`` close to the bin's mean score. Prints numbers; asserts nothing.
+A calibrated score would have ``hit`` close to the bin's mean score. The fold models give raw
+scores (their configs carry no score map); a third table maps each fold's scores with the map
+fitted on the other folds' spans (``evaluation.fit_score_map``, as ``spinscope train cv`` fits the
+shipped one on all folds), so it shows how calibrated the shipped scores are on unseen articles.
+Prints numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -76,17 +80,35 @@ def main() -> None:
     gold: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for a, tech, s, e in ptc.load_tc_labels(args.ptc / "labels-tc"):
         gold[a].append((tech, s, e))
-    rows = []
+    from spinscope.evaluation import apply_score_map, calibration_error, fit_score_map
+
+    per_fold = []
     for res in folds:
         det = Detector(res.parent / "model")
         det.threshold, det.gap, det.peak = shipped.threshold, shipped.gap, shipped.peak
+        det.score_map = None
+        rows = []
         for a in json.loads(res.read_text(encoding="utf-8"))["test_ids"]:
             rows.extend(span_rows(det, arts[a], gold[a]))
-    r = np.array(rows)
+        per_fold.append(np.array(rows).reshape(-1, 6))
+    r = np.concatenate(per_fold)
     print(f"{len(folds)} fold models, each on its own test articles; decoding {shipped.threshold} / {shipped.gap} / {shipped.peak}")
     table(r, 0, 2, 3, "score", "same technique")
     print()
     table(r, 1, 4, 5, "span_score", "any technique")
+    if len(per_fold) > 1:
+        mapped = []
+        for k, rk in enumerate(per_fold):
+            other = np.concatenate([x for j, x in enumerate(per_fold) if j != k])
+            m = fit_score_map(other[:, 0], other[:, 2])
+            mk = rk.copy()
+            mk[:, 0] = apply_score_map(m, rk[:, 0])
+            mapped.append(mk)
+        mr = np.concatenate(mapped)
+        print("\nscores mapped by the map fitted on the other folds (what the shipped map does on unseen articles):")
+        table(mr, 0, 2, 3, "mapped", "same technique")
+        print(f"expected calibration error (10 bins): raw {calibration_error(r[:, 0], r[:, 2]):.3f}, "
+              f"mapped {calibration_error(mr[:, 0], mr[:, 2]):.3f}")
 
 
 if __name__ == "__main__":

@@ -292,6 +292,8 @@ def _train_parser(sub) -> None:
         if name == "techniques":
             q.add_argument("--version", default="dev", help="version string written into the model config")
             q.add_argument("--dev-fraction", type=float, default=0.0, help="hold out this share of articles to tune the threshold")
+            q.add_argument("--calibration", type=Path,
+                           help="calibration.json of 'spinscope train cv': map span scores to the share of such spans that are right")
         else:
             q.add_argument("--folds", type=int, default=3)
             q.add_argument("--only", type=int, action="append", help="run only this fold (repeatable)")
@@ -321,7 +323,7 @@ def _cmd_train(args) -> int:
     if args.what == "claims":
         return args.handler(args)
     try:
-        from .train import TrainConfig, run_cv, run_train
+        from .train import TrainConfig, load_score_map, run_cv, run_train, set_score_calibration
     except ImportError as e:  # pragma: no cover - depends on the environment
         print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
         return 2
@@ -338,8 +340,20 @@ def _cmd_train(args) -> int:
                       device=args.device, layers=args.layers,
                       claims_weight=args.claims_weight if args.claims_data else 0.0)
     if args.what == "techniques":
+        score_map = None
+        if args.calibration:  # checked before hours of training, not after
+            from .detect import ModelError
+
+            try:
+                score_map = load_score_map(args.calibration)
+            except ModelError as e:
+                print(f"spinscope train: {e}", file=sys.stderr)
+                return 2
         summary = run_train(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version, args.dev_fraction,
                             claims_data=args.claims_data)
+        if score_map:
+            set_score_calibration(args.out, score_map)
+            summary["score_calibration"] = str(args.calibration)
         print(json.dumps({k: v for k, v in summary.items() if k not in ("train_ids",)}, indent=2))
     else:
         agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only, args.rescore,
@@ -355,6 +369,14 @@ def _cmd_train(args) -> int:
                   f"--threshold {d['threshold']} --gap {d['gap']} --peak {d['peak']}")
             print(f"SI F1 with the decoding chosen so (on the other folds' test articles): {n['mean']:.3f} ± "
                   f"{n['sd']:.3f}  folds: " + ", ".join(f"{f['si']['f1']:.3f}" for f in n["folds"]))
+        cal = agg.get("score_calibration", {})
+        if "map" in cal:
+            n = cal["nested"]
+            print(f"span scores out of fold: {cal['spans']} spans, mean score {cal['mean_raw_score']:.3f}, "
+                  f"{cal['hits']:.1%} right (overlap a gold span of their technique); score map written to "
+                  f"{args.out / 'calibration.json'} (--calibration)"
+                  + (f"; calibration error on held-out folds {n['ece_raw']:.3f} raw, {n['ece_calibrated']:.3f} mapped"
+                     if n["ece_raw"] is not None else ""))
     return 0
 
 

@@ -248,6 +248,22 @@ def session_options(threads: int, spinning: bool = True, disabled: str = DISABLE
     return so
 
 
+def _score_map(cal, where: Path) -> dict | None:
+    """The ``score_calibration`` of a model config, checked: knots ``x`` increasing, ``y`` in [0, 1]
+    and non-decreasing (so that calibration never reorders spans)."""
+    if not cal:
+        return None
+    try:
+        x = [float(v) for v in cal["x"]]
+        y = [float(v) for v in cal["y"]]
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelError(f"{where}: score_calibration needs lists of numbers 'x' and 'y' ({e})") from None
+    if not x or len(x) != len(y) or any(b <= a for a, b in zip(x, x[1:])) \
+            or any(b < a for a, b in zip(y, y[1:])) or not all(0.0 <= v <= 1.0 for v in y):
+        raise ModelError(f"{where}: score_calibration must have x increasing and y non-decreasing in [0, 1], of equal length")
+    return {"x": x, "y": y}
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -289,6 +305,9 @@ class Detector:
         self.gap: int = int(self.config.get("gap", 0))
         self.peak: float = float(self.config.get("peak", 0.0))
         self.split_paragraphs: bool = bool(self.config.get("split_paragraphs", True))
+        # a monotone map from raw span scores to the share of such spans that are right, fitted out
+        # of fold by 'spinscope train cv' (absent: scores stay raw)
+        self.score_map: dict | None = _score_map(self.config.get("score_calibration"), cfg_path)
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
@@ -466,6 +485,8 @@ class Detector:
         cls = int(order[rank])
         technique = self.labels[cls]
         score = float(probs[cls]) * (span_score if span_score > 0 else 1.0)
+        if self.score_map is not None:
+            score = float(np.interp(score, self.score_map["x"], self.score_map["y"]))
         triggers = self._triggers(blk, *loc, cls)
         alts = tuple(Alternative(self.labels[int(j)], float(probs[int(j)])) for j in order[:3] if int(j) != cls)[:2]
         return Span(

@@ -88,3 +88,76 @@ def evaluate(detector, articles: dict[str, str], gold: list[tuple[str, str, int,
         si_by_setting={f"{t}/{g}/{p}": by_setting[(t, g, p)].f1 for t, g, p in settings},
         n_articles=len(ids),
     )
+
+
+# --- score calibration -----------------------------------------------------------------------
+
+
+def span_hits(spans, gold: list[tuple[str, int, int]]) -> list[float]:
+    """For each detected span, 1.0 if it overlaps a gold span ``(technique, start, end)`` of its
+    own technique, else 0.0: what a reader would call a right call."""
+    return [float(any(t == sp.technique and s < sp.end and sp.start < e for t, s, e in gold)) for sp in spans]
+
+
+def fit_score_map(raw, hits, bins: int = 10) -> dict:
+    """A monotone map from raw span scores to the share of spans that are right.
+
+    The spans are sorted by raw score and cut into ``bins`` groups of equal size; each group gives
+    a knot (its mean raw score, its share of hits), and the knots' shares are made non-decreasing
+    by pooling adjacent violators (isotonic regression, weighted by group size). The map is linear
+    between knots, and runs from (0, 0) to the first and from the last to (1, 1), so that the
+    rare scores beyond the outer groups' means keep their order. ``{"x": [...], "y": [...]}``.
+    """
+    raw = np.asarray(raw, np.float64)
+    hits = np.asarray(hits, np.float64)
+    if len(raw) == 0:
+        raise ValueError("no spans to calibrate on")
+    order = np.argsort(raw, kind="stable")
+    knots: list[list[float]] = []  # [mean raw score, sum of hits, count]; equal means merged
+    for g in np.array_split(order, min(bins, len(raw))):
+        x, h, n = float(raw[g].mean()), float(hits[g].sum()), len(g)
+        if knots and round(x, 4) == round(knots[-1][0], 4):
+            px, ph, pn = knots[-1]
+            knots[-1] = [(px * pn + x * n) / (pn + n), ph + h, pn + n]
+        else:
+            knots.append([x, h, n])
+    blocks: list[list] = []  # pooled adjacent violators: [sum of hits, count, first knot, last knot]
+    for i, (_, h, n) in enumerate(knots):
+        blocks.append([h, n, i, i])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            h2, n2, _, last = blocks.pop()
+            blocks[-1][0] += h2
+            blocks[-1][1] += n2
+            blocks[-1][3] = last
+    ys = [0.0] * len(knots)
+    for h, n, first, last in blocks:
+        for i in range(first, last + 1):
+            ys[i] = h / n
+    xs = [round(k[0], 4) for k in knots]
+    ys = [round(y, 4) for y in ys]
+    if xs[0] > 0.0:
+        xs, ys = [0.0] + xs, [0.0] + ys
+    if xs[-1] < 1.0:
+        xs, ys = xs + [1.0], ys + [1.0]
+    return {"x": xs, "y": ys}
+
+
+def apply_score_map(score_map: dict, raw):
+    """The calibrated score(s) for raw score(s) (see :func:`fit_score_map`)."""
+    return np.interp(raw, score_map["x"], score_map["y"])
+
+
+def calibration_error(pred, hits, bins: int = 10) -> float:
+    """Expected calibration error: over ``bins`` equal-width bins of the predicted score, the
+    span-weighted mean |mean predicted score - share of hits|."""
+    pred = np.asarray(pred, np.float64)
+    hits = np.asarray(hits, np.float64)
+    if len(pred) == 0:
+        return 0.0
+    idx = np.minimum((pred * bins).astype(int), bins - 1)
+    err = 0.0
+    for b in range(bins):
+        m = idx == b
+        if m.any():
+            err += m.sum() * abs(pred[m].mean() - hits[m].mean())
+    return float(err / len(pred))

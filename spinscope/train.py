@@ -587,7 +587,10 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
     agg["peaks"] = [r.get("dev_peak") for r in results]
     if len(results) == folds:
         models = [(out / f"fold{k}" / "model", parts[k]) for k in range(folds)]
-        agg["final_decoding"] = oof_decoding(models, articles, labels)
+        agg["final_decoding"] = d = oof_decoding(models, articles, labels)
+        agg["score_calibration"] = cal = score_calibration(models, articles, labels, (d["threshold"], d["gap"], d["peak"]))
+        if "map" in cal:
+            (out / "calibration.json").write_text(json.dumps(cal, indent=2) + "\n", encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(agg, indent=2))
     return agg
 
@@ -637,6 +640,75 @@ def oof_decoding(models: list[tuple[Path, list[str]]], articles: dict[str, str],
             "si_by_setting": {f"{t}/{g}/{p}": round(scores[(t, g, p)].f1, 4) for t, g, p in grid},
             "nested": {"mean": statistics.mean(f1s) if f1s else 0.0,
                        "sd": statistics.stdev(f1s) if len(f1s) > 1 else 0.0, "folds": nested}}
+
+
+def score_calibration(models: list[tuple[Path, list[str]]], articles: dict[str, str], labels: dict,
+                      setting: tuple[float, int, float], bins: int = 10) -> dict:
+    """A map from raw span scores to the share of spans that are right, fitted out of fold.
+
+    Each fold's model finds the spans of its own test articles with the decoding ``setting``; a
+    span is right when it overlaps a gold span of its technique (``evaluation.span_hits``). The
+    map (``evaluation.fit_score_map``) is fitted on every fold's spans, for a model trained on all
+    the data; what it is worth is measured one level down: the expected calibration error of each
+    fold's spans, raw and mapped by a map fitted on the other folds only (``nested``).
+    """
+    from .detect import Detector
+    from .evaluation import apply_score_map, calibration_error, fit_score_map, span_hits
+
+    per_fold = []  # (raw scores, hits) per fold
+    for model_dir, test_ids in models:
+        det = Detector(model_dir)
+        det.threshold, det.gap, det.peak = setting
+        det.score_map = None  # raw scores, whatever the fold model's config says
+        raw, hits = [], []
+        for a in test_ids:
+            spans = det.detect(articles[a])
+            raw += [sp.score for sp in spans]
+            hits += span_hits(spans, labels.get(a, []))
+        per_fold.append((np.array(raw), np.array(hits)))
+    all_raw = np.concatenate([r for r, _ in per_fold])
+    all_hits = np.concatenate([h for _, h in per_fold])
+    if len(all_raw) == 0:
+        return {"spans": 0}
+    nested = []
+    for k, (raw, hits) in enumerate(per_fold):
+        others = [j for j in range(len(per_fold)) if j != k and len(per_fold[j][0])]
+        if not others or not len(raw):
+            continue
+        m = fit_score_map(np.concatenate([per_fold[j][0] for j in others]),
+                          np.concatenate([per_fold[j][1] for j in others]), bins)
+        nested.append({"fold": k, "spans": len(raw), "ece_raw": calibration_error(raw, hits),
+                       "ece_calibrated": calibration_error(apply_score_map(m, raw), hits)})
+    return {"map": fit_score_map(all_raw, all_hits, bins), "spans": len(all_raw), "hits": float(all_hits.mean()),
+            "mean_raw_score": float(all_raw.mean()), "setting": list(setting),
+            "nested": {"ece_raw": statistics.mean(n["ece_raw"] for n in nested) if nested else None,
+                       "ece_calibrated": statistics.mean(n["ece_calibrated"] for n in nested) if nested else None,
+                       "folds": nested}}
+
+
+def load_score_map(cal_file: Path) -> dict:
+    """The score map in ``cal_file`` (the ``calibration.json`` of ``spinscope train cv``), checked;
+    ModelError if it cannot be used."""
+    from .detect import ModelError, _score_map
+
+    try:
+        cal = json.loads(Path(cal_file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ModelError(f"{cal_file}: cannot read a score map ({e})") from None
+    checked = _score_map(cal.get("map", cal) if isinstance(cal, dict) else None, Path(cal_file))
+    if checked is None:
+        raise ModelError(f"{cal_file}: no score map (expected the calibration.json of 'spinscope train cv')")
+    return checked
+
+
+def set_score_calibration(model_dir: Path, score_map: dict) -> None:
+    """Write a score map (see :func:`load_score_map`) into a model's config."""
+    p = model_dir / "config.json"
+    cfg = json.loads(p.read_text(encoding="utf-8"))
+    cfg["score_calibration"] = {"x": score_map["x"], "y": score_map["y"],
+                                "means": "share of spans with this raw score that overlap a gold "
+                                         "span of their technique, out of fold"}
+    p.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
 
 def _subset(data: Path, dest: Path, ids: list[str]) -> None:
