@@ -389,6 +389,7 @@ class Detector:
             "threshold": self.threshold,
             "gap": self.gap,
             "peak": self.peak,
+            "calibrated": self.score_map is not None,
         }
 
     # -- encoding --

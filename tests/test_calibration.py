@@ -129,3 +129,21 @@ def test_train_techniques_writes_the_map_and_refuses_a_bad_one_before_training(p
     run_cli(*args, "--out", out, "--calibration", good, check=True)
     cal = json.loads((out / "config.json").read_text())["score_calibration"]
     assert (cal["x"], cal["y"]) == ([0.0, 0.4, 1.0], [0.0, 0.2, 1.0])
+
+
+def test_the_report_says_whether_confidence_is_calibrated(tiny_model, tmp_path):
+    from spinscope import analyze
+    from spinscope.detect import Detector
+    from spinscope.report import render_html
+
+    cal = tmp_path / "cal"
+    shutil.copytree(tiny_model, cal)
+    cfg = json.loads((cal / "config.json").read_text())
+    cfg["score_calibration"] = {"x": [0.0, 1.0], "y": [0.0, 1.0]}
+    (cal / "config.json").write_text(json.dumps(cfg))
+    text = "The corrupt council betrayed the town once again."
+    plain = analyze(text, detector=Detector(tiny_model), claims=False, entities=False)
+    mapped = analyze(text, detector=Detector(cal), claims=False, entities=False)
+    assert plain.model["calibrated"] is False and mapped.model["calibrated"] is True
+    assert "It is calibrated" not in render_html(plain) and "It is calibrated" in render_html(mapped)
+    assert json.loads(mapped.to_json())["model"]["calibrated"] is True
