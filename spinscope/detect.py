@@ -230,10 +230,12 @@ def session_options(threads: int, spinning: bool = True, disabled: str = DISABLE
     SkipLayerNormalization kernel) is turned off. On this int8 encoder that kernel is slow: the
     four of them took 1.9 ms of a 19.6 ms window (one thread), the Adds and LayerNormalizations
     in their place about 0.5 ms, so windows run 1.06-1.11x faster (``all-fusions`` in
-    bench/bench_onnx_opt.py). ``disabled`` lists optimiser names separated by ";". The outputs differ from the fused graph's by rounding that the dynamic int8
-    quantisation amplifies (up to 0.07 in a token probability) and are as close to the fp32
-    network's (mean |difference| in token probabilities 0.0265 against 0.0264); out-of-fold SI
-    F1 at the shipped decoding 0.4135 against 0.4137 (model card).
+    bench/bench_onnx_opt.py). The outputs differ from the fused graph's by rounding that the
+    dynamic int8 quantisation amplifies (up to 0.07 in a token probability) and are as close to
+    the fp32 network's (mean |difference| in token probabilities 0.0265 against 0.0264);
+    out-of-fold SI F1 at the shipped decoding 0.4135 against 0.4137 (model card).
+
+    ``disabled``: ONNX Runtime optimiser names to turn off, separated by ";" ("" for none).
     """
     import onnxruntime as ort
 
@@ -248,7 +250,7 @@ def session_options(threads: int, spinning: bool = True, disabled: str = DISABLE
     return so
 
 
-def _score_map(cal, where: Path) -> dict | None:
+def checked_score_map(cal, where: Path) -> dict | None:
     """The ``score_calibration`` of a model config, checked: knots ``x`` increasing, ``y`` in [0, 1]
     and non-decreasing (so that calibration never reorders spans)."""
     if not cal:
@@ -307,7 +309,7 @@ class Detector:
         self.split_paragraphs: bool = bool(self.config.get("split_paragraphs", True))
         # a monotone map from raw span scores to the share of such spans that are right, fitted out
         # of fold by 'spinscope train cv' (absent: scores stay raw)
-        self.score_map: dict | None = _score_map(self.config.get("score_calibration"), cfg_path)
+        self.score_map: dict | None = checked_score_map(self.config.get("score_calibration"), cfg_path)
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()

@@ -689,13 +689,13 @@ def score_calibration(models: list[tuple[Path, list[str]]], articles: dict[str, 
 def load_score_map(cal_file: Path) -> dict:
     """The score map in ``cal_file`` (the ``calibration.json`` of ``spinscope train cv``), checked;
     ModelError if it cannot be used."""
-    from .detect import ModelError, _score_map
+    from .detect import ModelError, checked_score_map
 
     try:
         cal = json.loads(Path(cal_file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ModelError(f"{cal_file}: cannot read a score map ({e})") from None
-    checked = _score_map(cal.get("map", cal) if isinstance(cal, dict) else None, Path(cal_file))
+    checked = checked_score_map(cal.get("map", cal) if isinstance(cal, dict) else None, Path(cal_file))
     if checked is None:
         raise ModelError(f"{cal_file}: no score map (expected the calibration.json of 'spinscope train cv')")
     return checked

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from spinscope.detect import ModelError, _score_map
+from spinscope.detect import ModelError, checked_score_map
 from spinscope.document import Span
 from spinscope.evaluation import apply_score_map, calibration_error, fit_score_map, span_hits
 
@@ -72,8 +72,8 @@ def test_a_span_is_right_when_it_overlaps_gold_of_its_own_technique():
 ])
 def test_a_malformed_map_is_refused(bad, tmp_path):
     with pytest.raises(ModelError):
-        _score_map(bad, tmp_path / "config.json")
-    assert _score_map(None, tmp_path) is None and _score_map({}, tmp_path) is None
+        checked_score_map(bad, tmp_path / "config.json")
+    assert checked_score_map(None, tmp_path) is None and checked_score_map({}, tmp_path) is None
 
 
 def test_detector_maps_its_scores_and_nothing_else(tiny_model, tmp_path, ptc_dir):
