@@ -16,7 +16,8 @@ persuades at all). Per bin it prints:
 A calibrated score would have ``hit`` close to the bin's mean score. The fold models give raw
 scores (their configs carry no score map); a third table maps each fold's scores with the map
 fitted on the other folds' spans (``evaluation.fit_score_map``, as ``spinscope train cv`` fits the
-shipped one on all folds), so it shows how calibrated the shipped scores are on unseen articles.
+shipped one on all folds, technique factors included), so it shows how calibrated the shipped
+scores are on unseen articles; a last table compares raw and mapped scores per technique.
 Prints numbers; asserts nothing.
 """
 
@@ -35,9 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 EDGES = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 1.0001]
 
 
-def span_rows(det, text: str, gold: list[tuple[str, int, int]]) -> list[tuple[float, float, float, float, float, float]]:
-    """Per span: score, span_score, hit and char share for its technique, hit and char share for any."""
-    rows = []
+def span_rows(det, text: str, gold: list[tuple[str, int, int]]) -> tuple[list, list[str]]:
+    """Per span: score, span_score, hit and char share for its technique, hit and char share for
+    any; and the spans' techniques."""
+    rows, techs = [], []
     for sp in det.detect(text):
         n = sp.end - sp.start
         same = np.zeros(n, bool)
@@ -49,7 +51,8 @@ def span_rows(det, text: str, gold: list[tuple[str, int, int]]) -> list[tuple[fl
                 if tech == sp.technique:
                     same[lo - sp.start : hi - sp.start] = True
         rows.append((sp.score, sp.span_score, float(same.any()), float(same.mean()), float(any_.any()), float(any_.mean())))
-    return rows
+        techs.append(sp.technique)
+    return rows, techs
 
 
 def table(r: np.ndarray, col: int, hit: int, chars: int, name: str, what: str) -> None:
@@ -80,35 +83,51 @@ def main() -> None:
     gold: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for a, tech, s, e in ptc.load_tc_labels(args.ptc / "labels-tc"):
         gold[a].append((tech, s, e))
-    from spinscope.evaluation import apply_score_map, calibration_error, fit_score_map
+    from spinscope.evaluation import (apply_score_map, calibration_error, fit_score_map, fit_technique_factors,
+                                      technique_calibration_error)
 
-    per_fold = []
+    per_fold, fold_techs = [], []
     for res in folds:
         det = Detector(res.parent / "model")
         det.threshold, det.gap, det.peak = shipped.threshold, shipped.gap, shipped.peak
         det.score_map = None
-        rows = []
+        rows, techs = [], []
         for a in json.loads(res.read_text(encoding="utf-8"))["test_ids"]:
-            rows.extend(span_rows(det, arts[a], gold[a]))
+            r_, t_ = span_rows(det, arts[a], gold[a])
+            rows += r_
+            techs += t_
         per_fold.append(np.array(rows).reshape(-1, 6))
+        fold_techs.append(np.array(techs))
     r = np.concatenate(per_fold)
+    techs = np.concatenate(fold_techs)
     print(f"{len(folds)} fold models, each on its own test articles; decoding {shipped.threshold} / {shipped.gap} / {shipped.peak}")
     table(r, 0, 2, 3, "score", "same technique")
     print()
     table(r, 1, 4, 5, "span_score", "any technique")
     if len(per_fold) > 1:
-        mapped = []
+        mapped, glob = [], []
         for k, rk in enumerate(per_fold):
             other = np.concatenate([x for j, x in enumerate(per_fold) if j != k])
+            other_t = np.concatenate([x for j, x in enumerate(fold_techs) if j != k])
             m = fit_score_map(other[:, 0], other[:, 2])
+            glob.append(apply_score_map(m, rk[:, 0]))
+            m["technique_factor"] = fit_technique_factors(apply_score_map(m, other[:, 0]), other[:, 2], other_t)
             mk = rk.copy()
-            mk[:, 0] = apply_score_map(m, rk[:, 0])
+            mk[:, 0] = apply_score_map(m, rk[:, 0], fold_techs[k])
             mapped.append(mk)
         mr = np.concatenate(mapped)
+        g = np.concatenate(glob)
         print("\nscores mapped by the map fitted on the other folds (what the shipped map does on unseen articles):")
         table(mr, 0, 2, 3, "mapped", "same technique")
-        print(f"expected calibration error (10 bins): raw {calibration_error(r[:, 0], r[:, 2]):.3f}, "
-              f"mapped {calibration_error(mr[:, 0], mr[:, 2]):.3f}")
+        print(f"calibration error by score (10 bins): raw {calibration_error(r[:, 0], r[:, 2]):.3f}, "
+              f"global map {calibration_error(g, r[:, 2]):.3f}, with technique factors {calibration_error(mr[:, 0], mr[:, 2]):.3f}")
+        print(f"calibration error by technique: raw {technique_calibration_error(r[:, 0], r[:, 2], techs):.3f}, "
+              f"global map {technique_calibration_error(g, r[:, 2], techs):.3f}, "
+              f"with technique factors {technique_calibration_error(mr[:, 0], mr[:, 2], techs):.3f}")
+        print(f"\n{'technique':36s} spans  mean raw  global map  with factors  right")
+        for t in sorted(set(techs.tolist()), key=lambda t: -(techs == t).sum()):
+            i = techs == t
+            print(f"{t:36s} {int(i.sum()):5d}  {r[i, 0].mean():8.3f}  {g[i].mean():10.3f}  {mr[i, 0].mean():12.3f}  {r[i, 2].mean():5.3f}")
 
 
 if __name__ == "__main__":

@@ -375,7 +375,8 @@ def _cmd_train(args) -> int:
             print(f"span scores out of fold: {cal['spans']} spans, mean score {cal['mean_raw_score']:.3f}, "
                   f"{cal['hits']:.1%} right (overlap a gold span of their technique); score map written to "
                   f"{args.out / 'calibration.json'} (--calibration)"
-                  + (f"; calibration error on held-out folds {n['ece_raw']:.3f} raw, {n['ece_calibrated']:.3f} mapped"
+                  + (f"; on held-out folds, calibration error by score {n['ece_raw']:.3f} raw, "
+                     f"{n['ece_calibrated']:.3f} mapped, by technique {n['tce_raw']:.3f} raw, {n['tce_calibrated']:.3f} mapped"
                      if n["ece_raw"] is not None else ""))
     return 0
 

@@ -252,7 +252,8 @@ def session_options(threads: int, spinning: bool = True, disabled: str = DISABLE
 
 def checked_score_map(cal, where: Path) -> dict | None:
     """The ``score_calibration`` of a model config, checked: knots ``x`` increasing, ``y`` in [0, 1]
-    and non-decreasing (so that calibration never reorders spans)."""
+    and non-decreasing (so that calibration never reorders spans of one technique), and optional
+    positive ``technique_factor`` per technique (see ``evaluation.fit_technique_factors``)."""
     if not cal:
         return None
     try:
@@ -263,7 +264,14 @@ def checked_score_map(cal, where: Path) -> dict | None:
     if not x or len(x) != len(y) or any(b <= a for a, b in zip(x, x[1:])) \
             or any(b < a for a, b in zip(y, y[1:])) or not all(0.0 <= v <= 1.0 for v in y):
         raise ModelError(f"{where}: score_calibration must have x increasing and y non-decreasing in [0, 1], of equal length")
-    return {"x": x, "y": y}
+    factors = cal.get("technique_factor") or {}
+    try:
+        factors = {str(k): float(v) for k, v in dict(factors).items()}
+    except (TypeError, ValueError) as e:
+        raise ModelError(f"{where}: score_calibration technique_factor must map techniques to numbers ({e})") from None
+    if not all(math.isfinite(v) and v > 0 for v in factors.values()):
+        raise ModelError(f"{where}: score_calibration technique factors must be positive numbers")
+    return {"x": x, "y": y, "technique_factor": factors}
 
 
 def sha256(path: Path) -> str:
@@ -307,8 +315,8 @@ class Detector:
         self.gap: int = int(self.config.get("gap", 0))
         self.peak: float = float(self.config.get("peak", 0.0))
         self.split_paragraphs: bool = bool(self.config.get("split_paragraphs", True))
-        # a monotone map from raw span scores to the share of such spans that are right, fitted out
-        # of fold by 'spinscope train cv' (absent: scores stay raw)
+        # a map from a span's raw score and technique to the share of such spans that are right,
+        # fitted out of fold by 'spinscope train cv' (absent: scores stay raw)
         self.score_map: dict | None = checked_score_map(self.config.get("score_calibration"), cfg_path)
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
@@ -490,6 +498,7 @@ class Detector:
         score = float(probs[cls]) * (span_score if span_score > 0 else 1.0)
         if self.score_map is not None:
             score = float(np.interp(score, self.score_map["x"], self.score_map["y"]))
+            score = min(1.0, score * self.score_map["technique_factor"].get(technique, 1.0))
         triggers = self._triggers(blk, *loc, cls)
         alts = tuple(Alternative(self.labels[int(j)], float(probs[int(j)])) for j in order[:3] if int(j) != cls)[:2]
         return Span(

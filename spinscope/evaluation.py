@@ -142,9 +142,45 @@ def fit_score_map(raw, hits, bins: int = 10) -> dict:
     return {"x": xs, "y": ys}
 
 
-def apply_score_map(score_map: dict, raw):
-    """The calibrated score(s) for raw score(s) (see :func:`fit_score_map`)."""
-    return np.interp(raw, score_map["x"], score_map["y"])
+# pseudo-count of the per-technique factors: a technique with few spans keeps a factor near 1
+TECHNIQUE_PRIOR = 10.0
+
+
+def fit_technique_factors(mapped, hits, techniques, prior: float = TECHNIQUE_PRIOR) -> dict[str, float]:
+    """Per technique, how much more (or less) often its spans are right than their mapped scores
+    say: ``(right + prior) / (sum of mapped scores + prior)``, so that a technique seen in few
+    spans keeps a factor near 1. Rare techniques are right far less often than common ones at the
+    same score (the model card's table)."""
+    mapped = np.asarray(mapped, np.float64)
+    hits = np.asarray(hits, np.float64)
+    techniques = np.asarray(techniques)
+    return {str(t): round(float((hits[techniques == t].sum() + prior) / (mapped[techniques == t].sum() + prior)), 4)
+            for t in sorted(set(techniques.tolist()))}
+
+
+def apply_score_map(score_map: dict, raw, techniques=None):
+    """The calibrated score(s) for raw score(s) (see :func:`fit_score_map`); with ``techniques``
+    (one per score) and a map that has ``technique_factor``, each scaled by its technique's factor
+    (capped at 1)."""
+    mapped = np.interp(raw, score_map["x"], score_map["y"])
+    factors = score_map.get("technique_factor")
+    if factors and techniques is not None:
+        f = np.array([factors.get(t, 1.0) for t in np.atleast_1d(techniques)], np.float64)
+        mapped = np.minimum(1.0, mapped * (f if np.ndim(mapped) else f[0]))
+    return mapped
+
+
+def technique_calibration_error(pred, hits, techniques) -> float:
+    """Span-weighted mean, over techniques, of |mean predicted score - share of hits|: how far off
+    the scores are for each technique as a whole."""
+    pred = np.asarray(pred, np.float64)
+    hits = np.asarray(hits, np.float64)
+    techniques = np.asarray(techniques)
+    if len(pred) == 0:
+        return 0.0
+    err = sum((techniques == t).sum() * abs(pred[techniques == t].mean() - hits[techniques == t].mean())
+              for t in set(techniques.tolist()))
+    return float(err / len(pred))
 
 
 def calibration_error(pred, hits, bins: int = 10) -> float:

@@ -648,41 +648,54 @@ def score_calibration(models: list[tuple[Path, list[str]]], articles: dict[str, 
 
     Each fold's model finds the spans of its own test articles with the decoding ``setting``; a
     span is right when it overlaps a gold span of its technique (``evaluation.span_hits``). The
-    map (``evaluation.fit_score_map``) is fitted on every fold's spans, for a model trained on all
-    the data; what it is worth is measured one level down: the expected calibration error of each
-    fold's spans, raw and mapped by a map fitted on the other folds only (``nested``).
+    map (``evaluation.fit_score_map``, then ``fit_technique_factors`` on the mapped scores) is
+    fitted on every fold's spans, for a model trained on all the data; what it is worth is measured
+    one level down: each fold's spans mapped by the map fitted on the other folds only
+    (``nested``): expected calibration error (by score bins) and technique calibration error (by
+    technique), raw, with the global map alone, and with the technique factors too.
     """
     from .detect import Detector
-    from .evaluation import apply_score_map, calibration_error, fit_score_map, span_hits
+    from .evaluation import (apply_score_map, calibration_error, fit_score_map, fit_technique_factors, span_hits,
+                             technique_calibration_error)
 
-    per_fold = []  # (raw scores, hits) per fold
+    def fit(raw, hits, techs) -> dict:
+        m = fit_score_map(raw, hits, bins)
+        m["technique_factor"] = fit_technique_factors(apply_score_map(m, raw), hits, techs)
+        return m
+
+    per_fold = []  # (raw scores, hits, techniques) per fold
     for model_dir, test_ids in models:
         det = Detector(model_dir)
         det.threshold, det.gap, det.peak = setting
         det.score_map = None  # raw scores, whatever the fold model's config says
-        raw, hits = [], []
+        raw, hits, techs = [], [], []
         for a in test_ids:
             spans = det.detect(articles[a])
             raw += [sp.score for sp in spans]
+            techs += [sp.technique for sp in spans]
             hits += span_hits(spans, labels.get(a, []))
-        per_fold.append((np.array(raw), np.array(hits)))
-    all_raw = np.concatenate([r for r, _ in per_fold])
-    all_hits = np.concatenate([h for _, h in per_fold])
+        per_fold.append((np.array(raw), np.array(hits), np.array(techs)))
+    all_raw, all_hits, all_techs = (np.concatenate([f[i] for f in per_fold]) for i in range(3))
     if len(all_raw) == 0:
         return {"spans": 0}
     nested = []
-    for k, (raw, hits) in enumerate(per_fold):
+    for k, (raw, hits, techs) in enumerate(per_fold):
         others = [j for j in range(len(per_fold)) if j != k and len(per_fold[j][0])]
         if not others or not len(raw):
             continue
-        m = fit_score_map(np.concatenate([per_fold[j][0] for j in others]),
-                          np.concatenate([per_fold[j][1] for j in others]), bins)
-        nested.append({"fold": k, "spans": len(raw), "ece_raw": calibration_error(raw, hits),
-                       "ece_calibrated": calibration_error(apply_score_map(m, raw), hits)})
-    return {"map": fit_score_map(all_raw, all_hits, bins), "spans": len(all_raw), "hits": float(all_hits.mean()),
+        m = fit(*(np.concatenate([per_fold[j][i] for j in others]) for i in range(3)))
+        glob = apply_score_map(m, raw)
+        full = apply_score_map(m, raw, techs)
+        nested.append({"fold": k, "spans": len(raw),
+                       "ece_raw": calibration_error(raw, hits), "ece_global": calibration_error(glob, hits),
+                       "ece_calibrated": calibration_error(full, hits),
+                       "tce_raw": technique_calibration_error(raw, hits, techs),
+                       "tce_global": technique_calibration_error(glob, hits, techs),
+                       "tce_calibrated": technique_calibration_error(full, hits, techs)})
+    keys = ("ece_raw", "ece_global", "ece_calibrated", "tce_raw", "tce_global", "tce_calibrated")
+    return {"map": fit(all_raw, all_hits, all_techs), "spans": len(all_raw), "hits": float(all_hits.mean()),
             "mean_raw_score": float(all_raw.mean()), "setting": list(setting),
-            "nested": {"ece_raw": statistics.mean(n["ece_raw"] for n in nested) if nested else None,
-                       "ece_calibrated": statistics.mean(n["ece_calibrated"] for n in nested) if nested else None,
+            "nested": {**{key: statistics.mean(n[key] for n in nested) if nested else None for key in keys},
                        "folds": nested}}
 
 
@@ -705,9 +718,9 @@ def set_score_calibration(model_dir: Path, score_map: dict) -> None:
     """Write a score map (see :func:`load_score_map`) into a model's config."""
     p = model_dir / "config.json"
     cfg = json.loads(p.read_text(encoding="utf-8"))
-    cfg["score_calibration"] = {"x": score_map["x"], "y": score_map["y"],
-                                "means": "share of spans with this raw score that overlap a gold "
-                                         "span of their technique, out of fold"}
+    cfg["score_calibration"] = {**score_map,
+                                "means": "share of spans with this raw score and technique that overlap a "
+                                         "gold span of their technique, out of fold"}
     p.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from spinscope.detect import ModelError, checked_score_map
 from spinscope.document import Span
-from spinscope.evaluation import apply_score_map, calibration_error, fit_score_map, span_hits
+from spinscope.evaluation import (apply_score_map, calibration_error, fit_score_map, fit_technique_factors, span_hits,
+                                  technique_calibration_error)
 
 from conftest import run_cli
 
@@ -50,6 +51,27 @@ def test_calibration_error_by_hand():
     assert calibration_error([1.0, 0.0], [1, 0]) == 0.0  # a score of exactly 1 falls in the top bin
 
 
+def test_technique_factors_by_hand_and_shrunk_towards_one():
+    mapped = [0.5] * 20 + [0.5] * 2
+    hits = [1] * 10 + [0] * 10 + [0, 0]
+    techs = ["Loaded_Language"] * 20 + ["Slogans"] * 2
+    f = fit_technique_factors(mapped, hits, techs, prior=10)
+    # Loaded_Language: (10 + 10) / (10 + 10) = 1; Slogans: (0 + 10) / (1 + 10), near 1 with 2 spans
+    assert f == {"Loaded_Language": 1.0, "Slogans": pytest.approx(10 / 11, abs=1e-4)}
+    assert fit_technique_factors(mapped, hits, techs, prior=0)["Slogans"] == 0.0
+    m = {"x": [0.0, 1.0], "y": [0.0, 1.0], "technique_factor": {"Slogans": 0.5, "Doubt": 3.0}}
+    got = apply_score_map(m, [0.4, 0.4, 0.4, 0.4], ["Slogans", "Doubt", "Repetition", "Slogans"])
+    assert got.tolist() == pytest.approx([0.2, 1.0, 0.4, 0.2])  # capped at 1; no factor: 1
+    assert apply_score_map(m, 0.4, "Slogans") == pytest.approx(0.2)
+    assert apply_score_map(m, [0.4]).tolist() == [0.4]  # without techniques: the global map alone
+
+
+def test_technique_calibration_error_by_hand():
+    # Doubt: mean 0.5 against 0 right -> 0.5 (2 spans); Slogans: 0.2 against 1/2... -> |0.2 - 0.5| (2 spans)
+    err = technique_calibration_error([0.5, 0.5, 0.2, 0.2], [0, 0, 1, 0], ["Doubt", "Doubt", "Slogans", "Slogans"])
+    assert err == pytest.approx((2 * 0.5 + 2 * 0.3) / 4)
+
+
 def _span(start, end, technique):
     return Span(start=start, end=end, technique=technique, score=0.5, text="x" * (end - start))
 
@@ -69,6 +91,9 @@ def test_a_span_is_right_when_it_overlaps_gold_of_its_own_technique():
     {"x": [0.1, 0.2], "y": [0.3]},
     {"x": ["a"], "y": [0.1]},
     {"y": [0.1]},
+    {"x": [0.1], "y": [0.1], "technique_factor": {"Doubt": 0}},  # factors must be positive
+    {"x": [0.1], "y": [0.1], "technique_factor": {"Doubt": "many"}},
+    {"x": [0.1], "y": [0.1], "technique_factor": [1, 2]},
 ])
 def test_a_malformed_map_is_refused(bad, tmp_path):
     with pytest.raises(ModelError):
@@ -82,15 +107,18 @@ def test_detector_maps_its_scores_and_nothing_else(tiny_model, tmp_path, ptc_dir
     cal = tmp_path / "cal"
     shutil.copytree(tiny_model, cal)
     cfg = json.loads((cal / "config.json").read_text())
-    cfg["score_calibration"] = {"x": [0.0, 0.5, 1.0], "y": [0.0, 0.1, 1.0]}
-    (cal / "config.json").write_text(json.dumps(cfg))
     text = "\n".join(p.read_text() for p in sorted((ptc_dir / "articles").glob("*.txt")))
-    raw, mapped = Detector(tiny_model).detect(text, threshold=0.99), Detector(cal).detect(text, threshold=0.99)
+    raw = Detector(tiny_model).detect(text, threshold=0.99)
     assert raw, "the tiny model finds spans at this threshold"
+    factors = {raw[0].technique: 0.5}
+    cfg["score_calibration"] = {"x": [0.0, 0.5, 1.0], "y": [0.0, 0.1, 1.0], "technique_factor": factors}
+    (cal / "config.json").write_text(json.dumps(cfg))
+    mapped = Detector(cal).detect(text, threshold=0.99)
     assert [(s.start, s.end, s.technique, s.span_score) for s in raw] == \
            [(s.start, s.end, s.technique, s.span_score) for s in mapped]
     for r, m in zip(raw, mapped):
-        assert m.score == pytest.approx(float(np.interp(r.score, [0.0, 0.5, 1.0], [0.0, 0.1, 1.0])))
+        f = factors.get(r.technique, 1.0)
+        assert m.score == pytest.approx(f * float(np.interp(r.score, [0.0, 0.5, 1.0], [0.0, 0.1, 1.0])))
         assert f"Confidence {m.score:.0%}." in m.explanation
 
 
@@ -110,7 +138,10 @@ def test_score_calibration_out_of_fold(ptc_dir, tiny_model):
     assert res["spans"] == len(spans) > 0
     hits = [h for x in a + b for h in span_hits(det.detect(arts[x], threshold=0.99), labels.get(x, []))]
     assert res["hits"] == pytest.approx(np.mean(hits))
-    assert res["map"] == fit_score_map([s.score for s in spans], hits)
+    m = fit_score_map([s.score for s in spans], hits)
+    m["technique_factor"] = fit_technique_factors(apply_score_map(m, [s.score for s in spans]), hits,
+                                                  [s.technique for s in spans])
+    assert res["map"] == m
     assert [f["fold"] for f in res["nested"]["folds"]] == [0, 1]
 
 
