@@ -188,6 +188,18 @@ def newlines_before(text: str, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
+def sentence_starts(text: str, offsets: np.ndarray) -> np.ndarray:
+    """``out[i]`` is true when a sentence (``document.split_sentences``) starts after token
+    ``i - 1`` ends and at or before token ``i`` starts."""
+    from .document import split_sentences
+
+    out = np.zeros(len(offsets), bool)
+    if len(offsets) > 1:
+        starts = np.array([s.start for s in split_sentences(text)], np.int64)
+        out[1:] = np.searchsorted(starts, offsets[1:, 0], side="right") > np.searchsorted(starts, offsets[:-1, 1], side="right")
+    return out
+
+
 def line_breaks(text: str, offsets: np.ndarray, blank: bool = False) -> np.ndarray:
     """``out[i]`` is true when a line break (with ``blank``: a blank line) lies between token
     ``i - 1`` and token ``i``."""
@@ -292,6 +304,7 @@ class _Block:
     probs: np.ndarray  # [n, 3] per token, from its owner window
     lower: str = ""  # lower-cased block text, for the repetition feature
     newlines: np.ndarray | None = None  # per token, line breaks before it (set when first decoded)
+    sentence_starts: np.ndarray | None = None  # per token, whether a new sentence starts at it (same)
 
 
 class Detector:
@@ -315,6 +328,9 @@ class Detector:
         self.gap: int = int(self.config.get("gap", 0))
         self.peak: float = float(self.config.get("peak", 0.0))
         self.split_paragraphs: bool = bool(self.config.get("split_paragraphs", True))
+        # no span crosses a sentence end either, and runs are not joined across one: in prose (several
+        # sentences a line) gap joining otherwise ran spans over sentences (model card, 0.2.4)
+        self.split_sentences: bool = bool(self.config.get("split_sentences", True))
         # a map from a span's raw score and technique to the share of such spans that are right,
         # fitted out of fold by 'spinscope train cv' (absent: scores stay raw)
         self.score_map: dict | None = checked_score_map(self.config.get("score_calibration"), cfg_path)
@@ -534,6 +550,11 @@ class Detector:
                 blk.newlines = newlines_before(blk.text, blk.offsets)
             breaks = blk.newlines >= 1 if gap else None
             paras = blk.newlines >= 2 if self.split_paragraphs else None
+            if self.split_sentences:
+                if blk.sentence_starts is None:
+                    blk.sentence_starts = sentence_starts(blk.text, blk.offsets)
+                breaks = blk.sentence_starts if breaks is None else breaks | blk.sentence_starts
+                paras = blk.sentence_starts if paras is None else paras | blk.sentence_starts
             for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks, paras, peak):
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])

@@ -135,6 +135,33 @@ def test_decode_spans_never_cross_a_blank_line():
     assert [(a, b) for a, b, _ in decode_spans(p, 0.5, paragraphs=paras)] == [(0, 2), (2, 4)]
 
 
+def test_sentence_starts():
+    from spinscope.detect import sentence_starts
+
+    text = "Aa bb. Cc dd! Ee"
+    offsets = np.array([[0, 2], [3, 5], [5, 6], [7, 9], [10, 12], [12, 13], [14, 16]])
+    assert sentence_starts(text, offsets).tolist() == [False, False, False, True, False, False, True]
+    assert sentence_starts("Aa", offsets[:1]).tolist() == [False]
+
+
+def test_detector_ends_spans_at_sentence_ends(tiny_model):
+    from spinscope.detect import Detector
+
+    det = Detector(tiny_model)
+    det.threshold = 1.01  # every token inside: one span per sentence, none across a sentence end
+    text = "The council betrayed the town. Real patriots will never surrender! Nobody asked why."
+    starts = [text.index("Real"), text.index("Nobody")]
+
+    def crossing(spans):
+        return [s.text for s in spans if any(s.start < x < s.end for x in starts)]
+
+    spans = det.detect(text)
+    assert spans and not crossing(spans)
+    assert spans[-1].text.endswith("why") and spans[0].start == 0
+    det.split_sentences = False
+    assert crossing(det.detect(text))
+
+
 def test_detector_splits_spans_at_blank_lines(tiny_model):
     from spinscope.detect import Detector
 
@@ -143,5 +170,5 @@ def test_detector_splits_spans_at_blank_lines(tiny_model):
     text = "First paragraph here.\n\nSecond paragraph here.\nSame paragraph."
     spans = det.detect(text)
     assert spans and all("\n\n" not in s.text for s in spans)
-    det.split_paragraphs = False
+    det.split_paragraphs = det.split_sentences = False  # (a sentence ends at a blank line too)
     assert any("\n\n" in s.text for s in det.detect(text))
