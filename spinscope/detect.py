@@ -286,6 +286,18 @@ def checked_score_map(cal, where: Path) -> dict | None:
     return {"x": x, "y": y, "technique_factor": factors}
 
 
+def apply_score_map(score_map: dict, raw, techniques=None):
+    """The calibrated score(s) for raw score(s): the curve (``x``, ``y``) of a score map (see
+    ``evaluation.fit_score_map``), then, with ``techniques`` (one per score) and a map that has
+    ``technique_factor``, each scaled by its technique's factor (capped at 1)."""
+    mapped = np.interp(raw, score_map["x"], score_map["y"])
+    factors = score_map.get("technique_factor")
+    if factors and techniques is not None:
+        f = np.array([factors.get(t, 1.0) for t in np.atleast_1d(techniques)], np.float64)
+        mapped = np.minimum(1.0, mapped * (f if np.ndim(mapped) else f[0]))
+    return mapped
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -513,8 +525,7 @@ class Detector:
         technique = self.labels[cls]
         score = float(probs[cls]) * (span_score if span_score > 0 else 1.0)
         if self.score_map is not None:
-            score = float(np.interp(score, self.score_map["x"], self.score_map["y"]))
-            score = min(1.0, score * self.score_map["technique_factor"].get(technique, 1.0))
+            score = float(apply_score_map(self.score_map, score, technique))
         triggers = self._triggers(blk, *loc, cls)
         alts = tuple(Alternative(self.labels[int(j)], float(probs[int(j)])) for j in order[:3] if int(j) != cls)[:2]
         return Span(

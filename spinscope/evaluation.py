@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import scoring
+from .detect import apply_score_map  # noqa: F401 - fitted here, applied by the detector
 
 # Steps of 0.025 where fold models peak: SI F1 moves by up to 0.03 per 0.1 of threshold there.
 THRESHOLDS = [0.5, 0.55, 0.6, 0.625, 0.65, 0.675, 0.7, 0.75, 0.8, 0.85, 0.9]
@@ -156,18 +157,6 @@ def fit_technique_factors(mapped, hits, techniques, prior: float = TECHNIQUE_PRI
     techniques = np.asarray(techniques)
     return {str(t): round(float((hits[techniques == t].sum() + prior) / (mapped[techniques == t].sum() + prior)), 4)
             for t in sorted(set(techniques.tolist()))}
-
-
-def apply_score_map(score_map: dict, raw, techniques=None):
-    """The calibrated score(s) for raw score(s) (see :func:`fit_score_map`); with ``techniques``
-    (one per score) and a map that has ``technique_factor``, each scaled by its technique's factor
-    (capped at 1)."""
-    mapped = np.interp(raw, score_map["x"], score_map["y"])
-    factors = score_map.get("technique_factor")
-    if factors and techniques is not None:
-        f = np.array([factors.get(t, 1.0) for t in np.atleast_1d(techniques)], np.float64)
-        mapped = np.minimum(1.0, mapped * (f if np.ndim(mapped) else f[0]))
-    return mapped
 
 
 def technique_calibration_error(pred, hits, techniques) -> float:
