@@ -262,6 +262,9 @@ def session_options(threads: int, spinning: bool = True, disabled: str = DISABLE
     return so
 
 
+_REFIT = "; refit it with 'spinscope train cv' (it writes calibration.json)"
+
+
 def checked_score_map(cal, where: Path) -> dict | None:
     """The ``score_calibration`` of a model config, checked: knots ``x`` increasing, ``y`` in [0, 1]
     and non-decreasing (so that calibration never reorders spans of one technique), and optional
@@ -272,17 +275,17 @@ def checked_score_map(cal, where: Path) -> dict | None:
         x = [float(v) for v in cal["x"]]
         y = [float(v) for v in cal["y"]]
     except (KeyError, TypeError, ValueError) as e:
-        raise ModelError(f"{where}: score_calibration needs lists of numbers 'x' and 'y' ({e})") from None
+        raise ModelError(f"{where}: score_calibration needs lists of numbers 'x' and 'y' ({e}){_REFIT}") from None
     if not x or len(x) != len(y) or any(b <= a for a, b in zip(x, x[1:])) \
             or any(b < a for a, b in zip(y, y[1:])) or not all(0.0 <= v <= 1.0 for v in y):
-        raise ModelError(f"{where}: score_calibration must have x increasing and y non-decreasing in [0, 1], of equal length")
+        raise ModelError(f"{where}: score_calibration must have x increasing and y non-decreasing in [0, 1], of equal length{_REFIT}")
     factors = cal.get("technique_factor") or {}
     try:
         factors = {str(k): float(v) for k, v in dict(factors).items()}
     except (TypeError, ValueError) as e:
-        raise ModelError(f"{where}: score_calibration technique_factor must map techniques to numbers ({e})") from None
+        raise ModelError(f"{where}: score_calibration technique_factor must map techniques to numbers ({e}){_REFIT}") from None
     if not all(math.isfinite(v) and v > 0 for v in factors.values()):
-        raise ModelError(f"{where}: score_calibration technique factors must be positive numbers")
+        raise ModelError(f"{where}: score_calibration technique factors must be positive numbers{_REFIT}")
     return {"x": x, "y": y, "technique_factor": factors}
 
 

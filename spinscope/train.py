@@ -707,7 +707,8 @@ def load_score_map(cal_file: Path) -> dict:
     try:
         cal = json.loads(Path(cal_file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelError(f"{cal_file}: cannot read a score map ({e})") from None
+        raise ModelError(f"{cal_file}: cannot read a score map ({e}); give the calibration.json that "
+                         "'spinscope train cv' wrote") from None
     checked = checked_score_map(cal.get("map", cal) if isinstance(cal, dict) else None, Path(cal_file))
     if checked is None:
         raise ModelError(f"{cal_file}: no score map (expected the calibration.json of 'spinscope train cv')")
