@@ -44,7 +44,7 @@ def main() -> None:
         dev = dev_split(train, args.seed, 0.1)
         det = Detector(res_file.parent / "model")
         d = evaluate(det, {a: arts[a] for a in dev}, gold(dev), GRID)
-        det.threshold, det.gap, det.peak = d["threshold"], d["gap"], d["peak"]
+        det.threshold, det.gap, det.peak, det.extend = d["threshold"], d["gap"], d["peak"], d["extend"]
         res = evaluate(det, {a: arts[a] for a in test}, gold(test))
         before.append(r["si"]["f1"])
         after.append(res["si"]["f1"])

@@ -89,7 +89,7 @@ def main() -> None:
     per_fold, fold_techs = [], []
     for res in folds:
         det = Detector(res.parent / "model")
-        det.threshold, det.gap, det.peak = shipped.threshold, shipped.gap, shipped.peak
+        det.threshold, det.gap, det.peak, det.extend = shipped.threshold, shipped.gap, shipped.peak, shipped.extend
         det.score_map = None
         rows, techs = [], []
         for a in json.loads(res.read_text(encoding="utf-8"))["test_ids"]:
@@ -100,7 +100,7 @@ def main() -> None:
         fold_techs.append(np.array(techs))
     r = np.concatenate(per_fold)
     techs = np.concatenate(fold_techs)
-    print(f"{len(folds)} fold models, each on its own test articles; decoding {shipped.threshold} / {shipped.gap} / {shipped.peak}")
+    print(f"{len(folds)} fold models, each on its own test articles; decoding {shipped.threshold} / {shipped.gap} / {shipped.peak} / extend {shipped.extend}")
     table(r, 0, 2, 3, "score", "same technique")
     print()
     table(r, 1, 4, 5, "span_score", "any technique")

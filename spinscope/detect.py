@@ -131,14 +131,18 @@ def pool_features(hidden: np.ndarray, a: int, b: int, extras: np.ndarray) -> np.
 
 def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
                  breaks: np.ndarray | None = None,
-                 paragraphs: np.ndarray | None = None, peak: float = 0.0) -> list[tuple[int, int, float]]:
+                 paragraphs: np.ndarray | None = None, peak: float = 0.0, extend: float = 0.0,
+                 ends: np.ndarray | None = None, words: np.ndarray | None = None) -> list[tuple[int, int, float]]:
     """Token runs ``[a, b)`` where P(outside) < threshold; a confident B starts a new run, and so
     does a token after a blank line (``paragraphs[i]``: no PTC span crosses one).
 
     Runs separated by at most ``gap`` outside tokens are joined, unless a line break lies
     between them (``breaks[i]`` is true when a line break precedes token ``i``). With ``peak``
     (hysteresis), a joined span is kept only if some token in it has P(inside) >= peak: the
-    threshold says how far a span reaches, the peak whether there is one at all.
+    threshold says how far a span reaches, the peak whether there is one at all. With ``extend``,
+    the last span of a sentence reaches to the sentence's last word when every word after it has
+    P(outside) < extend (:func:`extend_to_sentence_end`; ``ends``, ``words`` as there). A span's
+    score is the mean P(inside) of its tokens.
     """
     inside = probs[:, 0] < threshold
     out: list[tuple[int, int]] = []
@@ -160,7 +164,39 @@ def decode_spans(probs: np.ndarray, threshold: float, gap: int = 0,
     out = join_runs(out, gap, breaks)
     if peak > 0:
         out = [(a, b) for a, b in out if 1.0 - probs[a:b, 0].min() >= peak]
+    if extend > 0:
+        out = extend_to_sentence_end(out, probs, extend, ends, words)
     return [(a, b, float(1.0 - probs[a:b, 0].mean())) for a, b in out]
+
+
+def extend_to_sentence_end(runs: list[tuple[int, int]], probs: np.ndarray, extend: float,
+                           ends: np.ndarray | None = None, words: np.ndarray | None = None) -> list[tuple[int, int]]:
+    """Sorted token runs, each carried to the last word of its sentence when no other run follows in
+    that sentence and every word in between has P(outside) < ``extend``.
+
+    The model's probabilities tend to fade before a phrase ends ("Take back our | harbour!"), while
+    PTC's annotators mark it to the end. ``ends[i]``: a sentence or line starts at token ``i`` (none
+    given: the text is one sentence); ``words[i]``: token ``i`` has a letter or digit (none given:
+    all do), so closing punctuation neither blocks the extension nor is added by it.
+    """
+    n = len(probs)
+    bounds = np.flatnonzero(ends) if ends is not None else np.zeros(0, np.int64)
+    out = []
+    for r, (a, b) in enumerate(runs):
+        k = int(np.searchsorted(bounds, b, side="left"))
+        z = int(bounds[k]) if k < len(bounds) else n  # the first token of the next sentence
+        following = runs[r + 1][0] if r + 1 < len(runs) else n
+        if following >= z:
+            w = np.arange(b, z) if words is None else b + np.flatnonzero(words[b:z])
+            if len(w) and bool((probs[w, 0] < extend).all()):
+                b = int(w[-1]) + 1
+        out.append((a, b))
+    return out
+
+
+def word_tokens(text: str, offsets: np.ndarray) -> np.ndarray:
+    """``out[i]`` is true when token ``i`` has a letter or digit."""
+    return np.array([any(c.isalnum() for c in text[a:b]) for a, b in offsets.tolist()], bool)
 
 
 def join_runs(runs: list[tuple[int, int]], gap: int, breaks: np.ndarray | None = None) -> list[tuple[int, int]]:
@@ -320,6 +356,7 @@ class _Block:
     lower: str = ""  # lower-cased block text, for the repetition feature
     newlines: np.ndarray | None = None  # per token, line breaks before it (set when first decoded)
     sentence_starts: np.ndarray | None = None  # per token, whether a new sentence starts at it (same)
+    words: np.ndarray | None = None  # per token, whether it has a letter or digit (same)
 
 
 class Detector:
@@ -342,6 +379,8 @@ class Detector:
         self.threshold: float = self.config["threshold"]
         self.gap: int = int(self.config.get("gap", 0))
         self.peak: float = float(self.config.get("peak", 0.0))
+        # the last span of a sentence reaches its end when the words after it are nearly inside (0: off)
+        self.extend: float = float(self.config.get("extend", 0.0))
         self.split_paragraphs: bool = bool(self.config.get("split_paragraphs", True))
         # no span crosses a sentence end either, and runs are not joined across one: in prose (several
         # sentences a line) gap joining otherwise ran spans over sentences (model card, 0.2.4)
@@ -430,6 +469,7 @@ class Detector:
             "threshold": self.threshold,
             "gap": self.gap,
             "peak": self.peak,
+            "extend": self.extend,
             "calibrated": self.score_map is not None,
         }
 
@@ -550,12 +590,13 @@ class Detector:
         return [self._encode_block(block, start) for start, block in self._blocks(text) if block.strip()]
 
     def span_bounds(self, text: str, blocks, threshold: float | None = None, gap: int | None = None,
-                    peak: float | None = None) -> list[tuple[_Block, int, int, float]]:
+                    peak: float | None = None, extend: float | None = None) -> list[tuple[_Block, int, int, float]]:
         """``(block, start, end, span score)`` of the spans that :meth:`decode` labels, unlabelled:
         the SI decoding alone (settings default to the model's)."""
         threshold = self.threshold if threshold is None else threshold
         gap = self.gap if gap is None else gap
         peak = self.peak if peak is None else peak
+        extend = self.extend if extend is None else extend
         out = []
         for blk in blocks:
             if len(blk.offsets) == 0:
@@ -569,7 +610,15 @@ class Detector:
                     blk.sentence_starts = sentence_starts(blk.text, blk.offsets)
                 breaks = blk.sentence_starts if breaks is None else breaks | blk.sentence_starts
                 paras = blk.sentence_starts if paras is None else paras | blk.sentence_starts
-            for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks, paras, peak):
+            ends = words = None
+            if extend > 0:  # a sentence ends where a line or (with split_sentences) a sentence starts
+                if blk.words is None:
+                    blk.words = word_tokens(blk.text, blk.offsets)
+                ends = blk.newlines >= 1
+                if self.split_sentences:
+                    ends = ends | blk.sentence_starts
+                words = blk.words
+            for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks, paras, peak, extend, ends, words):
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])
                 s, e = snap_span(text, s, e)
@@ -578,10 +627,10 @@ class Detector:
         return out
 
     def decode(self, text: str, blocks, threshold: float | None = None, gap: int | None = None,
-               peak: float | None = None) -> list[Span]:
-        """Spans from encoded blocks at a given SI threshold, gap and peak (default: the model's)."""
+               peak: float | None = None, extend: float | None = None) -> list[Span]:
+        """Spans from encoded blocks at a given SI threshold, gap, peak and extend (default: the model's)."""
         spans: list[Span] = []
-        for blk, s, e, sscore in self.span_bounds(text, blocks, threshold, gap, peak):
+        for blk, s, e, sscore in self.span_bounds(text, blocks, threshold, gap, peak, extend):
             probs, rep, loc = self._classify_in_block(blk, s, e)
             spans.append(self._span(blk, text, probs, rep, loc, s, e, sscore))
         spans.sort(key=lambda sp: (sp.start, sp.end, sp.technique))

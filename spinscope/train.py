@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ptc, scoring
-from .evaluation import GRID, evaluate, si_predictions
+from .evaluation import GRID, evaluate, setting_key, si_predictions
 from . import techniques as T
 from .detect import (
     CONTEXT,
@@ -65,6 +65,7 @@ class TrainConfig:
     threshold: float = 0.5
     gap: int = 0
     peak: float = 0.0  # hysteresis: keep a span only if a token reaches P(inside) >= peak (0: off)
+    extend: float = 0.0  # carry a sentence's last span to its end when the words after it have P(outside) < extend
     max_steps: int = 0  # 0 = no limit (tests use a few steps)
     freeze_word_embeddings: bool = True
     device: str = "cpu"  # "cuda" trains on a GPU (export and scoring always run on the CPU)
@@ -433,6 +434,7 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
         "threshold": cfg.threshold,
         "gap": cfg.gap,
         "peak": cfg.peak,
+        "extend": cfg.extend,
         "hidden_size": int(net.encoder.config.hidden_size),
         "context_tokens": CONTEXT,
         "train": meta,
@@ -442,13 +444,14 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
     return out
 
 
-def set_threshold(model_dir: Path, threshold: float, gap: int = 0, peak: float = 0.0) -> None:
+def set_threshold(model_dir: Path, threshold: float, gap: int = 0, peak: float = 0.0, extend: float = 0.0) -> None:
     """Write the SI decoding settings (chosen on development data) into a model's config."""
     p = model_dir / "config.json"
     cfg = json.loads(p.read_text(encoding="utf-8"))
     cfg["threshold"] = round(float(threshold), 3)
     cfg["gap"] = int(gap)
     cfg["peak"] = round(float(peak), 3)
+    cfg["extend"] = round(float(extend), 3)
     p.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
 
@@ -486,13 +489,13 @@ def dev_split(ids: list[str], seed: int, fraction: float) -> list[str]:
 
 
 def tune_decoding(model_dir: Path, articles: dict[str, str], labels: dict, dev_ids: list[str]) -> dict:
-    """Choose the SI threshold, gap and peak on development articles and write them into the model."""
+    """Choose the SI threshold, gap, peak and extend on development articles and write them into the model."""
     from .detect import Detector
 
     det = Detector(model_dir)
     gold = [(a, t, s, e) for a in dev_ids for t, s, e in labels.get(a, [])]
     dev = evaluate(det, {a: articles[a] for a in dev_ids}, gold, GRID)
-    set_threshold(model_dir, dev["threshold"], dev["gap"], dev["peak"])
+    set_threshold(model_dir, dev["threshold"], dev["gap"], dev["peak"], dev["extend"])
     return dev
 
 
@@ -527,7 +530,7 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
         if dev_ids:
             dev = tune_decoding(out, articles, labels, dev_ids)
             summary["dev"] = dev
-            log_line(log, event="dev", threshold=dev["threshold"], gap=dev["gap"], peak=dev["peak"], si_f1=dev["si"]["f1"],
+            log_line(log, event="dev", threshold=dev["threshold"], gap=dev["gap"], peak=dev["peak"], extend=dev["extend"], si_f1=dev["si"]["f1"],
                      tc_f1=dev["tc"]["f1"])
         log_line(log, event="done", out=str(out))
     return summary
@@ -571,7 +574,8 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
         gold = [(a, t, s, e) for a in test_ids for t, s, e in labels.get(a, [])]
         res = evaluate(det, {a: articles[a] for a in test_ids}, gold)
         res.update(fold=k, test_ids=test_ids, dev_threshold=summary.get("dev", {}).get("threshold"),
-                   dev_gap=summary.get("dev", {}).get("gap"), dev_peak=summary.get("dev", {}).get("peak"))
+                   dev_gap=summary.get("dev", {}).get("gap"), dev_peak=summary.get("dev", {}).get("peak"),
+                   dev_extend=summary.get("dev", {}).get("extend"))
         res_file.write_text(json.dumps(res, indent=2))
         shutil.rmtree(fold_dir / "data", ignore_errors=True)
         results.append(res)
@@ -585,10 +589,11 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
     agg["thresholds"] = [r.get("dev_threshold") for r in results]
     agg["gaps"] = [r.get("dev_gap") for r in results]
     agg["peaks"] = [r.get("dev_peak") for r in results]
+    agg["extends"] = [r.get("dev_extend") for r in results]
     if len(results) == folds:
         models = [(out / f"fold{k}" / "model", parts[k]) for k in range(folds)]
         agg["final_decoding"] = d = oof_decoding(models, articles, labels)
-        agg["score_calibration"] = cal = score_calibration(models, articles, labels, (d["threshold"], d["gap"], d["peak"]))
+        agg["score_calibration"] = cal = score_calibration(models, articles, labels, (d["threshold"], d["gap"], d["peak"], d["extend"]))
         if "map" in cal:
             (out / "calibration.json").write_text(json.dumps(cal, indent=2) + "\n", encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(agg, indent=2))
@@ -596,12 +601,12 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
 
 
 def oof_decoding(models: list[tuple[Path, list[str]]], articles: dict[str, str], labels: dict,
-                 grid: list[tuple[float, int, float]] = GRID) -> dict:
+                 grid: list[tuple[float, int, float, float]] = GRID) -> dict:
     """The decoding settings for a model trained on all the data, and what choosing them so is worth.
 
     ``models``: ``(model_dir, test_ids)`` per cross-validation fold. Each fold's model decodes its
     own test articles, which it never trained on, so together they are every article, out of fold.
-    The (threshold, gap, peak) with the best SI F1 over all of them is the one to ship. Its worth is
+    The (threshold, gap, peak, extend) with the best SI F1 over all of them is the one to ship. Its worth is
     measured the same way one level down: for each fold, the setting that is best on the *other*
     folds' articles scores that fold's (``nested``). A model trained on all the data has no held-out
     articles of its own, so this, not a setting chosen on each fold's own development articles, is
@@ -633,17 +638,18 @@ def oof_decoding(models: list[tuple[Path, list[str]]], articles: dict[str, str],
             break
         st, _ = best(others)
         res = scoring.score_si(per_fold[k][1], per_fold[k][0][st])
-        nested.append({"fold": k, "threshold": st[0], "gap": st[1], "peak": st[2], "si": res.as_dict()})
+        nested.append({"fold": k, "threshold": st[0], "gap": st[1], "peak": st[2], "extend": st[3],
+                       "si": res.as_dict()})
     f1s = [n["si"]["f1"] for n in nested]
-    return {"threshold": chosen[0], "gap": chosen[1], "peak": chosen[2], "oof_si": scores[chosen].as_dict(),
-            "n_articles": sum(len(ids) for _, ids in models),
-            "si_by_setting": {f"{t}/{g}/{p}": round(scores[(t, g, p)].f1, 4) for t, g, p in grid},
+    return {"threshold": chosen[0], "gap": chosen[1], "peak": chosen[2], "extend": chosen[3],
+            "oof_si": scores[chosen].as_dict(), "n_articles": sum(len(ids) for _, ids in models),
+            "si_by_setting": {setting_key(st): round(scores[st].f1, 4) for st in grid},
             "nested": {"mean": statistics.mean(f1s) if f1s else 0.0,
                        "sd": statistics.stdev(f1s) if len(f1s) > 1 else 0.0, "folds": nested}}
 
 
 def score_calibration(models: list[tuple[Path, list[str]]], articles: dict[str, str], labels: dict,
-                      setting: tuple[float, int, float], bins: int = 10) -> dict:
+                      setting: tuple[float, int, float, float], bins: int = 10) -> dict:
     """A map from raw span scores to the share of spans that are right, fitted out of fold.
 
     Each fold's model finds the spans of its own test articles with the decoding ``setting``; a
@@ -666,7 +672,7 @@ def score_calibration(models: list[tuple[Path, list[str]]], articles: dict[str, 
     per_fold = []  # (raw scores, hits, techniques) per fold
     for model_dir, test_ids in models:
         det = Detector(model_dir)
-        det.threshold, det.gap, det.peak = setting
+        det.threshold, det.gap, det.peak, det.extend = setting
         det.score_map = None  # raw scores, whatever the fold model's config says
         raw, hits, techs = [], [], []
         for a in test_ids:

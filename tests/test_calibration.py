@@ -131,9 +131,9 @@ def test_score_calibration_out_of_fold(ptc_dir, tiny_model):
     labels = ptc.load_labels_by_article(ptc_dir / "labels-tc")
     ids = sorted(arts)
     a, b = ids[:2], ids[2:4]
-    res = score_calibration([(tiny_model, a), (tiny_model, b)], arts, labels, (0.99, 8, 0.0))
+    res = score_calibration([(tiny_model, a), (tiny_model, b)], arts, labels, (0.99, 8, 0.0, 0.9))
     det = Detector(tiny_model)
-    det.gap, det.peak = 8, 0.0
+    det.gap, det.peak, det.extend = 8, 0.0, 0.9
     spans = [sp for x in a + b for sp in det.detect(arts[x], threshold=0.99)]
     assert res["spans"] == len(spans) > 0
     hits = [h for x in a + b for h in span_hits(det.detect(arts[x], threshold=0.99), labels.get(x, []))]

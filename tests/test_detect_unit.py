@@ -172,3 +172,59 @@ def test_detector_splits_spans_at_blank_lines(tiny_model):
     assert spans and all("\n\n" not in s.text for s in spans)
     det.split_paragraphs = det.split_sentences = False  # (a sentence ends at a blank line too)
     assert any("\n\n" in s.text for s in det.detect(text))
+
+
+def _outside(*p_outside):
+    """Token probabilities (outside, begin, inside) with the given P(outside)."""
+    p = np.array(p_outside, float)
+    return np.stack([p, np.zeros_like(p), 1 - p], 1)
+
+
+def test_extend_to_sentence_end():
+    from spinscope.detect import extend_to_sentence_end
+
+    #                 0    1    2    3    4    5 |  6    7
+    probs = _outside(0.9, 0.2, 0.3, 0.8, 0.7, 0.99, 0.1, 0.95)
+    ends = np.array([0, 0, 0, 0, 0, 0, 1, 0], bool)  # a sentence starts at token 6
+    words = np.array([1, 1, 1, 1, 1, 0, 1, 1], bool)  # token 5 is closing punctuation
+    runs = [(1, 3), (6, 7)]
+    # words 3 and 4 are below 0.85: the span reaches word 4; the full stop (5) neither blocks nor joins
+    assert extend_to_sentence_end(runs, probs, 0.85, ends, words) == [(1, 5), (6, 7)]
+    # word 3 is not below 0.8: no extension at all (all or nothing)
+    assert extend_to_sentence_end(runs, probs, 0.8, ends, words) == runs
+    # each span within its own sentence: the first stops before token 6, the second reaches the text's end
+    assert extend_to_sentence_end(runs, probs, 0.99, ends, words) == [(1, 5), (6, 8)]
+    # without word marks the punctuation counts as a word, and it blocks at 0.85
+    assert extend_to_sentence_end(runs, probs, 0.85, ends) == runs
+    # a span followed by another in its sentence stays as it is
+    assert extend_to_sentence_end([(1, 2), (3, 4)], probs, 0.99, ends, words) == [(1, 2), (3, 5)]
+    # already at the sentence end, or nothing after it: unchanged
+    assert extend_to_sentence_end([(1, 5)], probs, 0.99, ends, words) == [(1, 5)]
+    assert extend_to_sentence_end([(6, 8)], probs, 0.99, ends, words) == [(6, 8)]
+
+
+def test_decode_spans_extend_rescores_the_longer_span():
+    probs = _outside(0.2, 0.4, 0.8, 0.7)
+    assert decode_spans(probs, 0.5) == [(0, 2, pytest.approx(0.7))]
+    assert decode_spans(probs, 0.5, extend=0.85) == [(0, 4, pytest.approx(0.475))]
+    assert decode_spans(probs, 0.5, extend=0.0) == decode_spans(probs, 0.5)
+
+
+def test_detector_extends_the_last_span_of_a_sentence(tiny_model):
+    from spinscope.detect import Detector
+
+    det = Detector(tiny_model)
+    text = "Take back our harbour! The vote was close."
+    blocks = det.encode(text)
+    blk = blocks[0]
+    harbour = text.index("harbour")
+    first = int(np.searchsorted(blk.offsets[:, 0], harbour))  # the first token of "harbour"
+    blk.probs[:] = [0.99, 0.0, 0.01]  # outside everywhere ...
+    blk.probs[:first] = [0.2, 0.0, 0.8]  # ... but "Take back our"
+    blk.probs[first:first + 1] = [0.7, 0.0, 0.3]  # "harbour" nearly inside
+    spans = lambda **kw: [text[s:e] for _, s, e, _ in det.span_bounds(text, blocks, 0.5, 0, 0.0, **kw)]
+    assert spans(extend=0.0) == ["Take back our"]
+    assert spans(extend=0.9) == ["Take back our harbour"]  # not the "!", not into the next sentence
+    assert spans(extend=0.6) == ["Take back our"]
+    det.extend = 0.9
+    assert [s.text for s in det.decode(text, blocks, 0.5, 0, 0.0)] == ["Take back our harbour"]

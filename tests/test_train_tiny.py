@@ -120,11 +120,11 @@ def test_evaluate_grid_picks_the_best_decoding_and_decode_agrees(ptc_dir, tiny_m
     labels = ptc.load_labels_by_article(ptc_dir / "labels-tc")
     gold = [(a, t, s, e) for a in arts for t, s, e in labels.get(a, [])]
     det = Detector(tiny_model)
-    grid = GRID + [(t, g, 0.6) for t, g, _ in GRID]  # with hysteresis too
+    grid = GRID + [(t, g, 0.6, x) for t, g, _, x in GRID]  # with hysteresis too
     res = evaluate(det, arts, gold, grid)
     assert len(res["si_by_setting"]) == len(grid)
     assert res["si"]["f1"] == max(res["si_by_setting"].values())
-    det.threshold, det.gap, det.peak = res["threshold"], res["gap"], res["peak"]
+    det.threshold, det.gap, det.peak, det.extend = res["threshold"], res["gap"], res["peak"], res["extend"]
     again = evaluate(det, arts, gold)  # the chosen setting alone, through the labelled decode
     assert again["si"] == res["si"] and again["full"] == res["full"]
     for aid, text in arts.items():
@@ -150,15 +150,16 @@ def test_oof_decoding_chooses_on_all_folds_and_scores_each_fold_by_the_others(pt
     # both folds together: the same articles as one evaluation, so the same choice and score
     assert res["n_articles"] == 4
     assert res["oof_si"]["f1"] == pytest.approx(alone["si"]["f1"])
-    assert (res["threshold"], res["gap"], res["peak"]) == (alone["threshold"], alone["gap"], alone["peak"])
+    setting = ("threshold", "gap", "peak", "extend")
+    assert [res[k] for k in setting] == [alone[k] for k in setting]
     assert len(res["si_by_setting"]) == len(GRID)
     # nested: fold 0 is scored with the setting that is best on fold 1 alone, and vice versa
     for fold, (mine, other) in enumerate([(a, b), (b, a)]):
         o = evaluate(det, {x: arts[x] for x in other}, [g for g in gold if g[0] in other], GRID)
         n = res["nested"]["folds"][fold]
-        assert (n["threshold"], n["gap"], n["peak"]) == (o["threshold"], o["gap"], o["peak"])
+        assert [n[k] for k in setting] == [o[k] for k in setting]
         spans = [(x, s, e) for x in mine
-                 for _, s, e, _ in det.span_bounds(arts[x], det.encode(arts[x]), o["threshold"], o["gap"], o["peak"])]
+                 for _, s, e, _ in det.span_bounds(arts[x], det.encode(arts[x]), *[o[k] for k in setting])]
         expect = scoring.score_si([(x, s, e) for x, _, s, e in gold if x in mine], spans)
         assert n["si"]["f1"] == pytest.approx(expect.f1)
     assert res["nested"]["mean"] == pytest.approx(sum(f["si"]["f1"] for f in res["nested"]["folds"]) / 2)
@@ -174,7 +175,8 @@ def test_cross_validation_command(ptc_dir, tmp_path):
     from spinscope.evaluation import GRID
 
     final = summary["final_decoding"]
-    assert (final["threshold"], final["gap"], final["peak"]) in GRID
+    assert (final["threshold"], final["gap"], final["peak"], final["extend"]) in GRID
+    assert len(summary["extends"]) == 2 and all(x is not None for x in summary["extends"])
     assert final["n_articles"] == sum(len(json.loads((out / f"fold{k}" / "result.json").read_text())["test_ids"])
                                       for k in range(2))
     assert len(final["nested"]["folds"]) == 2
