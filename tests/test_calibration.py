@@ -157,9 +157,13 @@ def test_train_techniques_writes_the_map_and_refuses_a_bad_one_before_training(p
         assert not out.exists()
     good = tmp_path / "calibration.json"
     good.write_text(json.dumps({"map": {"x": [0.0, 0.4, 1.0], "y": [0.0, 0.2, 1.0]}, "spans": 10}))
-    run_cli(*args, "--out", out, "--calibration", good, check=True)
-    cal = json.loads((out / "config.json").read_text())["score_calibration"]
-    assert (cal["x"], cal["y"]) == ([0.0, 0.4, 1.0], [0.0, 0.2, 1.0])
+    run_cli(*args, "--out", out, "--calibration", good, "--extend", "0.85", check=True)
+    cfg = json.loads((out / "config.json").read_text())
+    assert (cfg["score_calibration"]["x"], cfg["score_calibration"]["y"]) == ([0.0, 0.4, 1.0], [0.0, 0.2, 1.0])
+    assert cfg["extend"] == 0.85  # the decoding settings given travel with it
+    from spinscope.detect import Detector
+
+    assert Detector(out).extend == 0.85 and Detector(out).info["extend"] == 0.85
 
 
 def test_the_report_says_whether_confidence_is_calibrated(tiny_model, tmp_path):

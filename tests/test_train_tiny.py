@@ -180,7 +180,8 @@ def test_cross_validation_command(ptc_dir, tmp_path):
     assert final["n_articles"] == sum(len(json.loads((out / f"fold{k}" / "result.json").read_text())["test_ids"])
                                       for k in range(2))
     assert len(final["nested"]["folds"]) == 2
-    assert "--peak" in proc.stdout.decode() and "other folds' test articles" in proc.stdout.decode()
+    assert "--peak" in proc.stdout.decode() and "--extend" in proc.stdout.decode()
+    assert "other folds' test articles" in proc.stdout.decode()
     assert "SI" in proc.stdout.decode() and "±" in proc.stdout.decode()
     fold = json.loads((out / "fold0" / "result.json").read_text())
     assert set(fold["test_ids"]).isdisjoint(json.loads((out / "fold1" / "result.json").read_text())["test_ids"])
@@ -251,6 +252,7 @@ def test_multitask_claims_training(ptc_dir, tmp_path):
     (["--device", "tpu9"], b"--device"),
     (["--layers", "-1"], b"--layers must be 0"),
     (["--peak", "1.5"], b"--peak is a probability"),
+    (["--extend", "-0.1"], b"--extend is a probability"),
 ])
 def test_train_refuses_bad_device_or_layers(ptc_dir, tmp_path, args, message):
     import torch
