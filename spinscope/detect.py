@@ -603,22 +603,18 @@ class Detector:
                 continue
             if blk.newlines is None:  # once per block, however many decoding settings are tried
                 blk.newlines = newlines_before(blk.text, blk.offsets)
-            breaks = blk.newlines >= 1 if gap else None
+            # where a line (or, with split_sentences, a sentence) starts: runs are not joined across
+            # it, and an extended span stops before it
+            ends = blk.newlines >= 1
             paras = blk.newlines >= 2 if self.split_paragraphs else None
             if self.split_sentences:
                 if blk.sentence_starts is None:
                     blk.sentence_starts = sentence_starts(blk.text, blk.offsets)
-                breaks = blk.sentence_starts if breaks is None else breaks | blk.sentence_starts
+                ends = ends | blk.sentence_starts
                 paras = blk.sentence_starts if paras is None else paras | blk.sentence_starts
-            ends = words = None
-            if extend > 0:  # a sentence ends where a line or (with split_sentences) a sentence starts
-                if blk.words is None:
-                    blk.words = word_tokens(blk.text, blk.offsets)
-                ends = blk.newlines >= 1
-                if self.split_sentences:
-                    ends = ends | blk.sentence_starts
-                words = blk.words
-            for a, b, sscore in decode_spans(blk.probs, threshold, gap, breaks, paras, peak, extend, ends, words):
+            if extend > 0 and blk.words is None:
+                blk.words = word_tokens(blk.text, blk.offsets)
+            for a, b, sscore in decode_spans(blk.probs, threshold, gap, ends, paras, peak, extend, ends, blk.words):
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])
                 s, e = snap_span(text, s, e)
