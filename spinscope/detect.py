@@ -376,11 +376,11 @@ class Detector:
         self.labels: list[str] = self.config["labels"]
         self.max_len: int = self.config["max_len"]
         self.stride: int = self.config.get("infer_stride", self.max_len - 2 - 32)
-        self.threshold: float = self.config["threshold"]
-        self.gap: int = int(self.config.get("gap", 0))
-        self.peak: float = float(self.config.get("peak", 0.0))
+        self.threshold: float = self._number("threshold", None, float)
+        self.gap: int = self._number("gap", 0, int)
+        self.peak: float = self._number("peak", 0.0, float)
         # the last span of a sentence reaches its end when the words after it are nearly inside (0: off)
-        self.extend: float = float(self.config.get("extend", 0.0))
+        self.extend: float = self._number("extend", 0.0, float)
         self.split_paragraphs: bool = bool(self.config.get("split_paragraphs", True))
         # no span crosses a sentence end either, and runs are not joined across one: in prose (several
         # sentences a line) gap joining otherwise ran spans over sentences (model card, 0.2.4)
@@ -460,6 +460,18 @@ class Detector:
                 raise ModelError(f"model file {p} is missing")
             if sha256(p) != digest:
                 raise ModelError(f"model file {p} does not match its checksum; reinstall spinscope")
+
+    def _number(self, key: str, default, kind):
+        """A decoding setting of the config (``default`` None: required), as ``kind``."""
+        value = self.config.get(key, default)
+        try:
+            if value is None or isinstance(value, bool):
+                raise TypeError
+            return kind(value)
+        except (TypeError, ValueError):
+            got = f"not {value!r}" if key in self.config else "it is missing"
+            raise ModelError(f"{self.model_dir / 'config.json'}: '{key}' must be a number ({got}); "
+                             f"set it with 'spinscope train ... --{key}' or reinstall spinscope for the shipped model") from None
 
     @property
     def info(self) -> dict:

@@ -1,6 +1,7 @@
 """End to end on a tiny model: the real ``spinscope train``, ``eval``, ``classify`` and ``analyze``."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -32,6 +33,30 @@ def test_damaged_model_is_refused(tiny_model, tmp_path):
         Detector(bad)
     proc = run_cli("analyze", "--model", bad, "-")
     assert proc.returncode == 2 and b"checksum" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("extend", "lots", "'extend' must be a number (not 'lots')"),
+    ("gap", None, "'gap' must be a number (not None)"),
+    ("threshold", ..., "'threshold' must be a number (it is missing)"),
+])
+def test_a_bad_decoding_setting_is_refused(tiny_model, tmp_path, key, value, message):
+    import shutil
+
+    from spinscope.detect import Detector, ModelError
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_model, bad)
+    cfg = json.loads((bad / "config.json").read_text())
+    if value is ...:
+        del cfg[key]
+    else:
+        cfg[key] = value
+    (bad / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match=re.escape(message)):
+        Detector(bad)
+    proc = run_cli("analyze", "--model", bad, "-", input=b"Some text.")
+    assert proc.returncode == 2 and message.encode() in proc.stderr and b"Traceback" not in proc.stderr
 
 
 def test_training_is_reproducible(ptc_dir, tiny_model, tmp_path):
