@@ -91,11 +91,15 @@ def token_owners(windows: list[tuple[int, int]], n_tokens: int) -> np.ndarray:
 # --- span helpers ----------------------------------------------------------------------------
 
 
-def snap_span(text: str, s: int, e: int) -> tuple[int, int]:
-    """Extend ``[s, e)`` to whole words, then trim white space and punctuation at the edges."""
-    while s > 0 and text[s - 1].isalnum() and text[s].isalnum():
+def snap_span(text: str, s: int, e: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+    """Extend ``[s, e)`` to whole words, then trim white space and punctuation at the edges.
+
+    The extension stays within ``[lo, hi)`` (the block the span was found in), so a "word" of
+    millions of letters costs one block, not the whole text, for every span in it."""
+    hi = len(text) if hi is None else min(hi, len(text))
+    while s > lo and text[s - 1].isalnum() and text[s].isalnum():
         s -= 1
-    while e < len(text) and text[e].isalnum() and text[e - 1].isalnum():
+    while e < hi and text[e].isalnum() and text[e - 1].isalnum():
         e += 1
     while s < e and text[s] in LEAD_TRIM:
         s += 1
@@ -629,7 +633,7 @@ class Detector:
             for a, b, sscore in decode_spans(blk.probs, threshold, gap, ends, paras, peak, extend, ends, blk.words):
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])
-                s, e = snap_span(text, s, e)
+                s, e = snap_span(text, s, e, blk.start, blk.start + len(blk.text))
                 if e > s:
                     out.append((blk, s, e, sscore))
         return out

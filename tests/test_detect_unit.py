@@ -51,6 +51,23 @@ def test_snap_span_extends_words_and_trims():
     e = text.index(",") + 1
     assert text[slice(*snap_span(text, s, e))] == '"unbelievable lies'
     assert snap_span("...", 0, 3) == (3, 3)
+    # a word is extended only within [lo, hi): the block the span was found in
+    text = "a" * 50
+    assert snap_span(text, 20, 25) == (0, 50)
+    assert snap_span(text, 20, 25, 10, 30) == (10, 30)
+
+
+def test_detector_spans_stay_in_their_block_on_text_with_no_spaces(tiny_model, monkeypatch):
+    from spinscope import detect
+
+    monkeypatch.setattr(detect, "BLOCK_CHARS", 400)
+    det = detect.Detector(tiny_model)
+    det.threshold = 1.01  # every token inside
+    text = "x" * 2000  # one "word" of 2,000 letters: cut into blocks of 400 characters
+    spans = det.detect(text)
+    assert spans
+    for sp in spans:
+        assert sp.end - sp.start <= 400 and text[sp.start : sp.end] == sp.text
 
 
 def test_decode_spans_thresholds_and_b_splits():

@@ -28,6 +28,8 @@ def test_decode_rejects_binary_and_bad_utf8():
     with pytest.raises(InputError, match=r"not UTF-8 text \(invalid byte 0xff at byte 3\)"):
         decode_bytes(b"abc\xffdef", "x.txt")
     assert decode_bytes("héllo ☕".encode(), "ok") == "héllo ☕"
+    with pytest.raises(InputError, match=r"x.txt: UTF-16 text, not UTF-8; convert it first"):
+        decode_bytes("héllo".encode("utf-16"), "x.txt")
 
 
 def test_read_text_file_keeps_crlf(tmp_path):
