@@ -211,7 +211,9 @@ def split_sentences(text: str) -> list[Sentence]:
         piece = line.group()
         cuts = [0]
         for m in _SENT_END.finditer(piece):
-            if _ABBREV.search(piece[: m.end()]):
+            # the abbreviation test reads only the last few characters (the longest abbreviation,
+            # with the character before it, is 6): reading the whole prefix was quadratic on a long line
+            if _ABBREV.search(piece[max(0, m.end() - 16) : m.end()]):
                 continue
             cuts.append(m.end())
         cuts.append(len(piece))

@@ -17,6 +17,15 @@ def test_sentences_have_exact_offsets():
     ]
 
 
+def test_sentences_on_one_long_line_keep_abbreviations():
+    # the abbreviation test reads a bounded tail of the line (it read the whole prefix: quadratic)
+    text = "It rained. " * 20_000 + "Mr. Smith and Dr. Jones met the U.S. envoy. Done"
+    sents = split_sentences(text)
+    assert len(sents) == 20_002
+    assert [s.text for s in sents[-2:]] == ["Mr. Smith and Dr. Jones met the U.S. envoy.", "Done"]
+    assert all(text[s.start : s.end] == s.text for s in sents)
+
+
 def test_sentences_of_blank_text():
     assert split_sentences("") == []
     assert split_sentences(" \n\t\n ") == []
