@@ -15,7 +15,9 @@ FORMATS = ("text", "json", "ptc-si", "ptc-tc", "html")
 
 
 def err(msg: str) -> None:
-    print(f"spinscope: {msg}", file=sys.stderr)
+    from .report import terminal_safe  # messages name files and inputs: no control characters reach the terminal
+
+    print(f"spinscope: {terminal_safe(msg)}", file=sys.stderr)
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -58,7 +60,7 @@ def input_id(p: str) -> str:
 def _cmd_analyze(args) -> int:
     from . import analyze_many
     from .detect import Detector, ModelError
-    from .report import pipe_console, ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text
+    from .report import pipe_console, ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text, terminal_safe
 
     files = expand_inputs(args.paths)
     if not files:
@@ -104,7 +106,7 @@ def _cmd_analyze(args) -> int:
         """``(text, (path, title))`` of each input that can be read; errors reported as met."""
         for i, p in enumerate(files, 1):
             if progress:
-                print(f"[{i}/{len(files)}] {p}", file=sys.stderr, flush=True)
+                print(f"[{i}/{len(files)}] {terminal_safe(str(p))}", file=sys.stderr, flush=True)
             try:
                 text, title = read_input(p, html=True if args.html else None)
             except InputError as e:

@@ -960,6 +960,9 @@ class Progress:
         print(f"{self.label}: {self.done}{tot} documents, {rate:.1f} docs/s{eta}", file=self.stream, flush=True)
 
     def problem(self, message: str) -> None:
+        from .report import terminal_safe
+
+        message = terminal_safe(message)
         if self._bar is not None:
             self._bar.console.print(f"spinscope: {message}", markup=False, highlight=False)
         else:
@@ -1799,7 +1802,9 @@ def corpus_router(db_path: str | Path, *, top_techniques: int = 6):
 
 
 def err(msg: str) -> None:
-    print(f"spinscope: {msg}", file=sys.stderr)
+    from .report import terminal_safe  # messages name files and inputs: no control characters reach the terminal
+
+    print(f"spinscope: {terminal_safe(msg)}", file=sys.stderr)
 
 
 def _positive(value: str) -> int:
@@ -1902,10 +1907,13 @@ def _print_rows(rows: list[dict], columns: list[tuple[str, str]], fmt: str, doc:
             w.writerow(["" if r.get(k) is None else r.get(k) for k, _ in columns])
         return
     from rich.table import Table
+    from rich.text import Text
 
-    from .report import pipe_console
+    from .report import pipe_console, terminal_safe
 
-    table = Table(title=title, title_justify="left")
+    # every cell and the title as Text: source, group and entity names come from the data, and a
+    # str cell would be read as Rich markup ("[/x] News" raised MarkupError; "[bold]x" lost its brackets)
+    table = Table(title=Text(terminal_safe(title)), title_justify="left")
     for k, head in columns:
         table.add_column(head, justify="right" if k not in ("group", "technique", "source") else "left",
                          no_wrap=k != "group", min_width=len(head))
@@ -1929,7 +1937,7 @@ def _print_rows(rows: list[dict], columns: list[tuple[str, str]], fmt: str, doc:
                 v = f"{v:.3g}"
             elif k == "significant":
                 v = "yes" if v else ""
-            cells.append("" if v is None else str(v))
+            cells.append(Text("" if v is None else terminal_safe(str(v))))
         table.add_row(*cells)
     pipe_console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200).print(table)
 

@@ -189,6 +189,20 @@ def _clip(s: str, limit: int) -> str:
 
 # --- terminal ----------------------------------------------------------------------------------
 
+# An article is untrusted input. Its control characters would reach the terminal as they are: an
+# ESC in the text could clear the screen, retitle the window or write to the clipboard (OSC 52).
+# They are shown as Unicode control pictures instead (ESC as ␛), one character for one, so what
+# the reader sees lines up with the text; a carriage return (of CRLF line ends) is dropped.
+_SAFE = {c: 0x2400 + c for c in range(0x20) if c not in (9, 10, 13)}
+_SAFE.update({13: None, 0x7F: 0x2421})
+_SAFE.update({c: 0xFFFD for c in range(0x80, 0xA0)})  # C1 controls (0x9B is CSI on some terminals)
+
+
+def terminal_safe(s: str) -> str:
+    """``s`` with every control character but tab and line feed made visible (see above)."""
+    return s.translate(_SAFE)
+
+
 
 def highlighted(analysis: Analysis, numbers: bool = True) -> Text:
     """The text with each span underlined in its technique's colour; overlaps in bold.
@@ -201,7 +215,7 @@ def highlighted(analysis: Analysis, numbers: bool = True) -> Text:
     text = Text()
     spans = analysis.spans
     for seg in segments(analysis):
-        piece = analysis.text[seg.start : seg.end]
+        piece = terminal_safe(analysis.text[seg.start : seg.end])
         if not seg.spans:
             text.append(piece)
             continue
@@ -224,12 +238,12 @@ def render_text(analysis: Analysis, console: Console, source: str | None = None)
     from rich.table import Table
     from rich.text import Text
 
-    head = source or analysis.title or "text"
+    head = terminal_safe(source or analysis.title or "text")
     summ = article_summary(analysis)
     n = summ.n_spans
     console.rule(Text(head, style="bold"))
     if analysis.title and source:
-        console.print(Text(analysis.title, style="italic"))
+        console.print(Text(terminal_safe(analysis.title), style="italic"))
     line = f"{summ.words} words, {len(analysis.sentences)} sentences, {n} technique span{'s' if n != 1 else ''}"
     if summ.words:
         line += f" ({summ.spans_per_100_words:.1f} per 100 words)"
@@ -266,14 +280,15 @@ def render_text(analysis: Analysis, console: Console, source: str | None = None)
     for i, s in enumerate(analysis.spans, 1):
         t = technique(s.technique)
         table.add_row(str(i), f"{s.start}-{s.end}", Text(t.name, style=f"underline {t.colour}"),
-                      f"{s.score:.0%}", Text(_clip(s.text, 90)))
+                      f"{s.score:.0%}", Text(terminal_safe(_clip(s.text, 90))))
     console.print(table)
 
     if summ.top_sentences:
         console.print(Text("Most loaded sentences:", style="bold"))
         for k, ls in enumerate(summ.top_sentences, 1):
             names = ", ".join(technique(x).name for x in ls.techniques)
-            console.print(Text(f"{k}. ") + Text(_clip(ls.sentence.text, 200)) + Text(f"  ({names})", style="dim"))
+            console.print(Text(f"{k}. ") + Text(terminal_safe(_clip(ls.sentence.text, 200)))
+                          + Text(f"  ({names})", style="dim"))
     console.print(Text("Techniques: ", style="bold")
                   + Text(", ".join(f"{technique(k).name} ×{v}" for k, v in counts.items())))
     for title, lines in (("Claims (check-worthy, best first):", claim_lines(analysis)),
@@ -281,7 +296,7 @@ def render_text(analysis: Analysis, console: Console, source: str | None = None)
         if lines:
             console.print(Text(title, style="bold"))
             for line in lines:
-                console.print(Text("  " + line))
+                console.print(Text("  " + terminal_safe(line)))
 
 
 def claim_lines(analysis: Analysis, limit: int = 5) -> list[str]:

@@ -103,6 +103,17 @@ def test_bad_inputs_get_one_clear_line_and_exit_2(tmp_path):
     assert proc.stdout.decode().startswith("good\t") or proc.stdout == b""  # the good file was processed
 
 
+def test_file_names_with_control_characters_reach_stderr_harmlessly(tmp_path):
+    evil = tmp_path / "evil\x1b]0;pwned\x07.txt"
+    evil.write_bytes(b"\xff")
+    (tmp_path / "ok.txt").write_text("Fine.", encoding="utf-8")
+    proc = run_cli("analyze", tmp_path, "--format", "ptc-si")
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "Traceback" not in err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "evil␛]0;pwned␇.txt" in err and "[1/2]" in err  # in the progress line and in the error
+
+
 def test_empty_and_whitespace_give_empty_analysis():
     for data in (b"", b"   \n\t  \n"):
         doc = json.loads(run_cli("analyze", "-", "--format", "json", input=data, check=True).stdout)

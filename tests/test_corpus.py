@@ -252,6 +252,23 @@ def known_store(tmp_path) -> Path:
     return db
 
 
+def test_table_shows_names_from_the_data_verbatim_and_harmless(tmp_path):
+    # source names come from the data: a str cell was read as Rich markup ("[/x] News" raised
+    # MarkupError, a traceback) and an ESC in a name reached the terminal
+    db = tmp_path / "names.sqlite"
+    t, u = "one two three four five", "six seven eight nine ten"
+    with Store(db) as st:
+        st.write_new([(Record(text=t, origin="1", source="[/x] News"), _doc(t, [(0, 3, "Doubt")])),
+                      (Record(text=u, origin="2", source="[bold]Wire\x1b[2J"), _doc(u, [(4, 9, "Doubt")]))],
+                     "add", FAKE)
+    proc = corpus_cli("stats", db, "--by", "source")
+    assert proc.returncode == 0, proc.stderr
+    assert "[/x] News" in proc.stdout and "[bold]Wire␛[2J" in proc.stdout and "\x1b" not in proc.stdout
+    proc = corpus_cli("compare", db, "--source", "[/x] News", "--source", "[bold]Wire\x1b[2J")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "\x1b[2J" not in proc.stdout
+
+
 def test_stats_counts_densities_and_groups(known_store):
     with Store(known_store) as st:
         s = stats(st)

@@ -23,6 +23,7 @@ from spinscope.report import (
     render_html,
     render_index,
     render_text,
+    terminal_safe,
     segments,
     span_tracks,
 )
@@ -409,6 +410,26 @@ def test_text_output_colours_on_a_terminal():
     assert "\x1b[4" in out or ";4;" in out or ";4m" in out  # underline
     assert "48;2" not in out  # no background fills
     assert "Real patriots" in out
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_text_output_shows_control_characters_of_the_article_harmlessly(terminal):
+    # an article is untrusted: its ESC sequences must not reach the terminal (clear screen, retitle
+    # the window, OSC 52 clipboard writes); they are shown as control pictures, one for one
+    text = "The corrupt \x1b[2J\x1b]0;pwned\x07 elites \x1b]52;c;aGk=\x07 lie!\r\nEveryone \x9b31m knows."
+    a = Analysis(text=text, title="T\x1b[31mitle", sentences=split_sentences(text),
+                 spans=[make_span(text, "corrupt \x1b[2J", "Loaded_Language", 0.9),
+                        make_span(text, "Everyone \x9b31m knows", "Bandwagon,Reductio_ad_hitlerum", 0.6)])
+    buf = io.StringIO()
+    con = Console(file=buf, force_terminal=terminal, color_system="truecolor" if terminal else None, width=120,
+                  highlight=False)
+    render_text(a, con, source="evil\x1b]0;x\x07.txt")
+    out = buf.getvalue()
+    for bad in ("\x1b[2J", "\x1b]", "\x07", "\x9b", "\x1b[31mitle", "\r"):
+        assert bad not in out
+    assert "␛[2J" in out and "␛]52;c;aGk=␇" in out and "evil␛]0;x␇.txt" in out and "Everyone \ufffd31m knows" in out
+    assert ("\x1b[" in out) == terminal  # Rich's own styles still colour a terminal
+    assert terminal_safe("a\tb\nc\r\n\x00\x7f") == "a\tb\nc\n␀␡"
 
 
 def test_tsv_rows_unchanged():
