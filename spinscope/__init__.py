@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Iterable, Iterator
 
-from .document import Analysis, Claim, Entity, InputError, Sentence, Span, split_sentences
+from .document import Analysis, Claim, Entity, InputError, Sentence, Span, check_unicode, split_sentences
 
 __version__ = "0.8.0"
 
@@ -138,6 +138,9 @@ def _techniques_stage(text: str, title: str | None, detector, claims: bool) -> A
     """Sentences, technique spans and (with ``claims``) claims: everything but entities."""
     if not isinstance(text, str):
         raise TypeError(f"analyze() takes a str, not {type(text).__name__}; decode bytes as UTF-8 first")
+    check_unicode(text)
+    if title is not None:
+        check_unicode(title, "the title")
     from .detect import default_detector
 
     det = detector or default_detector()

@@ -42,6 +42,7 @@ from .document import (
     InputError,
     Mention,
     Span,
+    check_unicode,
     covered_length,
     read_text_file,
     split_sentences,
@@ -138,14 +139,22 @@ def record_from_fields(obj: dict, origin: str, default_source: str | None = None
         raise ValueError(f"field 'text' must be a string, not {type(text).__name__}")
     if not text.strip():
         raise ValueError("empty text")
+    check_unicode(text, "field 'text'")
     vals = {}
     for name in ("title", "url", "source"):
         v = obj.get(name)
         if v is not None and not isinstance(v, str):
             raise ValueError(f"field '{name}' must be a string, not {type(v).__name__}")
+        if v is not None:
+            check_unicode(v, f"field '{name}'")
         vals[name] = (v.strip() or None) if isinstance(v, str) else None
     published, stamp = parse_published(obj.get("published"))
     metadata = {k: v for k, v in obj.items() if k not in FIELDS}
+    try:  # the other fields are stored as JSON text
+        json.dumps(metadata, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a field other than text, title, url and source holds an unpaired surrogate "
+                         "(not valid Unicode)") from None
     if stamp:
         metadata.setdefault("published_at", stamp)
     return Record(text=text, origin=origin, title=vals["title"], url=vals["url"],

@@ -18,6 +18,20 @@ class InputError(Exception):
     """Input that spinscope cannot read; the message names the input and says what is wrong."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_unicode(value: str, what: str = "the text") -> None:
+    """ValueError if ``value`` holds an unpaired surrogate (U+D800-U+DFFF).
+
+    Such a ``str`` is not Unicode text: it cannot be encoded as UTF-8, tokenised, stored or sent
+    back. JSON's ``"\\ud800"`` escapes make them (a file read as strict UTF-8 never does)."""
+    m = _SURROGATE.search(value)
+    if m:
+        raise ValueError(f"{what} is not valid Unicode: an unpaired surrogate U+{ord(m.group()):04X} "
+                         f"at character {m.start()}")
+
+
 @dataclass(frozen=True)
 class Sentence:
     start: int

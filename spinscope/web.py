@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from . import __version__
-from .document import Analysis, InputError, decode_bytes
+from .document import Analysis, InputError, check_unicode, decode_bytes
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_MAX_BODY = 2_000_000
@@ -392,6 +392,11 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         title = data.get("title")
         if title is not None and not isinstance(title, str):
             raise ApiError(422, f'"title" must be a string or null, not {_json_type(title)}')
+        for name, v in ((key, value), ("title", title)):
+            try:
+                check_unicode(v or "", f'"{name}"')
+            except ValueError as e:  # a "\ud800" escape: not text that can be analysed or sent back
+                raise ApiError(422, str(e)) from None
         stages = {}
         for opt in ("claims", "entities"):
             if data.get(opt) is not None:

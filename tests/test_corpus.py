@@ -252,6 +252,20 @@ def known_store(tmp_path) -> Path:
     return db
 
 
+def test_unpaired_surrogates_are_a_problem_not_a_crash(tmp_path):
+    # JSON's "\ud800" escapes give a str that is not Unicode text: it cannot be stored or analysed
+    f = tmp_path / "s.jsonl"
+    f.write_text('{"text": "bad \\ud800 here"}\n{"text": "ok", "source": "\\udfff"}\n'
+                 '{"text": "fine", "note": ["\\ud800"]}\n{"text": "emoji \\ud83d\\ude00 is fine"}\n', encoding="utf-8")
+    items = list(read_records([f]))
+    assert [r.text for r in items if not isinstance(r, Problem)] == ["emoji 😀 is fine"]
+    assert [str(p) for p in items if isinstance(p, Problem)] == [
+        f"{f}: line 1: field 'text' is not valid Unicode: an unpaired surrogate U+D800 at character 4",
+        f"{f}: line 2: field 'source' is not valid Unicode: an unpaired surrogate U+DFFF at character 0",
+        f"{f}: line 3: a field other than text, title, url and source holds an unpaired surrogate (not valid Unicode)",
+    ]
+
+
 def test_table_shows_names_from_the_data_verbatim_and_harmless(tmp_path):
     # source names come from the data: a str cell was read as Rich markup ("[/x] News" raised
     # MarkupError, a traceback) and an ESC in a name reached the terminal

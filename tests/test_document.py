@@ -3,7 +3,7 @@ import json
 import pytest
 
 from spinscope import techniques as T
-from spinscope.document import Analysis, InputError, Span, decode_bytes, read_text_file, split_sentences
+from spinscope.document import Analysis, InputError, Span, check_unicode, decode_bytes, read_text_file, split_sentences
 
 
 def test_sentences_have_exact_offsets():
@@ -39,6 +39,18 @@ def test_decode_rejects_binary_and_bad_utf8():
     assert decode_bytes("héllo ☕".encode(), "ok") == "héllo ☕"
     with pytest.raises(InputError, match=r"x.txt: UTF-16 text, not UTF-8; convert it first"):
         decode_bytes("héllo".encode("utf-16"), "x.txt")
+
+
+def test_check_unicode_names_an_unpaired_surrogate():
+    check_unicode("emoji 😀 and café")  # fine
+    with pytest.raises(ValueError, match=r"^the text is not valid Unicode: an unpaired surrogate U\+DC00 at character 2$"):
+        check_unicode("ab\udc00")
+    import spinscope
+
+    with pytest.raises(ValueError, match="an unpaired surrogate U\\+D800 at character 1"):
+        spinscope.analyze("x\ud800 y", claims=False, entities=False)  # not a tokenizer's TypeError
+    with pytest.raises(ValueError, match="^the title is not valid Unicode"):
+        spinscope.analyze("x", title="\ud800", claims=False, entities=False)
 
 
 def test_read_text_file_keeps_crlf(tmp_path):

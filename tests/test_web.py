@@ -154,6 +154,21 @@ def test_analyze_errors(client, payload, status, msg):
     assert set(r.json()) == {"error"}
 
 
+@pytest.mark.parametrize("body, msg", [
+    (rb'{"text": "lone \ud800 surrogate"}', '"text" is not valid Unicode: an unpaired surrogate U+D800 at character 5'),
+    (rb'{"text": "ok", "title": "\udfff"}', '"title" is not valid Unicode: an unpaired surrogate U+DFFF at character 0'),
+    (rb'{"html": "<p>\ud800</p>"}', '"html" is not valid Unicode'),
+])
+def test_unpaired_surrogate_escapes_are_422_not_500(client, body, msg):
+    # JSON allows "\ud800"; the str it gives is not text (it was a 500 from the tokenizer)
+    r = client.post("/api/analyze", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert msg in r.json()["error"]
+    ok = client.post("/api/analyze", content=rb'{"text": "a pair \ud83d\ude00 is fine", "entities": false}',
+                     headers={"Content-Type": "application/json"})
+    assert ok.status_code == 200 and ok.json()["text"] == "a pair 😀 is fine"
+
+
 @pytest.mark.parametrize("body", [b"{", b"{'text': 'x'}", b"", b"\xff\xfe{}", b'{"text": "x"} trailing',
                                   b"[" * 100_000, b'{"text": "x", "n": ' + b"9" * 5000 + b"}"])
 def test_invalid_json_is_422(client, body):
