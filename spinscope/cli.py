@@ -23,22 +23,33 @@ def err(msg: str) -> None:
 # --- inputs ----------------------------------------------------------------------------------
 
 
-def expand_inputs(paths: list[str]) -> list[str]:
-    """Files to analyse: .txt files as given, every *.txt of a folder (sorted), '-' for stdin."""
+def expand_inputs(paths: list[str]) -> tuple[list[str], int]:
+    """Files to analyse: .txt files as given, every *.txt of a folder (sorted), '-' for stdin.
+
+    Returns ``(files, skipped)``. A pipe, socket or device named ``*.txt`` inside a folder is
+    skipped with one line (reading it could wait forever); one named on the command line is read,
+    as ``spinscope analyze <(curl ...)`` expects."""
     out: list[str] = []
+    skipped = 0
     for p in paths:
         if p == "-" or p.startswith(("http://", "https://")):
             out.append(p)
             continue
         path = Path(p)
         if path.is_dir():
-            found = sorted(str(f) for f in path.glob("*.txt"))
-            if not found:
+            found = []
+            for f in sorted(path.glob("*.txt")):
+                if f.is_file() or f.is_dir() or not f.exists():  # folders and dangling links get their own line later
+                    found.append(str(f))
+                else:
+                    err(f"{f}: not a regular file (a pipe, socket or device); skipped")
+                    skipped += 1
+            if not found and not skipped:
                 err(f"{p}: folder has no .txt files")
             out.extend(found)
         else:
             out.append(p)
-    return out
+    return out, skipped
 
 
 def read_input(p: str, html: bool | None = None) -> tuple[str, str | None]:
@@ -62,7 +73,7 @@ def _cmd_analyze(args) -> int:
     from .detect import Detector, ModelError
     from .report import pipe_console, ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text, terminal_safe
 
-    files = expand_inputs(args.paths)
+    files, skipped = expand_inputs(args.paths)
     if not files:
         err("nothing to analyse")
         return 2
@@ -96,7 +107,7 @@ def _cmd_analyze(args) -> int:
     else:
         out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     console = pipe_console(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
-    status = 0
+    status = 2 if skipped else 0
     progress = len(files) > 1 and not args.quiet
     index: list[tuple[str, str, object]] = []
     used: set[str] = {"index"}

@@ -173,18 +173,31 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            found = []
-            for dirpath, dirnames, filenames in os.walk(path):
+            found, before = [], len(problems)
+            seen_dirs: set[tuple[int, int]] = set()  # (device, inode): a linked folder is read once, loops end
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=True):
+                try:
+                    st = os.stat(dirpath)
+                except OSError:
+                    dirnames[:] = []
+                    continue
+                if (st.st_dev, st.st_ino) in seen_dirs:
+                    dirnames[:] = []
+                    continue
+                seen_dirs.add((st.st_dev, st.st_ino))
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
                     if name.startswith("."):
+                        ignored["(hidden)"] += 1
                         continue
                     f = Path(dirpath) / name
-                    if f.suffix.lower() in SUFFIXES:
-                        found.append(f)
-                    else:
+                    if f.suffix.lower() not in SUFFIXES:
                         ignored[f.suffix.lower() or "(no suffix)"] += 1
-            if not found:
+                    elif f.exists() and not f.is_file():  # reading a pipe could wait forever
+                        problems.append(Problem(f"{f}: not a regular file (a pipe, socket or device); skipped"))
+                    else:
+                        found.append(f)
+            if not found and len(problems) == before:
                 problems.append(Problem(f"{p}: folder has no .txt, .html, .jsonl or .csv files"))
             files.extend(found)
         elif not path.exists():
@@ -223,6 +236,9 @@ def _read_jsonl(path: Path, default_source: str | None) -> Iterator[Record | Pro
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
                 yield Problem(f"{where}: invalid JSON ({e.msg} at column {e.colno})")
+                continue
+            except (ValueError, RecursionError) as e:  # a 5,000-digit number, or nesting too deep
+                yield Problem(f"{where}: invalid JSON ({str(e).split(';')[0] or type(e).__name__})")
                 continue
             try:
                 yield record_from_fields(obj, where, default_source)
@@ -1126,8 +1142,8 @@ def reanalyze(db: str | Path, *, model: str | Path | None = None, detector=None,
     another model (``every``: all documents). The old analyses are kept (see ``runs``); each
     document's current analysis switches in the same transaction that stores the new one."""
     t0 = time.monotonic()
+    store = Store(db, create=False)  # a mistyped path is an error, not a new empty store
     identity = model_identity(model, detector)
-    store = Store(db)
     report = Report()
     if every:
         ids = [r[0] for r in store.conn.execute("SELECT id FROM documents ORDER BY id")]
@@ -1404,13 +1420,16 @@ def _date_bound(value: str | None, end: bool) -> str | None:
         if len(v) == 4 and v.isdigit():
             return f"{v}-12-31" if end else f"{v}-01-01"
         if len(v) == 7:
+            if v[4] != "-" or not (v[:4].isdigit() and v[5:7].isdigit()):  # int() would take "+024"
+                raise ValueError
             y, m = int(v[:4]), int(v[5:7])
-            if v[4] != "-" or not 1 <= m <= 12:
+            if not 1 <= m <= 12:
                 raise ValueError
             if not end:
-                return f"{v}-01"
-            nxt = date(y + (m == 12), m % 12 + 1, 1)
-            return date.fromordinal(nxt.toordinal() - 1).isoformat()
+                return date(y, m, 1).isoformat()
+            if m == 12:
+                return f"{v}-31"  # (9999-12 has no next month to count back from)
+            return date.fromordinal(date(y, m + 1, 1).toordinal() - 1).isoformat()
         return date.fromisoformat(v).isoformat()
     except ValueError:
         raise CorpusError(f"not a date: {value!r} (give YYYY-MM-DD, YYYY-MM or YYYY)") from None
@@ -1823,6 +1842,8 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
     if n < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    if n > 2**31 - 1:  # SQLite takes 64-bit integers; nothing here needs more than this
+        raise argparse.ArgumentTypeError(f"too large: {value} (at most {2**31 - 1:,})")
     return n
 
 

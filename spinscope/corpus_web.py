@@ -152,7 +152,7 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
 
     @router.get("/articles", response_class=HTMLResponse, name="corpus_articles")
     def articles(request: Request, source: list[str] = Query(default=[]), since: str = "", until: str = "",
-                 q: str = "", technique: list[str] = Query(default=[]), page: int = Query(default=1, ge=1)):
+                 q: str = "", technique: list[str] = Query(default=[]), page: int = Query(default=1, ge=1, le=10**9)):
         per_page = 50
         try:
             f = filters_from(source, since, until, q, technique)
@@ -191,11 +191,15 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
 
     @router.get("/articles/{doc_id}", response_class=HTMLResponse, name="corpus_article")
     def article(request: Request, doc_id: int):
-        with conn() as st:
-            try:
+        if not _storable(doc_id):  # SQLite's integers are 64-bit: a larger id was an OverflowError (500)
+            return error_page(request, 404, f"no document {doc_id} in this corpus")
+        try:
+            with conn() as st:
                 analysis, doc = st.analysis(doc_id)
-            except KeyError:
-                return error_page(request, 404, f"no document {doc_id} in this corpus")
+        except KeyError:
+            return error_page(request, 404, f"no document {doc_id} in this corpus")
+        except CorpusError as e:  # the store went missing or is damaged
+            return error_page(request, 400, str(e))
         name = doc["url"] or doc["origin"] or f"document {doc_id}"
         if doc["source"]:
             name = f"{doc['source']}: {name}"
@@ -208,8 +212,14 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
     def compare_page(request: Request, a: int | None = None, b: int | None = None):
         if a is None or b is None:
             return error_page(request, 400, "choose two articles (A and B) in the article list")
-        with conn() as st:
-            docs = [st.document(a), st.document(b)]
+        for k in (a, b):
+            if not _storable(k):
+                return error_page(request, 404, f"no document {k} in this corpus")
+        try:
+            with conn() as st:
+                docs = [st.document(a), st.document(b)]
+        except CorpusError as e:
+            return error_page(request, 400, str(e))
         for k, d in zip((a, b), docs):
             if d is None:
                 return error_page(request, 404, f"no document {k} in this corpus")
@@ -240,6 +250,11 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
             return JSONResponse({"error": str(e)}, status_code=400)
 
     return router
+
+
+def _storable(n: int) -> bool:
+    """Whether ``n`` fits an SQLite integer (document ids do)."""
+    return -(2**63) <= n < 2**63
 
 
 def _filter_form(action: str, f: Filters, sources: list, *, with_technique: bool) -> str:

@@ -91,13 +91,13 @@ def ptc_dir(tmp_path_factory) -> Path:
     return write_ptc(tmp_path_factory.mktemp("ptc"))
 
 
-def run_cli(*args, input: bytes | None = None, check: bool = False, env=None) -> subprocess.CompletedProcess:
+def run_cli(*args, input: bytes | None = None, check: bool = False, env=None, timeout: float = 600) -> subprocess.CompletedProcess:
     """Run the real ``spinscope`` command in a subprocess."""
     e = dict(os.environ, PYTHONWARNINGS="ignore", SPINSCOPE_THREADS="1")
     if env:
         e.update(env)
     proc = subprocess.run([sys.executable, "-m", "spinscope.cli", *map(str, args)], input=input,
-                          capture_output=True, env=e, cwd=ROOT, timeout=600)
+                          capture_output=True, env=e, cwd=ROOT, timeout=timeout)
     if check and proc.returncode != 0:
         raise AssertionError(f"spinscope {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr.decode()}")
     return proc

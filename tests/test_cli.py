@@ -114,6 +114,16 @@ def test_file_names_with_control_characters_reach_stderr_harmlessly(tmp_path):
     assert "evil␛]0;pwned␇.txt" in err and "[1/2]" in err  # in the progress line and in the error
 
 
+def test_a_pipe_in_a_folder_is_skipped_not_waited_on(tmp_path):
+    import os
+
+    (tmp_path / "good.txt").write_text("The corrupt elite betrayed us all.", encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.txt")  # no writer: reading it would wait forever
+    proc = run_cli("analyze", tmp_path, "--format", "ptc-si", "-q", timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == f"spinscope: {tmp_path / 'pipe.txt'}: not a regular file (a pipe, socket or device); skipped"
+
+
 def test_empty_and_whitespace_give_empty_analysis():
     for data in (b"", b"   \n\t  \n"):
         doc = json.loads(run_cli("analyze", "-", "--format", "json", input=data, check=True).stdout)

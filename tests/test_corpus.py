@@ -266,6 +266,58 @@ def test_unpaired_surrogates_are_a_problem_not_a_crash(tmp_path):
     ]
 
 
+def test_jsonl_line_too_deep_or_with_a_huge_number_is_one_problem(tmp_path):
+    # json.loads raises ValueError / RecursionError for these, not JSONDecodeError: the whole add
+    # stopped with a traceback, and every record after the line could never be added
+    f = tmp_path / "z.jsonl"
+    f.write_text('{"text": "first"}\n{"text": "x", "n": ' + "9" * 5000 + '}\n{"text": "x", "m": '
+                 + "[" * 100_000 + "]" * 100_000 + '}\n{"text": "last"}\n', encoding="utf-8")
+    items = list(read_records([f]))
+    assert [r.text for r in items if not isinstance(r, Problem)] == ["first", "last"]
+    probs = [str(p) for p in items if isinstance(p, Problem)]
+    assert len(probs) == 2 and all(p.startswith(f"{f}: line ") and "invalid JSON" in p for p in probs)
+
+
+def test_folders_skip_pipes_and_follow_linked_folders_once(tmp_path):
+    d = tmp_path / "in"
+    (d / "real").mkdir(parents=True)
+    (d / "real" / "a.txt").write_text("Main text.", encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.txt").write_text("Linked text.", encoding="utf-8")
+    (d / "linked").symlink_to(other, target_is_directory=True)
+    (other / "loop").symlink_to(d, target_is_directory=True)  # a loop back to the top
+    os.mkfifo(d / "pipe.txt")  # reading it would wait forever
+    (d / ".hidden.txt").write_text("hidden", encoding="utf-8")
+    files, problems, ignored = expand_paths([d])
+    assert sorted(f.name for f in files) == ["a.txt", "x.txt"]
+    assert [str(p) for p in problems] == [f"{d / 'pipe.txt'}: not a regular file (a pipe, socket or device); skipped"]
+    assert ignored == {"(hidden)": 1}
+
+
+@pytest.mark.parametrize("value, end, expected", [
+    ("9999-12", True, "9999-12-31"), ("2024-02", True, "2024-02-29"), ("2023-12", True, "2023-12-31"),
+    ("2024-02", False, "2024-02-01"), ("2024", True, "2024-12-31"),
+])
+def test_date_bounds(value, end, expected):
+    assert corpus._date_bound(value, end) == expected
+
+
+@pytest.mark.parametrize("value", ["+024-12", "2024-1x", "2024-13", "0000-01", "24-12-01"])
+def test_date_bounds_refuse(value):
+    with pytest.raises(CorpusError, match="not a date"):
+        corpus._date_bound(value, False)
+
+
+def test_cli_refuses_a_missing_store_for_reanalyze_and_a_huge_top(tmp_path, known_store):
+    ghost = tmp_path / "ghost.sqlite"
+    proc = corpus_cli("reanalyze", ghost)
+    assert proc.returncode == 2 and proc.stderr.strip() == f"spinscope: {ghost}: no such corpus store"
+    assert not ghost.exists()  # not created
+    proc = corpus_cli("stats", known_store, "--by", "entity", "--top", "9" * 23)
+    assert proc.returncode == 2 and "too large" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_table_shows_names_from_the_data_verbatim_and_harmless(tmp_path):
     # source names come from the data: a str cell was read as Rich markup ("[/x] News" raised
     # MarkupError, a traceback) and an ESC in a name reached the terminal
@@ -718,6 +770,26 @@ def test_router_mounted_in_a_sub_app_builds_its_links(dash_db):
     r = client.get("/c/articles")
     assert r.status_code == 200 and 'href="/c/articles/1"' in r.text and 'action="/c/compare"' in r.text
     assert client.get("/c/articles/1").status_code == 200
+
+
+def test_router_answers_huge_ids_and_a_lost_store_clearly(dash_db, tmp_path):
+    FastAPI, TestClient = _testclient()
+    import shutil
+
+    db = tmp_path / "copy.sqlite"
+    shutil.copy(dash_db, db)
+    app = FastAPI()
+    app.include_router(corpus.corpus_router(db), prefix="/corpus")
+    client = TestClient(app, raise_server_exceptions=False)
+    # SQLite's integers are 64-bit: these were OverflowErrors (500)
+    assert client.get("/corpus/articles/9223372036854775808").status_code == 404
+    assert client.get("/corpus/compare", params={"a": 10**23, "b": 1}).status_code == 404
+    assert client.get("/corpus/articles", params={"page": 9223372036854775807}).status_code == 422
+    assert client.get("/corpus/articles", params={"page": 2}).status_code == 200  # past the end: an empty page
+    db.unlink()  # the store goes away under a running server
+    for path in ("/corpus/articles/1", "/corpus/compare?a=1&b=2", "/corpus/articles", "/corpus/"):
+        r = client.get(path)
+        assert r.status_code == 400 and "no such corpus store" in r.text, (path, r.status_code)
 
 
 def test_router_needs_an_existing_store(tmp_path):
