@@ -711,7 +711,8 @@ class Store:
         runs = [dict(zip(("id", "command", "model_name", "model_version", "model_fingerprint", "started_at",
                           "finished_at", "n_documents", "options"), r[:-1] + (json.loads(r[-1]),)))
                 for r in c.execute("SELECT id, command, model_name, model_version, model_fingerprint, started_at,"
-                                   " finished_at, n_documents, options FROM runs ORDER BY id")]
+                                   " finished_at, CASE WHEN finished_at IS NULL THEN (SELECT COUNT(*) FROM analyses a"
+                                   " WHERE a.run_id = runs.id) ELSE n_documents END, options FROM runs ORDER BY id")]
         models = [{"name": n, "version": v, "fingerprint": f, "documents": k} for n, v, f, k in c.execute(
             "SELECT r.model_name, r.model_version, r.model_fingerprint, COUNT(*) FROM documents d"
             " JOIN analyses a ON a.id = d.analysis_id JOIN runs r ON r.id = a.run_id GROUP BY 1, 2, 3 ORDER BY 4 DESC")]
@@ -966,6 +967,10 @@ class Progress:
 
     def advance(self, n: int = 1) -> None:
         self.done += n
+        if self.total and self.done > self.total:  # the total is counted cheaply, so it can be short
+            self.total = self.done
+            if self._bar is not None:
+                self._bar.update(self._task, total=self.total)
         if self._bar is not None:
             self._bar.advance(self._task, n)
         elif not self.quiet and self.summary:

@@ -295,6 +295,21 @@ def test_folders_skip_pipes_and_follow_linked_folders_once(tmp_path):
     assert ignored == {"(hidden)": 1}
 
 
+def test_info_counts_the_documents_of_an_interrupted_run(known_store):
+    # known_store's run was never finished (as after a kill -9): its count is 0 in the runs table
+    with Store(known_store) as st:
+        runs = st.info()["runs"]
+    assert [(r["finished_at"], r["n_documents"]) for r in runs] == [(None, 4)]
+
+
+def test_progress_never_shows_more_done_than_in_all():
+    out = StringIO()
+    prog = corpus.Progress(2, "corpus add", stream=out, every=0.0)  # the cheap count can be short
+    for _ in range(3):
+        prog.advance()
+    assert out.getvalue().splitlines()[-1].startswith("corpus add: 3/3 documents")
+
+
 @pytest.mark.parametrize("value, end, expected", [
     ("9999-12", True, "9999-12-31"), ("2024-02", True, "2024-02-29"), ("2023-12", True, "2023-12-31"),
     ("2024-02", False, "2024-02-01"), ("2024", True, "2024-12-31"),
