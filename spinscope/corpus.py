@@ -150,11 +150,14 @@ def record_from_fields(obj: dict, origin: str, default_source: str | None = None
         vals[name] = (v.strip() or None) if isinstance(v, str) else None
     published, stamp = parse_published(obj.get("published"))
     metadata = {k: v for k, v in obj.items() if k not in FIELDS}
-    try:  # the other fields are stored as JSON text
-        json.dumps(metadata, ensure_ascii=False).encode("utf-8")
+    try:  # the other fields are stored, and served, as standard JSON text
+        json.dumps(metadata, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("a field other than text, title, url and source holds an unpaired surrogate "
                          "(not valid Unicode)") from None
+    except ValueError:
+        raise ValueError("a field other than text, title, url and source holds NaN or an infinite number, "
+                         "which standard JSON cannot carry") from None
     if stamp:
         metadata.setdefault("published_at", stamp)
     return Record(text=text, origin=origin, title=vals["title"], url=vals["url"],

@@ -256,13 +256,18 @@ def test_unpaired_surrogates_are_a_problem_not_a_crash(tmp_path):
     # JSON's "\ud800" escapes give a str that is not Unicode text: it cannot be stored or analysed
     f = tmp_path / "s.jsonl"
     f.write_text('{"text": "bad \\ud800 here"}\n{"text": "ok", "source": "\\udfff"}\n'
-                 '{"text": "fine", "note": ["\\ud800"]}\n{"text": "emoji \\ud83d\\ude00 is fine"}\n', encoding="utf-8")
+                 '{"text": "fine", "note": ["\\ud800"]}\n{"text": "emoji \\ud83d\\ude00 is fine"}\n'
+                 '{"text": "huge", "n": 1e400}\n{"text": "nan", "n": NaN}\n', encoding="utf-8")
     items = list(read_records([f]))
     assert [r.text for r in items if not isinstance(r, Problem)] == ["emoji 😀 is fine"]
     assert [str(p) for p in items if isinstance(p, Problem)] == [
         f"{f}: line 1: field 'text' is not valid Unicode: an unpaired surrogate U+D800 at character 4",
         f"{f}: line 2: field 'source' is not valid Unicode: an unpaired surrogate U+DFFF at character 0",
         f"{f}: line 3: a field other than text, title, url and source holds an unpaired surrogate (not valid Unicode)",
+        f"{f}: line 5: a field other than text, title, url and source holds NaN or an infinite number, "
+        "which standard JSON cannot carry",
+        f"{f}: line 6: a field other than text, title, url and source holds NaN or an infinite number, "
+        "which standard JSON cannot carry",
     ]
 
 
