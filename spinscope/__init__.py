@@ -52,7 +52,7 @@ def analyze_many(texts: Iterable, *, detector=None, claims: bool = True, entitie
 
     ``bench/bench_entities.py`` and ``bench/bench_analyze.py`` measure the gains.
     """
-    items = ((t, None) for t in texts) if not as_tuples else iter(texts)
+    items = ((t, None) for t in texts) if not as_tuples else map(_pair, texts)
     head = list(itertools.islice(items, 2))
     items = itertools.chain(head, items)
 
@@ -132,6 +132,14 @@ def _in_order(items, submit, depth: int, return_exceptions: bool):
     finally:
         for fut, _ in pending:
             fut.cancel()
+
+
+def _pair(item) -> tuple:
+    """An ``as_tuples`` item: a ``(text, context)`` pair (a plain "ab" would unpack as text "a")."""
+    if not isinstance(item, tuple) or len(item) != 2:
+        raise TypeError(f"analyze_many(as_tuples=True) takes (text, context) pairs, not {type(item).__name__}"
+                        + (f" of length {len(item)}" if isinstance(item, tuple) else ""))
+    return item
 
 
 def _techniques_stage(text: str, title: str | None, detector, claims: bool) -> Analysis:

@@ -200,8 +200,12 @@ def _cmd_classify(args) -> int:
         if not (0 <= s < e <= len(articles[aid])):
             err(f"{args.spans}: span {s}-{e} is outside article {aid} (length {len(articles[aid])})")
             return 2
+    try:  # before the model runs, so that an unwritable -o costs nothing
+        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    except OSError as e:
+        err(f"{args.output}: cannot write ({e.strerror or e})")
+        return 2
     preds = tc_predictions(detector, articles, rows)
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     for (aid, _, s, e), p in zip(rows, preds):
         out.write(f"{aid}\t{p}\t{s}\t{e}\n")
     if args.output:
@@ -257,9 +261,23 @@ def _cmd_eval(args) -> int:
         try:
             articles = ptc.load_articles(args.articles)
             detector = Detector(args.model) if args.model else default_detector()
-        except (InputError, ModelError) as e:
+        except (InputError, ModelError, OSError) as e:
             err(str(e))
             return 2
+        if not articles:
+            err(f"{args.articles}: no *.txt articles in this folder")
+            return 2
+        # gold spans must fit the articles they name: scores over missing articles or spans past
+        # an article's end would be silently wrong (as in classify)
+        missing = sorted({g[0] for g in gold} - set(articles))
+        if missing:
+            err(f"{args.labels}: labels for article id(s) {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
+                f" not in {args.articles}")
+            return 2
+        for aid, _, s, e in gold:
+            if not (0 <= s < e <= len(articles[aid])):
+                err(f"{args.labels}: gold span {s}-{e} is outside article {aid} (length {len(articles[aid])})")
+                return 2
         res = evaluate(detector, articles, gold)
     if args.json:
         print(json.dumps(res, indent=2))
@@ -338,6 +356,13 @@ def _train_device_problem(device: str) -> str | None:
     return None
 
 
+def _os_message(e: Exception) -> str:
+    """One line for an InputError, or an OSError such as --out naming an existing file."""
+    if isinstance(e, OSError) and e.filename is not None:
+        return f"{e.filename}: {e.strerror or e}"
+    return str(e)
+
+
 def _cmd_train(args) -> int:
     if args.what == "claims":
         return args.handler(args)
@@ -353,6 +378,13 @@ def _cmd_train(args) -> int:
         problem = f"--peak is a probability: use 0 (off) up to below 1, not {args.peak}"
     if not 0.0 <= args.extend <= 1.0:
         problem = f"--extend is a probability: use 0 (off) up to 1, not {args.extend}"
+    for name in ("epochs", "batch_size", "threads"):
+        if getattr(args, name) < 1:
+            problem = f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}"
+    if args.limit < 0 or args.max_steps < 0:
+        problem = f"--limit and --max-steps take 0 (no limit) or a positive number, not {min(args.limit, args.max_steps)}"
+    if not 0.0 <= getattr(args, "dev_fraction", 0.0) < 1.0:
+        problem = f"--dev-fraction is a share of the articles: 0 up to below 1, not {args.dev_fraction}"
     if problem:
         print(f"spinscope train: {problem}", file=sys.stderr)
         return 2
@@ -371,15 +403,23 @@ def _cmd_train(args) -> int:
             except ModelError as e:
                 print(f"spinscope train: {e}", file=sys.stderr)
                 return 2
-        summary = run_train(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version, args.dev_fraction,
-                            claims_data=args.claims_data)
+        try:
+            summary = run_train(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version,
+                                args.dev_fraction, claims_data=args.claims_data)
+        except (InputError, OSError) as e:
+            print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
+            return 2
         if score_map:
             set_score_calibration(args.out, score_map)
             summary["score_calibration"] = str(args.calibration)
         print(json.dumps({k: v for k, v in summary.items() if k not in ("train_ids",)}, indent=2))
     else:
-        agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only, args.rescore,
-                     claims_data=args.claims_data)
+        try:
+            agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only,
+                         args.rescore, claims_data=args.claims_data)
+        except (InputError, OSError) as e:
+            print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
+            return 2
         for key in ("si", "tc", "full"):
             print(f"{key.upper():5s} F1 {agg[key]['mean']:.3f} ± {agg[key]['sd']:.3f}  folds: "
                   + ", ".join(f"{v:.3f}" for v in agg[key]["folds"]))

@@ -202,7 +202,9 @@ def read_text_file(path: str | Path) -> str:
 # A sentence ends at a line break, or at . ! ? (plus closing quotes/brackets) followed by white
 # space and something that can start a sentence. Abbreviations like "U.S." or "Mr." followed by
 # a capital are a known weakness; PTC articles come one sentence per line, so lines are primary.
-_SENT_END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9])""")
+# It starts only where a run of end marks starts, and never gives back what it took: a run of n
+# dots that ends no sentence was retried from each of its n positions (quadratic: 40,000 dots took 40 s).
+_SENT_END = re.compile(r"""(?<![.!?…])[.!?…]++["'”’)\]]*+(?=\s+["'“‘(\[]?[A-Z0-9])""")
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|No|vs|etc|Inc|Ltd|Co)\.|\b[A-Z]\.)$")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .document import InputError, read_text_file
+from .document import InputError, decode_bytes, read_text_file
 
 _ID_RE = re.compile(r"article(\d+)")
 
@@ -27,20 +27,46 @@ def load_articles(directory: str | Path) -> dict[str, str]:
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"{directory}: not a folder of articles")
-    return {article_id(p): read_text_file(p) for p in sorted(directory.glob("*.txt"))}
+    out: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for p in sorted(directory.glob("*.txt")):
+        aid = article_id(p)
+        if aid in out:  # e.g. article7.txt and "article7 (copy).txt": one would silently replace the other
+            raise InputError(f"{directory}: {names[aid]} and {p.name} have the same article id {aid}")
+        out[aid], names[aid] = read_text_file(p), p.name
+    return out
+
+
+def _offset(cell: str) -> int:
+    """A character offset: ASCII digits only (``int`` would also take " 1", "1_0", "+1" or "١")."""
+    if not (cell.isascii() and cell.isdigit()):
+        raise ValueError(cell)
+    return int(cell)
 
 
 def _parse_rows(path: Path, with_technique: bool) -> list[tuple]:
     rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
+    text = decode_bytes(data, str(path))  # one clear line for a binary or non-UTF-8 file
+    text = text.removeprefix("\ufeff")  # a BOM (offsets here are numbers, not positions in this file)
+    # rows end at line feeds only: str.splitlines() also splits at \x0c, \x85, \u2028, ...
+    for lineno, line in enumerate(text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         parts = line.split("\t")
         try:
             if with_technique and len(parts) == 4:
-                rows.append((parts[0], parts[1], int(parts[2]), int(parts[3])))
+                if not parts[0] or not parts[1]:
+                    raise ValueError
+                rows.append((parts[0], parts[1], _offset(parts[2]), _offset(parts[3])))
             elif not with_technique and len(parts) >= 3:
-                rows.append((parts[0], int(parts[-2]), int(parts[-1])))
+                if not parts[0]:
+                    raise ValueError
+                rows.append((parts[0], _offset(parts[-2]), _offset(parts[-1])))
             else:
                 raise ValueError
         except ValueError:
@@ -67,13 +93,20 @@ def _files(path: Path, pattern: str) -> list[Path]:
     raise InputError(f"{path}: no such file or folder")
 
 
+def _label_files(path: Path) -> list[Path]:
+    files = _files(path, "*.labels")
+    if not files:
+        raise InputError(f"{path}: no *.labels files in this folder")
+    return files
+
+
 def load_tc_labels(path: str | Path) -> list[tuple[str, str, int, int]]:
     """All TC rows of a folder of ``*.labels`` files (or of one file)."""
-    return [row for f in _files(Path(path), "*.labels") for row in read_tc_file(f)]
+    return [row for f in _label_files(Path(path)) for row in read_tc_file(f)]
 
 
 def load_si_labels(path: str | Path) -> list[tuple[str, int, int]]:
-    return [row for f in _files(Path(path), "*.labels") for row in read_si_file(f)]
+    return [row for f in _label_files(Path(path)) for row in read_si_file(f)]
 
 
 def load_labels_by_article(path: str | Path) -> dict[str, list[tuple[str, int, int]]]:

@@ -41,6 +41,10 @@ class SpinscopeComponent:
     def __init__(self, nlp: Language, name: str = "spinscope", model_dir: str | None = None,
                  threshold: float | None = None, targets: bool = True, claims: bool = True):
         register_extensions()
+        if threshold is not None and not 0.0 < threshold <= 1.0:
+            # tokens with P(Outside) below it form spans: 0 would find nothing, above 1 means nothing more
+            raise ValueError(f"spinscope: threshold must be above 0 and at most 1 (P(Outside) below it "
+                             f"marks a token), not {threshold}")
         self.name = name
         self.model_dir = model_dir
         self.threshold = threshold

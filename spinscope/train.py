@@ -33,6 +33,7 @@ from .detect import (
     repetition_count,
     sha256,
 )
+from .document import InputError
 
 O, B, I = 0, 1, 2
 
@@ -458,11 +459,23 @@ def set_threshold(model_dir: Path, threshold: float, gap: int = 0, peak: float =
 # --- commands --------------------------------------------------------------------------------
 
 def _load(data: Path, limit: int = 0):
+    """Articles and labels of a PTC folder (``articles/``, ``labels-tc/``), checked before any training:
+    InputError names what is missing or wrong."""
+    for sub in ("articles", "labels-tc"):
+        if not (data / sub).is_dir():
+            raise InputError(f"{data}: not a PTC folder (it has no {sub}/ folder)")
     articles = ptc.load_articles(data / "articles")
     labels = ptc.load_labels_by_article(data / "labels-tc")
     ids = sorted(articles)
     if limit:
         ids = ids[:limit]
+    if not any(articles[a].strip() for a in ids):
+        raise InputError(f"{data / 'articles'}: no article with text to train on")
+    for aid in ids:
+        for tech, s, e in labels.get(aid, []):
+            if tech not in T.LABELS:
+                raise InputError(f"{data / 'labels-tc'}: article {aid}: unknown technique {tech!r} "
+                                 f"(the 14 PTC labels are in spinscope.techniques.LABELS)")
     return {a: articles[a] for a in ids}, labels
 
 
@@ -506,12 +519,14 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
     from .detect import Detector
 
     encoder_dir = encoder_dir or (Path(__file__).parent / "models" if tiny else default_encoder())
+    articles, labels = _load(data, limit)  # checked before the output folder is made
+    ids = sorted(articles)
+    dev_ids = dev_split(ids, cfg.seed, dev_fraction)
+    train_ids = [a for a in ids if a not in set(dev_ids)]
+    if not train_ids:
+        raise InputError(f"{data}: no articles left to train on ({len(ids)} in all, {len(dev_ids)} held out)")
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "train.log.jsonl", "w", encoding="utf-8") as log:
-        articles, labels = _load(data, limit)
-        ids = sorted(articles)
-        dev_ids = dev_split(ids, cfg.seed, dev_fraction)
-        train_ids = [a for a in ids if a not in set(dev_ids)]
         log_line(log, event="start", data=str(data), n_train=len(train_ids), n_dev=len(dev_ids), config=cfg.__dict__,
                  encoder=str(encoder_dir), tiny=tiny)
         tok = _tokenizer(encoder_dir)
@@ -550,6 +565,10 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
     from .detect import Detector
 
     articles, labels = _load(data, limit)
+    if not 2 <= folds <= len(articles):
+        raise InputError(f"--folds must be between 2 and the number of articles ({len(articles)}), not {folds}")
+    if only and not all(0 <= k < folds for k in only):
+        raise InputError(f"--only takes fold numbers 0 to {folds - 1}, not {', '.join(map(str, only))}")
     parts = cv_folds(articles, cfg.seed, folds)
     results = []
     for k in range(folds):

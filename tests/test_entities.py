@@ -359,3 +359,10 @@ def test_docs_example_runs(monkeypatch, capsys):
         exec(compile(code, "docs/spacy.md", "exec"), {})
     out = capsys.readouterr().out
     assert "corrupt" in out or "dictator" in out or out.count("\n") >= 2
+
+
+@pytest.mark.parametrize("threshold", [0, -1, 2])
+def test_spacy_component_refuses_a_threshold_outside_0_to_1(threshold):
+    nlp = spacy.blank("en")
+    with pytest.raises(ValueError, match="threshold must be above 0 and at most 1"):
+        nlp.add_pipe("spinscope", config={"threshold": threshold})
