@@ -151,10 +151,13 @@ def _cmd_analyze(args) -> int:
                 doc["id"] = aid
                 doc["source"] = p
                 indent = 2 if len(files) == 1 else None
-                # streamed: json.dumps with an indent builds millions of small strings before joining
-                # them (250 MB for a 1.2 MB text with 40,000 spans); json.dump writes them as they come
-                json.dump(doc, out, ensure_ascii=False, indent=indent)
-                out.write("\n")
+                if indent is None:  # one line a document: the C encoder, 2.4x faster than streaming
+                    out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+                else:
+                    # streamed: with an indent json.dumps builds millions of small strings before
+                    # joining them (250 MB for a 1.2 MB text with 40,000 spans); json.dump writes them
+                    json.dump(doc, out, ensure_ascii=False, indent=indent)
+                    out.write("\n")
             elif args.format == "ptc-si":
                 out.writelines(r + "\n" for r in ptc_si_rows(aid, analysis))
             elif args.format == "ptc-tc":

@@ -204,7 +204,8 @@ def read_text_file(path: str | Path) -> str:
 # a capital are a known weakness; PTC articles come one sentence per line, so lines are primary.
 # It starts only where a run of end marks starts, and never gives back what it took: a run of n
 # dots that ends no sentence was retried from each of its n positions (quadratic: 40,000 dots took 40 s).
-_SENT_END = re.compile(r"""(?<![.!?…])[.!?…]++["'”’)\]]*+(?=\s+["'“‘(\[]?[A-Z0-9])""")
+# (The look-behind comes after the first mark so that the engine can still skip ahead to marks.)
+_SENT_END = re.compile(r"""[.!?…](?<![.!?…][.!?…])[.!?…]*+["'”’)\]]*+(?=\s+["'“‘(\[]?[A-Z0-9])""")
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Sen|Rep|Gov|Lt|Col|Capt|No|vs|etc|Inc|Ltd|Co)\.|\b[A-Z]\.)$")
 
 
