@@ -671,16 +671,17 @@ class _Targeter:
     def _in_subtree(self, tok) -> int | None:
         """An entity named in the noun phrase of ``tok`` (head first, then left to right, not
         crossing clauses)."""
-        i = self._ref(tok)
-        if i is not None:
-            return i
-        for c in tok.children:
-            if c.dep_ in ("compound", "poss", "nmod", "flat", "npadvmod") or (
-                c.dep_ == "prep" and c.lower_ == "of"
-            ) or (c.dep_ == "pobj" and tok.dep_ == "prep"):
-                i = self._in_subtree(c)
-                if i is not None:
-                    return i
+        # depth first, head before children, children left to right; with a stack, not recursion:
+        # odd text parses into chains deep enough to exceed Python's recursion limit
+        stack = [tok]
+        while stack:
+            t = stack.pop()
+            i = self._ref(t)
+            if i is not None:
+                return i
+            follow = [c for c in t.children if c.dep_ in ("compound", "poss", "nmod", "flat", "npadvmod") or (
+                c.dep_ == "prep" and c.lower_ == "of") or (c.dep_ == "pobj" and t.dep_ == "prep")]
+            stack.extend(reversed(follow))
         return None
 
     def _noun_owner(self, tok) -> int | None:

@@ -18,12 +18,13 @@ import html as htmllib
 import ipaddress
 import re
 import sys
+import threading
 import time
 import zlib
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from . import __version__
 from .document import InputError, decode_bytes, read_text_file
@@ -169,6 +170,7 @@ def looks_like_html(text: str) -> bool:
     )
 
 
+_XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 
 
@@ -177,6 +179,32 @@ def _charset_from_content_type(ctype: str | None) -> str | None:
         return None
     m = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", ctype, re.I)
     return m.group(1) if m else None
+
+
+# Labels that Python's codecs know but a web page must not get: transforms, escape decoders and
+# encodings browsers refuse (UTF-7 turns "+ADw-" into "<"). Anything else must be a text encoding.
+_REFUSED_CODECS = {"unicode-escape", "raw-unicode-escape", "utf-7", "idna", "punycode", "undefined",
+                   "unicode-internal", "utf-32", "utf-32-le", "utf-32-be"}
+
+
+def text_codec(label: str | None) -> str | None:
+    """The Python codec for a declared charset, or None when there is none to trust."""
+    if not label:
+        return None
+    try:
+        info = codecs.lookup(label)
+    except (LookupError, ValueError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("_", "-") in _REFUSED_CODECS:
+        return None  # base64, hex, zlib, rot13, ... are not text encodings
+    return info.name
+
+
+def _decode(data: bytes, codec: str) -> str | None:
+    try:
+        return data.decode(codec, errors="replace")
+    except (LookupError, UnicodeError, ValueError):
+        return None
 
 
 def decode_html_bytes(data: bytes, name: str, content_type: str | None = None) -> str:
@@ -190,17 +218,15 @@ def decode_html_bytes(data: bytes, name: str, content_type: str | None = None) -
             return data[len(bom):].decode(enc, errors="replace")
     declared = _charset_from_content_type(content_type)
     if not declared:
-        m = _META_CHARSET.search(data[:8192])
+        m = _XML_ENCODING.match(data[:1024]) or _META_CHARSET.search(data[:8192])  # XHTML: <?xml encoding?>
         declared = m.group(1).decode("ascii", "replace") if m else None
-    if declared:
-        try:
-            codec = codecs.lookup(declared)
-        except LookupError:
-            codec = None
-        if codec is not None and codec.name.startswith("utf-16") and not _charset_from_content_type(content_type):
-            codec = codecs.lookup("utf-8")  # a <meta> readable as ASCII cannot be true (HTML spec: UTF-8)
-        if codec is not None:
-            return data.decode(codec.name, errors="replace")
+    codec = text_codec(declared)
+    if codec is not None and codec.startswith("utf-16") and not _charset_from_content_type(content_type):
+        codec = "utf-8"  # a <meta> readable as ASCII cannot be true (HTML spec: UTF-8)
+    if codec is not None:
+        text = _decode(data, codec)
+        if text is not None:
+            return text
     return decode_bytes(data, name)
 
 
@@ -254,13 +280,9 @@ class Fetched:
     def text(self) -> str:
         if self.is_html:
             return decode_html_bytes(self.body, self.final_url, self.content_type)
-        cs = _charset_from_content_type(self.content_type)
-        if cs:
-            try:
-                return self.body.decode(codecs.lookup(cs).name, errors="replace")
-            except LookupError:
-                pass
-        return decode_bytes(self.body, self.final_url)
+        codec = text_codec(_charset_from_content_type(self.content_type))
+        text = _decode(self.body, codec) if codec else None
+        return text if text is not None else decode_bytes(self.body, self.final_url)
 
 
 # The network modules (http.client, ssl, socket: about 30 ms of imports) are imported where a URL
@@ -342,9 +364,18 @@ def _check_url(url: str) -> tuple[str, str, int, str]:
         raise InputError(f"{url}: URLs with a user name or password are not fetched")
     if any(c in url for c in "\r\n\t ") or any(ord(c) < 32 for c in url):
         raise InputError(f"{url!r}: the URL contains white space or control characters")
-    path = parts.path or "/"
+    # non-ASCII in the path or query is sent percent-encoded (UTF-8), as browsers do; http.client
+    # would raise UnicodeEncodeError. What is already percent-encoded stays as it is.
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~-._")
     if parts.query:
-        path += "?" + parts.query
+        path += "?" + quote(parts.query, safe="/%:@!$&'()*+,;=~-._?")
+    try:
+        host.encode("ascii")
+    except UnicodeEncodeError:
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise InputError(f"{url}: not a valid host name {host!r}") from None
     return scheme, host, port or (443 if scheme == "https" else 80), path
 
 
@@ -367,6 +398,9 @@ def fetch(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redi
         if left <= 0:
             raise InputError(f"{url}: timed out after {timeout:g} s")
         conn = _connection(scheme, host, port, addrs, min(timeout, left))
+        watchdog = threading.Timer(left, _shut, (conn,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             try:
                 conn.request("GET", path, headers={
@@ -376,7 +410,9 @@ def fetch(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redi
                     "Connection": "close",
                 })
                 resp = conn.getresponse()
-            except (OSError, http.client.HTTPException, ssl.SSLError) as e:
+            except (OSError, http.client.HTTPException, ssl.SSLError, ValueError) as e:
+                if time.monotonic() >= deadline:
+                    raise InputError(f"{url}: timed out after {timeout:g} s") from None
                 raise InputError(f"{current}: cannot fetch ({_reason(e)})") from None
             if resp.status in _REDIRECTS:
                 loc = resp.getheader("Location")
@@ -384,7 +420,14 @@ def fetch(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redi
                     raise InputError(f"{current}: redirect ({resp.status}) without a Location")
                 if hop == max_redirects:
                     raise InputError(f"{url}: too many redirects (more than {max_redirects})")
-                current = urljoin(current, loc.strip())
+                try:  # http.client reads header bytes as Latin-1; servers send UTF-8 there
+                    loc = loc.encode("latin-1").decode("utf-8")
+                except UnicodeError:
+                    pass
+                try:
+                    current = urljoin(current, loc.strip())
+                except ValueError as e:  # e.g. "http://[::1/"
+                    raise InputError(f"{current}: redirect to an invalid URL ({e})") from None
                 continue
             if not 200 <= resp.status < 300:
                 raise InputError(f"{current}: HTTP {resp.status} {resp.reason}".rstrip())
@@ -396,8 +439,21 @@ def fetch(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redi
             body = _read_capped(resp, current, max_bytes, deadline, timeout)
             return Fetched(body, current, ctype)
         finally:
+            watchdog.cancel()
             conn.close()
     raise InputError(f"{url}: too many redirects (more than {max_redirects})")  # pragma: no cover
+
+
+def _shut(conn) -> None:
+    """Watchdog: end a fetch that has run past its deadline (the blocked read then fails)."""
+    import socket
+
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _reason(e: BaseException) -> str:
@@ -429,8 +485,12 @@ def _read_capped(resp, url: str, max_bytes: int, deadline: float, timeout: float
         try:
             chunk = resp.read1(_CHUNK) if hasattr(resp, "read1") else resp.read(_CHUNK)
         except (OSError, http.client.HTTPException) as e:
+            if time.monotonic() > deadline:
+                raise InputError(f"{url}: timed out after {timeout:g} s") from None
             raise InputError(f"{url}: cannot fetch ({_reason(e)})") from None
         if not chunk:
+            if time.monotonic() > deadline:
+                raise InputError(f"{url}: timed out after {timeout:g} s")
             break
         raw += len(chunk)
         if raw > max_bytes:
@@ -446,6 +506,11 @@ def _read_capped(resp, url: str, max_bytes: int, deadline: float, timeout: float
                 raise InputError(f"{url}: too large once decompressed (over {max_bytes} bytes)")
         if len(out) > max_bytes:
             raise InputError(f"{url}: too large (over {max_bytes} bytes)")
+    # a page cut short is an error, not a shorter article
+    if length and length.strip().isdigit() and dec is None and raw < int(length):
+        raise InputError(f"{url}: the connection closed before the end of the page ({raw} of {int(length)} bytes)")
+    if dec is not None and raw and not dec.eof:
+        raise InputError(f"{url}: the {enc} data ends early (the page was cut short)")
     return bytes(out)
 
 

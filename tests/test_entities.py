@@ -366,3 +366,13 @@ def test_spacy_component_refuses_a_threshold_outside_0_to_1(threshold):
     nlp = spacy.blank("en")
     with pytest.raises(ValueError, match="threshold must be above 0 and at most 1"):
         nlp.add_pipe("spinscope", config={"threshold": threshold})
+
+
+def test_targets_on_a_text_that_parses_into_a_very_deep_tree():
+    # what an HTML entity bomb extracts to: spaCy parses it into a chain ~1,000 deep, and the
+    # recursive noun-phrase walk raised RecursionError (a traceback; the API answered 500)
+    import spinscope
+
+    text = ("\ufffd" * 4 + "&<script>") * 3000
+    a = spinscope.analyze(text, claims=False)
+    assert all(text[s.start : s.end] == s.text for s in a.spans)

@@ -5,6 +5,7 @@ import http.server
 import ipaddress
 import socket
 import threading
+import time
 
 import pytest
 
@@ -225,6 +226,39 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, b"\x89PNG\r\n", "image/png")
         elif p == "/missing":
             self._send(404, b"not here")
+        elif p.startswith("/cs-"):  # a charset label that names a transform codec, not a text encoding
+            self._send(200, "<p>caf\u00e9 société</p>".encode(), f"text/html; charset={p[4:]}")
+        elif p == "/meta-b64":
+            self._send(200, b'<html><head><meta charset="base64"></head><body><p>ok text</p></body></html>', "text/html")
+        elif p == "/to-bad-ipv6":
+            self._send(302, headers=[("Location", "http://[::1/")])
+        elif p == "/to-unicode":
+            self.send_response(302)
+            self.send_header("Location", "/ok/\u00e9".encode().decode("latin-1"))  # raw UTF-8 bytes, as servers send
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif p == "/ok/%C3%A9":
+            self._send(200, "found é".encode())
+        elif p == "/cut-short":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"only part of it")
+            self.close_connection = True
+        elif p == "/gzip-cut":
+            body = gzip.compress(("zipped text " * 100).encode())
+            self._send(200, body[:-20], headers=[("Content-Encoding", "gzip")])
+        elif p == "/slow-headers":  # one header byte at a time: never idle long enough for a read timeout
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(100):
+                try:
+                    self.wfile.write(b"X")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.1)
+            self.close_connection = True
         else:
             self._send(500, b"?")
 
@@ -293,6 +327,48 @@ def test_size_cap_and_content(server):
         fetch_url(server + "/missing", **kw)
     html, _ = fetch_url(server + "/latin", **kw)
     assert "Café" in html
+
+
+@pytest.mark.parametrize("label", ["base64", "hex", "rot13", "zlib", "idna", "undefined", "unicode_escape", "utf-7",
+                                   "no-such-charset"])
+def test_a_charset_that_is_not_a_text_encoding_is_not_used(server, label):
+    # base64 & co. raised LookupError/UnicodeError (a traceback, a 500); unicode_escape ran escapes
+    text, _ = fetch_url(server + f"/cs-{label}", timeout=5, allow_private=True)
+    assert "café société" in text
+    html, _ = fetch_url(server + "/meta-b64", timeout=5, allow_private=True)
+    assert "ok text" in html
+
+
+def test_xhtml_encoding_from_the_xml_declaration():
+    from spinscope.sources import decode_html_bytes
+
+    page = ('<?xml version="1.0" encoding="iso-8859-1"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+            "<body><p>Café</p></body></html>").encode("latin-1")
+    assert "<p>Café</p>" in decode_html_bytes(page, "x.xhtml")  # was "not UTF-8 text"
+
+
+def test_odd_redirects_and_addresses_are_one_line(server):
+    kw = {"timeout": 5, "allow_private": True}
+    with pytest.raises(InputError, match="redirect to an invalid URL"):
+        fetch_url(server + "/to-bad-ipv6", **kw)  # was ValueError from urljoin
+    assert fetch_url(server + "/to-unicode", **kw)[0] == "found é"  # sent percent-encoded
+    assert fetch_url(server + "/ok/é", **kw)[0] == "found é"  # was UnicodeEncodeError in http.client
+
+
+def test_a_page_cut_short_is_an_error(server):
+    kw = {"timeout": 5, "allow_private": True}
+    with pytest.raises(InputError, match=r"closed before the end of the page \(15 of 1000 bytes\)"):
+        fetch_url(server + "/cut-short", **kw)
+    with pytest.raises(InputError, match="gzip data ends early"):
+        fetch_url(server + "/gzip-cut", **kw)
+
+
+def test_the_whole_fetch_has_a_deadline(server):
+    # a server trickling its headers never lets a single read time out; the watchdog ends it
+    t = time.monotonic()
+    with pytest.raises(InputError, match="timed out after 1 s"):
+        fetch_url(server + "/slow-headers", timeout=1, allow_private=True)
+    assert time.monotonic() - t < 5
 
 
 def test_read_source_url(server):
