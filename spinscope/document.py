@@ -32,7 +32,7 @@ def check_unicode(value: str, what: str = "the text") -> None:
                          f"at character {m.start()}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
     end: int
@@ -42,13 +42,13 @@ class Sentence:
         return {"start": self.start, "end": self.end, "text": self.text}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alternative:
     technique: str
     score: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A stretch of text ``[start, end)`` that uses a persuasion technique."""
 
