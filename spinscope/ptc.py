@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .document import InputError, decode_bytes, read_text_file
+from .document import InputError, read_text_file
 
 _ID_RE = re.compile(r"article(\d+)")
 
@@ -46,11 +46,7 @@ def _offset(cell: str) -> int:
 
 def _parse_rows(path: Path, with_technique: bool) -> list[tuple]:
     rows = []
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
-    text = decode_bytes(data, str(path))  # one clear line for a binary or non-UTF-8 file
+    text = read_text_file(path)  # one clear line for a binary, non-UTF-8 or unreadable file
     text = text.removeprefix("\ufeff")  # a BOM (offsets here are numbers, not positions in this file)
     # rows end at line feeds only: str.splitlines() also splits at \x0c, \x85, \u2028, ...
     for lineno, line in enumerate(text.split("\n"), 1):
