@@ -13,6 +13,7 @@ refer to that text, which the :class:`~spinscope.document.Analysis` carries as `
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import html as htmllib
 import ipaddress
@@ -41,23 +42,24 @@ _CHUNK = 64 * 1024
 def extract_html(html: str) -> tuple[str, str | None]:
     """Main article text and title of an HTML page.
 
-    trafilatura finds the article body (boilerplate such as menus and footers is left out); when
-    it finds nothing, a plain tag-stripping extraction is used instead. Scripts, styles and other
+    trafilatura finds the article body (boilerplate such as menus and footers is left out), and
+    paragraphs the page repeats in a row are kept (:func:`restore_repeats`). When it finds nothing,
+    or the markup has a shape it would take minutes over (:func:`main_text_extractable`), the plain
+    tag-stripping extraction (all the visible text) is used instead. Scripts, styles and other
     non-text elements never reach the text. Returns ``(text, title)``; ``title`` may be None.
     """
     if not isinstance(html, str):
         raise TypeError(f"extract_html() takes a str, not {type(html).__name__}")
     if not html.strip():
         return "", None
-    text, title = _trafilatura(html)
-    fb_text, fb_title = None, None
+    page, page_title, shape = _strip(html)
+    text, title = _trafilatura(html) if main_text_extractable(html, shape) else (None, None)
     if not text or not text.strip():
-        fb_text, fb_title = strip_tags(html)
-        text = fb_text
+        text = page
+    else:
+        text = restore_repeats(text, page)
     if not title:
-        if fb_title is None:
-            fb_title = _title_only(html)
-        title = fb_title
+        title = page_title if page_title is not None else _title_only(html)
     return _tidy(text), (title.strip() or None) if title else None
 
 
@@ -78,6 +80,46 @@ def _trafilatura(html: str) -> tuple[str | None, str | None]:
     if isinstance(doc, dict):  # older trafilatura
         return doc.get("text"), doc.get("title")
     return getattr(doc, "text", None), getattr(doc, "title", None)
+
+
+def _key(line: str) -> str:
+    return " ".join(line.split())
+
+
+def restore_repeats(extracted: str, page: str) -> str:
+    """Put back the paragraphs that repeat the one before them on the page and that the extraction dropped.
+
+    trafilatura deletes an element equal to the element before it (when longer than 50 characters),
+    whatever ``deduplicate`` says: a paragraph printed twice in a row comes out once. That loses
+    exactly what the Repetition technique is about, and the text would differ from what a reader of
+    the page sees. ``page`` is the page's whole visible text (:func:`strip_tags`), in order. Each
+    extracted line is found in it, moving forward only; where the page repeats that line right after
+    it, and the extraction does not, the repeats are put back. Lines the extraction rewrote, and all
+    the page's other text (menus, footers), are left as they were.
+    """
+    keys = [k for k in (_key(ln) for ln in page.split("\n")) if k]
+    where: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        where.setdefault(k, []).append(i)
+    lines = extracted.split("\n")
+    out: list[str] = []
+    j = 0  # the page's lines before j are used up
+    for i, line in enumerate(lines):
+        out.append(line)
+        k = _key(line)
+        if not k or k not in where:
+            continue
+        found = where[k]
+        m = bisect.bisect_left(found, j)
+        if m == len(found):
+            continue
+        j = found[m] + 1
+        if i + 1 < len(lines) and _key(lines[i + 1]) == k:
+            continue  # the extraction kept the next copy itself
+        while j < len(keys) and keys[j] == k:
+            out.append(line)
+            j += 1
+    return "\n".join(out)
 
 
 def _tidy(text: str) -> str:
@@ -105,14 +147,46 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
 
 
 class _Stripper(HTMLParser):
+    """Visible text and title; also measures the markup shapes that make trafilatura slow."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skip = 0
         self.in_title = False
         self.title: list[str] = []
+        self.max_attributes = 0  # on one tag
+        self.inline = 0  # inline tags on the page
+        self.max_inline_run = 0  # inline tags inside one block element, with no block between
+        self._open: list[str] = []  # open elements (not void ones)
+        self._opened: dict[str, int] = {}  # how many of each tag are open
+        self._runs: list[int] = [0]  # inline tags counted for each open block element (and the page)
+
+    def _push(self, tag: str) -> None:
+        self._open.append(tag)
+        self._opened[tag] = self._opened.get(tag, 0) + 1
+        if tag in _BLOCK:
+            self._runs.append(0)
+
+    def _pop_to(self, tag: str) -> None:
+        if not self._opened.get(tag):
+            return  # a stray end tag
+        while self._open:
+            top = self._open.pop()
+            self._opened[top] -= 1
+            if top in _BLOCK:
+                self._runs.pop()
+            if top == tag:
+                return
 
     def handle_starttag(self, tag, attrs):
+        self.max_attributes = max(self.max_attributes, len(attrs))
+        if tag not in _BLOCK and tag not in _SKIP:
+            self.inline += 1
+            self._runs[-1] += 1
+            self.max_inline_run = max(self.max_inline_run, self._runs[-1])
+        if tag not in _VOID:
+            self._push(tag)
         if tag == "title":
             self.in_title = True
         if tag in _SKIP and tag not in _VOID:
@@ -121,10 +195,12 @@ class _Stripper(HTMLParser):
             self.parts.append("\n")
 
     def handle_startendtag(self, tag, attrs):
+        self.max_attributes = max(self.max_attributes, len(attrs))
         if tag in _BLOCK:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
+        self._pop_to(tag)
         if tag == "title":
             self.in_title = False
         if tag in _SKIP and tag not in _VOID:
@@ -141,19 +217,39 @@ class _Stripper(HTMLParser):
 
 def strip_tags(html: str) -> tuple[str, str | None]:
     """Plain extraction: the visible text of ``<body>`` (no scripts, styles, forms), and ``<title>``."""
+    text, title, _ = _strip(html)
+    return text, title
+
+
+def _strip(html: str) -> tuple[str, str | None, _Stripper | None]:
     p = _Stripper()
     try:
         p.feed(html)
         p.close()
     except Exception:  # pragma: no cover - html.parser is lenient; be safe with hostile input
-        return re.sub(r"<[^>]*>", " ", html), None
+        return re.sub(r"<[^>]*>", " ", html), None, None
     raw = "".join(p.parts)
     # collapse runs of spaces inside lines, keep line structure
     lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", ln).strip() for ln in raw.split("\n")]
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     title = " ".join("".join(p.title).split()) or None
-    return (text + "\n" if text else ""), title
+    return (text + "\n" if text else ""), title, p
+
+
+# trafilatura, and lxml under it, take time quadratic in some shapes of markup that real pages do not
+# have; such pages get the plain extraction (all the visible text) in linear time instead.
+MAX_ATTRIBUTES = 1_000  # on one tag: lxml compares each attribute with the ones before it
+MAX_INLINE_RUN = 2_000  # inline tags in one block element: 8,000 take trafilatura 3 s, 30,000 take 80 s
+MAX_INLINE = 30_000  # inline tags on the page: 3,000 paragraphs of 10 links take 6 s, 60,000 spans 24 s
+MAX_EXTRACT_CHARS = 10_000_000  # about 12 s of trafilatura for ordinary markup
+
+
+def main_text_extractable(html: str, shape: _Stripper | None) -> bool:
+    """Whether trafilatura can be given this page in bounded time (see the limits above)."""
+    return (shape is not None and len(html) <= MAX_EXTRACT_CHARS
+            and shape.max_attributes <= MAX_ATTRIBUTES and shape.max_inline_run <= MAX_INLINE_RUN
+            and shape.inline <= MAX_INLINE)
 
 
 def _title_only(html: str) -> str | None:

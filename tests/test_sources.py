@@ -73,6 +73,67 @@ def test_fallback_strips_tags_when_trafilatura_finds_nothing(monkeypatch):
     assert title == "Bridge & Council | The Daily"
 
 
+REPEAT = "We will never surrender to the corrupt elites who betrayed this great nation of ours."
+
+
+def test_extract_html_keeps_paragraphs_repeated_in_a_row():
+    # trafilatura drops a paragraph (over 50 characters) equal to the one before it, whatever
+    # deduplicate says: a slogan printed three times came out once, and Repetition lost its evidence
+    page = f"""<html><head><title>T</title></head><body><nav>Home | About | {REPEAT}</nav><article>
+<h1>Council backs bridge deal</h1>
+<p>The council met on Tuesday to discuss the new harbour plan, debated for months by residents.</p>
+<p>{REPEAT}</p><p>{REPEAT}</p><p>  {REPEAT.replace(" ", "  ")} </p>
+<p>Critics said the plan was rushed and that the public consultation had been far too short.</p>
+<p>{REPEAT}</p>
+<p>Officials said the vote would take place next week, after a final round of hearings.</p>
+</article><footer>Copyright 2026</footer></body></html>"""
+    text, _ = extract_html(page)
+    assert text.count(REPEAT) == 4
+    lines = text.splitlines()
+    i = lines.index(REPEAT)
+    assert lines[i:i + 4] == [REPEAT, REPEAT, REPEAT, lines[i + 3]] and lines[i + 3].startswith("Critics")
+    assert "Copyright" not in text and "Home" not in text  # boilerplate still left out
+
+
+def test_restore_repeats_only_puts_back_what_the_page_repeats():
+    from spinscope.sources import restore_repeats
+
+    page = "Menu\n\nA line\n\nB line\nB line\nB  line\n\nC line\nA line\nA line\n"
+    assert restore_repeats("A line\nB line\nC line\nA line", page) == (
+        "A line\nB line\nB line\nB line\nC line\nA line\nA line")
+    # the extraction kept the copies itself: nothing doubled
+    assert restore_repeats("B line\nB line\nB line", page) == "B line\nB line\nB line"
+    # rewritten or unknown lines are left alone, and matching moves forward only
+    assert restore_repeats("Z\nC line\nB line", page) == "Z\nC line\nB line"
+    assert restore_repeats("", page) == ""
+
+
+@pytest.mark.parametrize("markup", [
+    "<p>" + "<span>a</span> " * 2_001 + "</p>",  # trafilatura: 30,000 of these took 80 s
+    "<p>" + "<b>a " * 2_001 + "</p>",  # never closed
+    "<p>x</p>" * 10 + ("<p>" + "<a href='/x'>link</a> text " * 10 + "</p>") * 3_001,  # 30,010 inline tags
+    "<div " + " ".join(f'a{i}="x"' for i in range(1_001)) + "><p>x</p></div>",  # lxml: 40,000 took 13 s
+])
+def test_markup_trafilatura_is_slow_on_gets_the_plain_extraction(markup, monkeypatch):
+    def refuse(html):
+        raise AssertionError("trafilatura must not be given this page")
+
+    monkeypatch.setattr(sources, "_trafilatura", refuse)
+    page = f"<html><head><title>T</title></head><body><div>Menu</div>{markup}<p>The last paragraph.</p></body></html>"
+    text, title = extract_html(page)
+    assert text == strip_tags(page)[0] and "Menu" in text and text.endswith("The last paragraph.\n")
+    assert title == "T"
+
+
+def test_ordinary_markup_goes_to_trafilatura(monkeypatch):
+    seen = []
+    monkeypatch.setattr(sources, "_trafilatura", lambda html: seen.append(html) or (None, None))
+    ordinary = "<div class='c' id='d'>" + ("<p>" + "<a href='/x'>link</a> text " * 10 + "</p>") * 199 + "</div>"
+    page = f"<html><body>{ordinary}<p>{'<b>x</b>' * 2_000}</p>{'</span>' * 5_000}</body></html>"
+    extract_html(page)
+    assert seen == [page]
+
+
 def test_strip_tags_handles_hostile_markup():
     text, title = strip_tags('<p>a<script>x="</p>"</script>b</p><img src=x onerror=alert(1)><p>&lt;c&gt;</p>')
     assert "alert" not in text and 'x="' not in text
