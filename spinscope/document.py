@@ -172,7 +172,9 @@ class Analysis:
 
 def decode_bytes(data: bytes, name: str) -> str:
     """Strict UTF-8 decoding with a clear error for binary or non-UTF-8 input."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 byte order marks (also UTF-32 LE)
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):  # UTF-32 byte order marks
+        raise InputError(f"{name}: UTF-32 text, not UTF-8; convert it first, e.g. with iconv -f UTF-32 -t UTF-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 byte order marks
         raise InputError(f"{name}: UTF-16 text, not UTF-8; convert it first, e.g. with iconv -f UTF-16 -t UTF-8")
     if b"\x00" in data[:65536]:
         raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give a UTF-8 text file")

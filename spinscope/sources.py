@@ -309,6 +309,8 @@ def decode_html_bytes(data: bytes, name: str, content_type: str | None = None) -
     A page that declares its charset is decoded with it (bytes it cannot decode become U+FFFD);
     an undeclared one must be UTF-8.
     """
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return decode_bytes(data, name)  # no browser reads UTF-32: one clear line instead of NULs
     for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if data.startswith(bom):
             return data[len(bom):].decode(enc, errors="replace")
@@ -663,6 +665,8 @@ def read_source(arg: str, *, html: bool | None = None, allow_private: bool = Tru
             data = path.read_bytes()
         except OSError as e:
             raise InputError(f"{arg}: cannot read ({e.strerror or e})") from None
+        if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+            decode_bytes(data, arg)  # raises: UTF-32, named as such
         if b"\x00" in data[:65536] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise InputError(f"{arg}: looks like a binary file (it contains NUL bytes); give an HTML or text file")
         return extract_html(decode_html_bytes(data, arg))

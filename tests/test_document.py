@@ -39,6 +39,10 @@ def test_decode_rejects_binary_and_bad_utf8():
     assert decode_bytes("héllo ☕".encode(), "ok") == "héllo ☕"
     with pytest.raises(InputError, match=r"x.txt: UTF-16 text, not UTF-8; convert it first"):
         decode_bytes("héllo".encode("utf-16"), "x.txt")
+    for codec in ("utf-32", "utf-32-be"):  # the UTF-32 LE mark starts like UTF-16's
+        data = ("\ufeff" if codec.endswith("be") else "") + "héllo"
+        with pytest.raises(InputError, match=r"x.txt: UTF-32 text, not UTF-8; convert it first"):
+            decode_bytes(data.encode(codec), "x.txt")
 
 
 def test_check_unicode_names_an_unpaired_surrogate():

@@ -169,6 +169,12 @@ def test_read_source_files(tmp_path):
         read_source(str(undeclared))
     with pytest.raises(InputError, match="no such file"):
         read_source(str(tmp_path / "missing.txt"))
+    utf32 = tmp_path / "wide.html"
+    utf32.write_bytes("<p>The corrupt council.</p>".encode("utf-32"))  # was decoded as UTF-16: NULs
+    with pytest.raises(InputError, match="wide.html: UTF-32 text, not UTF-8"):
+        read_source(str(utf32))
+    with pytest.raises(InputError, match="page: UTF-32 text"):
+        sources.decode_html_bytes("<p>x</p>".encode("utf-32"), "page", "text/html; charset=utf-8")
 
 
 # --- the SSRF guard -----------------------------------------------------------------------------
