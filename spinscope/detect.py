@@ -251,6 +251,30 @@ def softmax(x: np.ndarray) -> np.ndarray:
     return z / z.sum(-1, keepdims=True)
 
 
+# English function words that are never offered as the words that triggered a technique: articles,
+# plain pronouns, auxiliaries, prepositions and conjunctions. Contextual hidden states spread a
+# phrase's meaning over all its tokens, so "the" or "is" can weigh as much as "disaster" does, and
+# naming them tells a reader nothing. Words that are rhetorical cues stay: negations and quantifiers
+# ("not", "never", "only", "all", "every", "no", "some"), intensifiers ("very", "just"), question
+# words, and the in-group and out-group pronouns ("we", "our", "they", "them").
+FUNCTION_WORDS = frozenset("""
+a an the this that these those it its itself i me my myself he him his himself she her hers herself
+you your yours yourself one ones which whom whose
+am is are was were be been being do does did doing done have has had having will would shall should
+can could may might must 's 're 've 'd 'll 'm
+of in on at by for with about against between into through during before after above below to from up
+down out off over under upon onto within across along around behind toward towards via per than as
+and or but nor so yet if then because while whereas although though whether
+there here s t
+""".split())
+
+
+def is_function_word(word: str) -> bool:
+    """Whether ``word`` is an English function word ("the", "is", "of", "it's"...), by its letters."""
+    w = word.lower().replace("’", "'")
+    return w in FUNCTION_WORDS or ("'" in w and w.split("'")[0] in FUNCTION_WORDS)
+
+
 def explain(technique: str, triggers: tuple[str, ...], rep: int, score: float) -> str:
     t = T.get(technique)
     parts = [f"{t.name}: {t.definition}"]
@@ -555,7 +579,8 @@ class Detector:
         return softmax(logits), rep, (wi, a, b)
 
     def _triggers(self, blk: _Block, wi: int, a: int, b: int, cls: int) -> tuple[str, ...]:
-        """Words whose tokens add most to the technique's logit through the span's mean pool."""
+        """Words whose tokens add most to the technique's logit through the span's mean pool, at most
+        three, function words left out (:data:`FUNCTION_WORDS`)."""
         ws, we = blk.windows[wi]
         a2, b2 = max(a, ws), min(b, we)
         if b2 <= a2:
@@ -566,7 +591,7 @@ class Detector:
         for k in range(b2 - a2):
             ts, te = blk.offsets[a2 + k]
             ws_, we_ = snap_span(blk.text, int(ts), int(te))
-            if we_ <= ws_ or not any(c.isalnum() for c in blk.text[ws_:we_]):
+            if we_ <= ws_ or not any(c.isalnum() for c in blk.text[ws_:we_]) or is_function_word(blk.text[ws_:we_]):
                 continue
             words[(ws_, we_)] = words.get((ws_, we_), 0.0) + float(contrib[k])
         top = sorted((v, k) for k, v in words.items() if v > 0)[::-1][:3]
