@@ -26,6 +26,7 @@ from .document import Analysis, InputError, check_unicode, decode_bytes
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_MAX_BODY = 2_000_000
+INPUT_WORKERS = 8  # URL fetches and HTML extractions at once; more wait their turn
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 
 _ANALYZE_BODY = {
@@ -214,7 +215,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
     from .detect import ModelError, default_detector
     from .sources import decode_html_bytes, extract_html, load_url
 
-    state = {"detector": detector, "error": None, "limiter": None}
+    state = {"detector": detector, "error": None, "limiter": None, "input_limiter": None}
     load_lock = threading.Lock()
     n_workers = max(1, workers or os.cpu_count() or 1)
 
@@ -245,6 +246,13 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
 
     async def run_blocking(fn, *args):
         return await anyio.to_thread.run_sync(lambda: fn(*args))
+
+    async def run_input(fn):
+        """Fetching a URL or extracting a page: at most INPUT_WORKERS at once, so that slow servers
+        (each fetch may take up to its deadline) cannot fill the thread pool that the rest uses."""
+        if state["input_limiter"] is None:
+            state["input_limiter"] = anyio.CapacityLimiter(INPUT_WORKERS)
+        return await anyio.to_thread.run_sync(fn, limiter=state["input_limiter"])
 
     @asynccontextmanager
     async def lifespan(app):
@@ -335,13 +343,13 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
                 name = Path(upload.filename).name
                 source = name
                 if name.lower().endswith((".html", ".htm", ".xhtml")) or (upload.content_type or "").startswith("text/html"):
-                    text, found = await run_blocking(lambda: extract_html(decode_html_bytes(data, name)))
+                    text, found = await run_input(lambda: extract_html(decode_html_bytes(data, name)))
                     title = title or found
                 else:
                     text = decode_bytes(data, name)
                 shown["text"] = text
             elif url:
-                text, found, final = await run_blocking(lambda: load_url(url, allow_private=allow_private))
+                text, found, final = await run_input(lambda: load_url(url, allow_private=allow_private))
                 title, source = title or found, final
                 shown["text"] = text
             elif not isinstance(text, str):
@@ -408,12 +416,12 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
             if not allow_fetch:
                 raise ApiError(403, "fetching URLs is disabled on this server (start it with --allow-fetch)")
             try:
-                text, found, source = await run_blocking(lambda: load_url(value, allow_private=allow_private))
+                text, found, source = await run_input(lambda: load_url(value, allow_private=allow_private))
             except InputError as e:
                 raise ApiError(400, str(e)) from None
             title = title or found
         elif key == "html":
-            text, found = await run_blocking(extract_html, value)
+            text, found = await run_input(lambda: extract_html(value))
             title = title or found
             if not text.strip():
                 raise ApiError(422, '"html" has no text to analyse')
