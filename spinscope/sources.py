@@ -373,6 +373,8 @@ class Fetched:
             return True
         if self.mime in ("", "application/octet-stream"):
             return looks_like_html(self.body[:8192].decode("latin-1"))
+        if self.mime in ("application/xml", "text/xml"):  # XHTML served as XML; not a feed or other XML
+            return re.search(r"<html[\s>]", self.body[:8192].decode("latin-1"), re.I) is not None
         return False
 
     def text(self) -> str:

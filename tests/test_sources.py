@@ -260,6 +260,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, ARTICLE_HTML.encode(), "text/html; charset=utf-8")
         elif p == "/text":
             self._send(200, "plain text – ok".encode())
+        elif p == "/xhtml-as-xml":  # XHTML served as application/xml: extracted like any page
+            self._send(200, ('<?xml version="1.0" encoding="utf-8"?>\n' + ARTICLE_HTML.split("\n", 1)[1]).encode(),
+                       "application/xml")
+        elif p == "/feed":  # XML that is not a page stays as it is
+            self._send(200, b'<?xml version="1.0"?><rss><channel><title>t</title></channel></rss>', "text/xml")
         elif p == "/latin":
             self._send(200, "<html><body><p>Café society and a long enough paragraph to count as the article body.</p></body></html>".encode("latin-1"), "text/html; charset=ISO-8859-1")
         elif p == "/to-private":
@@ -442,6 +447,9 @@ def test_read_source_url(server):
     text, title = read_source(server + "/article")  # the CLI may fetch private addresses
     assert "corrupt council" in text and "__pwned" not in text and title
     assert read_source(server + "/text") == ("plain text – ok", None)
+    text, title = read_source(server + "/xhtml-as-xml")  # was analysed with its markup
+    assert "corrupt council" in text and "<" not in text and "__pwned" not in text and title
+    assert read_source(server + "/feed")[0].startswith("<?xml")
     with pytest.raises(InputError, match="loopback"):
         read_source(server + "/article", allow_private=False)
 
