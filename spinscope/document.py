@@ -225,7 +225,7 @@ def covered_length(intervals) -> int:
 def split_sentences(text: str) -> list[Sentence]:
     """Split text into sentences with exact offsets; blank stretches belong to no sentence."""
     out: list[Sentence] = []
-    for line in re.finditer(r"[^\n]+", text):
+    for line in re.finditer(r"[^\n\r]+", text):  # a lone \r ends a line too (old Mac texts)
         ls = line.start()
         piece = line.group()
         cuts = [0]

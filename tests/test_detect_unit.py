@@ -274,3 +274,17 @@ def test_triggers_of_the_shipped_model_are_content_words():
         assert all(w in s.text for w in s.triggers)  # words of the span itself
         if s.triggers:
             assert "Words that weighed most: “" + s.triggers[0] + "”" in s.explanation
+
+
+def test_old_mac_line_breaks_give_the_same_spans():
+    # a text whose lines end in \r alone was one line: a span ran across a line break
+    import spinscope
+    from spinscope.detect import MODEL_DIR
+
+    if not (MODEL_DIR / "config.json").exists():
+        pytest.skip("no shipped model")
+    text = (MODEL_DIR.parent / "samples" / "sample_article.txt").read_text(encoding="utf-8")
+    unix = spinscope.analyze(text, entities=False, claims=False)
+    mac = spinscope.analyze(text.replace("\n", "\r"), entities=False, claims=False)
+    assert [(s.start, s.end) for s in mac.spans] == [(s.start, s.end) for s in unix.spans]
+    assert [(s.start, s.end) for s in mac.sentences] == [(s.start, s.end) for s in unix.sentences]

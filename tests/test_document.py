@@ -17,6 +17,14 @@ def test_sentences_have_exact_offsets():
     ]
 
 
+def test_a_lone_carriage_return_ends_a_line():
+    # old Mac texts break lines with \r alone: they were one line, so lines without an end mark merged
+    text = "Take back our harbour\rReal patriots never surrender\r\rThe end\r\n"
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == ["Take back our harbour", "Real patriots never surrender", "The end"]
+    assert all(text[s.start : s.end] == s.text for s in sents)
+
+
 def test_sentences_on_one_long_line_keep_abbreviations():
     # the abbreviation test reads a bounded tail of the line (it read the whole prefix: quadratic)
     text = "It rained. " * 20_000 + "Mr. Smith and Dr. Jones met the U.S. envoy. Done"
