@@ -530,12 +530,12 @@ def fetch(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_redi
                     raise InputError(f"{current}: redirect to an invalid URL ({e})") from None
                 continue
             if not 200 <= resp.status < 300:
-                raise InputError(f"{current}: HTTP {resp.status} {resp.reason}".rstrip())
+                raise InputError(f"{current}: HTTP {resp.status} {_shown(resp.reason)}".rstrip())
             ctype = resp.getheader("Content-Type")
             mime = (ctype or "").split(";")[0].strip().lower()
             if mime and not (mime.startswith("text/") or mime in (
                     "application/xhtml+xml", "application/xml", "application/octet-stream")):
-                raise InputError(f"{current}: content type {mime} is not HTML or text")
+                raise InputError(f"{current}: content type {_shown(mime)} is not HTML or text")
             body = _read_capped(resp, current, max_bytes, deadline, timeout)
             return Fetched(body, current, ctype)
         finally:
@@ -554,6 +554,12 @@ def _shut(conn) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def _shown(value: str | None, limit: int = 100) -> str:
+    """A server's words (a status reason, a header) fit for a message: printable and short."""
+    text = "".join(c if c.isprintable() else "\ufffd" for c in (value or "")[: limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _reason(e: BaseException) -> str:

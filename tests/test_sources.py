@@ -296,6 +296,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, gzip.compress(b"z" * 5_000_000), headers=[("Content-Encoding", "gzip")])
         elif p == "/image":
             self._send(200, b"\x89PNG\r\n", "image/png")
+        elif p == "/odd-reason":  # the status reason is the server's: control characters, any length
+            self.send_response(418, "\x1b]52;c;ZXZpbA==\x07 teapot" + "!" * 5_000)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif p == "/missing":
             self._send(404, b"not here")
         elif p.startswith("/cs-"):  # a charset label that names a transform codec, not a text encoding
@@ -395,6 +399,10 @@ def test_size_cap_and_content(server):
         fetch_url(server + "/gzip-bomb", max_bytes=100_000, **kw)
     with pytest.raises(InputError, match="image/png"):
         fetch_url(server + "/image", **kw)
+    with pytest.raises(InputError, match="HTTP 418") as e:
+        fetch_url(server + "/odd-reason", **kw)
+    assert "\x1b" not in str(e.value) and "\x07" not in str(e.value) and "teapot" in str(e.value)
+    assert len(str(e.value)) < 200 + len(server)
     with pytest.raises(InputError, match="HTTP 404"):
         fetch_url(server + "/missing", **kw)
     html, _ = fetch_url(server + "/latin", **kw)
