@@ -102,11 +102,12 @@ def restore_repeats(extracted: str, page: str) -> str:
     for i, k in enumerate(keys):
         where.setdefault(k, []).append(i)
     lines = extracted.split("\n")
+    line_keys = [_key(ln) for ln in lines] + [""]
     out: list[str] = []
     j = 0  # the page's lines before j are used up
     for i, line in enumerate(lines):
         out.append(line)
-        k = _key(line)
+        k = line_keys[i]
         if not k or k not in where:
             continue
         found = where[k]
@@ -114,7 +115,7 @@ def restore_repeats(extracted: str, page: str) -> str:
         if m == len(found):
             continue
         j = found[m] + 1
-        if i + 1 < len(lines) and _key(lines[i + 1]) == k:
+        if line_keys[i + 1] == k:
             continue  # the extraction kept the next copy itself
         while j < len(keys) and keys[j] == k:
             out.append(line)
@@ -673,9 +674,9 @@ def read_source(arg: str, *, html: bool | None = None, allow_private: bool = Tru
             data = path.read_bytes()
         except OSError as e:
             raise InputError(f"{arg}: cannot read ({e.strerror or e})") from None
-        if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-            decode_bytes(data, arg)  # raises: UTF-32, named as such
-        if b"\x00" in data[:65536] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # text with a byte order mark has NULs; decode_html_bytes reads UTF-16 and names UTF-32
+        boms = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # (UTF-32 LE's starts as UTF-16 LE's)
+        if b"\x00" in data[:65536] and not data.startswith(boms):
             raise InputError(f"{arg}: looks like a binary file (it contains NUL bytes); give an HTML or text file")
         return extract_html(decode_html_bytes(data, arg))
     return read_text_file(path), None
