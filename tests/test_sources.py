@@ -45,6 +45,14 @@ def test_extract_html_main_text_without_scripts():
     assert title and ("Bridge" in title or "Council" in title)
 
 
+def test_trafilatura_imports():
+    # a core dependency: when it cannot be imported, every page silently gets the plain extraction
+    # (a fresh install lacked lxml_html_clean, which trafilatura needs and lxml 6 no longer carries)
+    import trafilatura  # noqa: F401
+
+    assert sources._trafilatura(ARTICLE_HTML)[0] is not None
+
+
 def test_offsets_refer_to_extracted_text():
     import spinscope
     from spinscope.document import Span
