@@ -52,11 +52,12 @@ def expand_inputs(paths: list[str]) -> tuple[list[str], int]:
     return out, skipped
 
 
-def read_input(p: str, html: bool | None = None) -> tuple[str, str | None]:
-    """(text, title) of one input: a file, '-', an HTML file (extracted) or an http(s) URL."""
-    from .sources import read_source
+def read_input(p: str, html: bool | None = None):
+    """One input as a :class:`~spinscope.sources.Page` (text, title, note): a file, '-', an HTML
+    file (extracted) or an http(s) URL."""
+    from .sources import open_source
 
-    return read_source(p, html=html)
+    return open_source(p, html=html)
 
 
 def input_id(p: str) -> str:
@@ -114,21 +115,24 @@ def _cmd_analyze(args) -> int:
     unreadable: list[str] = []
 
     def readable():
-        """``(text, (path, title))`` of each input that can be read; errors reported as met."""
+        """``(text, (path, title, note))`` of each input that can be read; errors and notes reported as met."""
         for i, p in enumerate(files, 1):
             if progress:
                 print(f"[{i}/{len(files)}] {terminal_safe(str(p))}", file=sys.stderr, flush=True)
             try:
-                text, title = read_input(p, html=True if args.html else None)
+                page = read_input(p, html=True if args.html else None)
             except InputError as e:
                 err(str(e))
                 unreadable.append(p)
                 continue
-            yield text, (p, args.title or title)
+            if page.note:
+                err(f"{p}: note: {page.note}")
+            yield page.text, (p, args.title or page.title, page.note)
 
     try:
-        for analysis, (p, title) in analyze_many(readable(), detector=detector, claims=not args.no_claims,
+        for analysis, meta in analyze_many(readable(), detector=detector, claims=not args.no_claims,
                                                  entities=not args.no_entities, as_tuples=True):
+            p, title, note = meta
             analysis.title = title
             aid = input_id(p)
             name = p if p != "-" else "stdin"
@@ -150,6 +154,8 @@ def _cmd_analyze(args) -> int:
                 doc = analysis.as_dict()
                 doc["id"] = aid
                 doc["source"] = p
+                if note:
+                    doc["input_note"] = note
                 indent = 2 if len(files) == 1 else None
                 if indent is None:  # one line a document: the C encoder, 2.4x faster than streaming
                     out.write(json.dumps(doc, ensure_ascii=False) + "\n")

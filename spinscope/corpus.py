@@ -214,12 +214,12 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]
 
 
 def _html_tools():
-    """``(decode, extract)`` from spinscope.sources, or None when it is not available."""
+    """``(decode, extract_page)`` from spinscope.sources, or None when it is not available."""
     try:
-        from .sources import decode_html_bytes, extract_html
+        from .sources import decode_html_bytes, extract_page
     except ImportError:  # pragma: no cover - spinscope.sources ships with spinscope
         return None
-    return decode_html_bytes, extract_html
+    return decode_html_bytes, extract_page
 
 
 def _read_jsonl(path: Path, default_source: str | None) -> Iterator[Record | Problem]:
@@ -289,11 +289,13 @@ def read_records(files: Iterable[Path], default_source: str | None = None) -> It
                     yield Problem(f"{path}: HTML input is not available in this installation")
                     continue
                 decode, extract = html
-                text, title = extract(decode(path.read_bytes(), str(path)))
-                if not text.strip():
+                page = extract(decode(path.read_bytes(), str(path)))
+                if not page.text.strip():
                     yield Problem(f"{path}: no article text found in the HTML")
                     continue
-                yield Record(text=text, origin=str(path), title=title, source=default_source)
+                # a page whose article body was not found keeps the note in its metadata
+                yield Record(text=page.text, origin=str(path), title=page.title, source=default_source,
+                             metadata={"input_note": page.note} if page.note else {})
             else:
                 text = read_text_file(path)
                 if not text.strip():

@@ -3,12 +3,14 @@
 Everything here hands back plain text (and a title where there is one); spinscope's offsets then
 refer to that text, which the :class:`~spinscope.document.Analysis` carries as ``text``.
 
-- :func:`extract_html` takes the main article text out of an HTML page (trafilatura, with a plain
-  tag-stripping fallback). Nothing in the page is ever executed or fetched.
+- :func:`extract_page` takes the main article text out of an HTML page (trafilatura, with a plain
+  tag-stripping fallback that its :class:`Page`'s ``note`` names); :func:`extract_html` gives just
+  ``(text, title)``. Nothing in the page is ever executed or fetched.
 - :func:`fetch_url` fetches an ``http``/``https`` address with a guard against server-side request
   forgery: every resolved address of every redirect hop must be public unless ``allow_private``,
   and the connection goes to the address that was checked (no second DNS look-up to rebind).
-- :func:`read_source` is what the CLI uses: a URL, an HTML file or a text file.
+- :func:`open_source` is what the CLI uses: a URL, an HTML file or a text file (:func:`read_source`
+  without the note).
 """
 
 from __future__ import annotations
@@ -39,28 +41,59 @@ _CHUNK = 64 * 1024
 # --- HTML -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Page:
+    """What was read from one input: its ``text``, its ``title`` (or None), and a ``note`` for the
+    reader when the text is not what they would expect, such as all of a page's visible text where
+    its article body could not be found. ``note`` is None when there is nothing to say."""
+
+    text: str
+    title: str | None = None
+    note: str | None = None
+
+
+ALL_TEXT = "so all of its visible text is analysed (with any menus and footers)"
+NO_BODY_NOTE = f"no article body found in the page, {ALL_TEXT}"
+HEAVY_NOTE = f"the page's markup is too heavy to find its article body in bounded time, {ALL_TEXT}"
+
+
 def extract_html(html: str) -> tuple[str, str | None]:
-    """Main article text and title of an HTML page.
+    """Main article text and title of an HTML page: ``(text, title)``; ``title`` may be None.
+
+    The same as :func:`extract_page`, without its note."""
+    page = extract_page(html)
+    return page.text, page.title
+
+
+def extract_page(html: str) -> Page:
+    """Main article text and title of an HTML page, as a :class:`Page`.
 
     trafilatura finds the article body (boilerplate such as menus and footers is left out), and
     paragraphs the page repeats in a row are kept (:func:`restore_repeats`). When it finds nothing,
     or the markup has a shape it would take minutes over (:func:`main_text_extractable`), the plain
-    tag-stripping extraction (all the visible text) is used instead. Scripts, styles and other
-    non-text elements never reach the text. Returns ``(text, title)``; ``title`` may be None.
+    tag-stripping extraction (all the visible text) is used instead, and the page's ``note`` says
+    so. Scripts, styles and other non-text elements never reach the text.
     """
     if not isinstance(html, str):
         raise TypeError(f"extract_html() takes a str, not {type(html).__name__}")
     if not html.strip():
-        return "", None
+        return Page("", None)
     page, page_title, shape = _strip(html)
-    text, title = _trafilatura(html) if main_text_extractable(html, shape) else (None, None)
-    if not text or not text.strip():
-        text = page
+    note = None
+    if main_text_extractable(html, shape):
+        text, title = _trafilatura(html)
+        if not text or not text.strip():
+            text, note = page, NO_BODY_NOTE
+        else:
+            text = restore_repeats(text, page)
     else:
-        text = restore_repeats(text, page)
+        text, title, note = page, None, HEAVY_NOTE
     if not title:
         title = page_title if page_title is not None else _title_only(html)
-    return _tidy(text), (title.strip() or None) if title else None
+    text = _tidy(text)
+    if not text.strip():
+        note = None  # nothing at all to analyse: the callers say so themselves
+    return Page(text, (title.strip() or None) if title else None, note)
 
 
 def _trafilatura(html: str) -> tuple[str | None, str | None]:
@@ -631,12 +664,18 @@ def fetch_url(url: str, *, timeout: float = 10, max_bytes: int = 5_000_000, max_
 def load_url(url: str, *, html: bool | None = None, allow_private: bool = False, timeout: float = 10,
              max_bytes: int = 5_000_000) -> tuple[str, str | None, str]:
     """Fetch ``url`` and return ``(text, title, final_url)``: HTML pages are extracted."""
+    page, final = load_page(url, html=html, allow_private=allow_private, timeout=timeout, max_bytes=max_bytes)
+    return page.text, page.title, final
+
+
+def load_page(url: str, *, html: bool | None = None, allow_private: bool = False, timeout: float = 10,
+              max_bytes: int = 5_000_000) -> tuple[Page, str]:
+    """Fetch ``url`` and return ``(page, final_url)``: HTML pages are extracted (:func:`extract_page`)."""
     f = fetch(url, timeout=timeout, max_bytes=max_bytes, allow_private=allow_private)
     body = f.text()
     if html is True or (html is None and f.is_html):
-        text, title = extract_html(body)
-        return text, title, f.final_url
-    return body, None, f.final_url
+        return extract_page(body), f.final_url
+    return Page(body, None), f.final_url
 
 
 def is_url(arg: str) -> bool:
@@ -647,7 +686,13 @@ def is_url(arg: str) -> bool:
 
 
 def read_source(arg: str, *, html: bool | None = None, allow_private: bool = True) -> tuple[str, str | None]:
-    """Read one CLI input: ``(text, title)``.
+    """Read one CLI input: ``(text, title)``. The same as :func:`open_source`, without its note."""
+    page = open_source(arg, html=html, allow_private=allow_private)
+    return page.text, page.title
+
+
+def open_source(arg: str, *, html: bool | None = None, allow_private: bool = True) -> Page:
+    """Read one CLI input as a :class:`Page`.
 
     - ``http://``/``https://`` URL: fetched (private addresses only if ``allow_private``); HTML
       pages are extracted unless ``html`` is False.
@@ -657,13 +702,12 @@ def read_source(arg: str, *, html: bool | None = None, allow_private: bool = Tru
     - any other file: returned unchanged (strict UTF-8), title None.
     """
     if is_url(arg):
-        text, title, _ = load_url(arg, html=html, allow_private=allow_private)
-        return text, title
+        return load_page(arg, html=html, allow_private=allow_private)[0]
     if arg == "-":
         data = sys.stdin.buffer.read()
         if html:
-            return extract_html(decode_html_bytes(data, "stdin"))
-        return decode_bytes(data, "stdin"), None
+            return extract_page(decode_html_bytes(data, "stdin"))
+        return Page(decode_bytes(data, "stdin"), None)
     path = Path(arg)
     if not path.exists():
         raise InputError(f"{arg}: no such file")
@@ -678,5 +722,5 @@ def read_source(arg: str, *, html: bool | None = None, allow_private: bool = Tru
         boms = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # (UTF-32 LE's starts as UTF-16 LE's)
         if b"\x00" in data[:65536] and not data.startswith(boms):
             raise InputError(f"{arg}: looks like a binary file (it contains NUL bytes); give an HTML or text file")
-        return extract_html(decode_html_bytes(data, arg))
-    return read_text_file(path), None
+        return extract_page(decode_html_bytes(data, arg))
+    return Page(read_text_file(path), None)

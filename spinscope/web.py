@@ -213,7 +213,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
     from . import analyze
     from . import techniques as T
     from .detect import ModelError, default_detector
-    from .sources import decode_html_bytes, extract_html, load_url
+    from .sources import decode_html_bytes, extract_page, load_page
 
     state = {"detector": detector, "error": None, "limiter": None, "input_limiter": None}
     load_lock = threading.Lock()
@@ -306,6 +306,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         ctx.setdefault("segments", [])
         ctx.setdefault("counts", [])
         ctx.setdefault("source", None)
+        ctx.setdefault("note", None)
         body = page.render(allow_fetch=allow_fetch, max_body=max_body, version=__version__, **ctx)
         # Article text is escaped by Jinja2; the report sits in a sandboxed (opaque-origin) iframe;
         # nothing may load from or talk to the network.
@@ -337,20 +338,21 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         upload = form.get("file")
         shown = {"text": text if isinstance(text, str) else "", "title": title or "", "url": url}
         source = "pasted text"
+        note = None
         try:
             if upload is not None and not isinstance(upload, str) and upload.filename:
                 data = await upload.read()
                 name = Path(upload.filename).name
                 source = name
                 if name.lower().endswith((".html", ".htm", ".xhtml")) or (upload.content_type or "").startswith("text/html"):
-                    text, found = await run_input(lambda: extract_html(decode_html_bytes(data, name)))
-                    title = title or found
+                    got = await run_input(lambda: extract_page(decode_html_bytes(data, name)))
+                    text, title, note = got.text, title or got.title, got.note
                 else:
                     text = decode_bytes(data, name)
                 shown["text"] = text
             elif url:
-                text, found, final = await run_input(lambda: load_url(url, allow_private=allow_private))
-                title, source = title or found, final
+                got, source = await run_input(lambda: load_page(url, allow_private=allow_private))
+                text, title, note = got.text, title or got.title, got.note
                 shown["text"] = text
             elif not isinstance(text, str):
                 raise InputError("the text field must be text, not a file")
@@ -361,7 +363,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         analysis = await run_analysis(text, title)
         report_html = await run_blocking(render_report, analysis, source)
         counts = [(_technique(k), v) for k, v in analysis.technique_counts.items()]
-        return html_page(form=shown, analysis=analysis, report_html=report_html, source=source,
+        return html_page(form=shown, analysis=analysis, report_html=report_html, source=source, note=note,
                          segments=segments(analysis) if report_html is None else [], counts=counts)
 
     # -- API --
@@ -411,18 +413,18 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
                 if not isinstance(data[opt], bool):
                     raise ApiError(422, f'"{opt}" must be true or false, not {_json_type(data[opt])}')
                 stages[opt] = data[opt]
-        source = None
+        source = note = None
         if key == "url":
             if not allow_fetch:
                 raise ApiError(403, "fetching URLs is disabled on this server (start it with --allow-fetch)")
             try:
-                text, found, source = await run_input(lambda: load_url(value, allow_private=allow_private))
+                got, source = await run_input(lambda: load_page(value, allow_private=allow_private))
             except InputError as e:
                 raise ApiError(400, str(e)) from None
-            title = title or found
+            text, title, note = got.text, title or got.title, got.note
         elif key == "html":
-            text, found = await run_input(lambda: extract_html(value))
-            title = title or found
+            got = await run_input(lambda: extract_page(value))
+            text, title, note = got.text, title or got.title, got.note
             if not text.strip():
                 raise ApiError(422, '"html" has no text to analyse')
         else:
@@ -433,6 +435,8 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         doc = analysis.as_dict()
         if source:
             doc["source"] = source
+        if note:
+            doc["input_note"] = note
         return JSONResponse(doc)
 
     @app.get("/api/techniques", summary="The 14 techniques: label, name, definition, example, colour")

@@ -136,6 +136,25 @@ def test_html_with_scripts_is_just_text():
     assert doc["text"] == text.decode()
 
 
+def test_a_page_with_no_article_body_is_named_on_stderr_and_in_json(tmp_path):
+    from spinscope.sources import NO_BODY_NOTE
+
+    menu = tmp_path / "menu.html"
+    menu.write_text("<html><body><aside><a href='/'>Home</a></aside><aside>The corrupt elites lied.</aside></body></html>",
+                    encoding="utf-8")
+    article = tmp_path / "article.html"
+    article.write_text("<html><body><nav>Home</nav><article><p>" + "The corrupt council lied to us again. " * 12
+                       + "</p></article></body></html>", encoding="utf-8")
+    proc = run_cli("analyze", str(menu), str(article), "--format", "json", "-q", "--no-entities", check=True)
+    docs = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert docs[0]["input_note"] == NO_BODY_NOTE and docs[0]["text"] == "Home\n\nThe corrupt elites lied.\n"
+    assert "input_note" not in docs[1] and "Home" not in docs[1]["text"]
+    assert proc.stderr.decode().splitlines() == [f"spinscope: {menu}: note: {NO_BODY_NOTE}"]
+    for doc in docs:
+        jsonschema = pytest.importorskip("jsonschema")
+        jsonschema.validate(doc, SCHEMA)
+
+
 def test_usage_errors_do_not_trace():
     proc = run_cli("analyze")
     assert proc.returncode == 2 and b"usage" in proc.stderr and b"Traceback" not in proc.stderr

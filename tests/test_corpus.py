@@ -121,6 +121,7 @@ def test_read_records_every_kind_and_every_problem(inputs):
     assert plain.source == "default" and plain.title is None and plain.text == text_of(20)
     page = [r for r in recs if r.origin.endswith("page.html")][0]
     assert page.title == "A page" and "Menu Home About" not in page.text and "Report 30" in page.text
+    assert page.metadata == {}  # its article body was found
     untitled = [r for r in recs if r.origin.endswith("line 11")][0]  # the repeated text (deduplicated later)
     assert untitled.source == "default" and untitled.hash == r0.hash
     assert len(recs) == 6 + 1 + 1 + 1 + 1
@@ -145,6 +146,15 @@ def test_csv_without_text_column_and_ragged_rows(tmp_path):
     out = [str(x) for x in read_records([tmp_path / "a.csv", tmp_path / "b.csv"])]
     assert out[0].startswith(f"{tmp_path / 'a.csv'}: CSV has no 'text' column")
     assert out[1] == f"{tmp_path / 'b.csv'}: row 1: the row has more cells than the header"
+
+
+def test_a_page_with_no_article_body_keeps_the_note(tmp_path):
+    from spinscope.sources import NO_BODY_NOTE
+
+    (tmp_path / "asides.html").write_text("<aside><a href='/'>Home</a></aside><aside>The elites lied.</aside>",
+                                          encoding="utf-8")
+    [rec] = list(read_records([tmp_path / "asides.html"]))
+    assert rec.text == "Home\n\nThe elites lied.\n" and rec.metadata == {"input_note": NO_BODY_NOTE}
 
 
 def test_html_is_reported_when_extraction_is_unavailable(tmp_path, monkeypatch):

@@ -131,6 +131,7 @@ def test_markup_trafilatura_is_slow_on_gets_the_plain_extraction(markup, monkeyp
     text, title = extract_html(page)
     assert text == strip_tags(page)[0] and "Menu" in text and text.endswith("The last paragraph.\n")
     assert title == "T"
+    assert sources.extract_page(page) == sources.Page(text, "T", sources.HEAVY_NOTE)  # and the reader is told
 
 
 def test_ordinary_markup_goes_to_trafilatura(monkeypatch):
@@ -140,6 +141,19 @@ def test_ordinary_markup_goes_to_trafilatura(monkeypatch):
     page = f"<html><body>{ordinary}<p>{'<b>x</b>' * 2_000}</p>{'</span>' * 5_000}</body></html>"
     extract_html(page)
     assert seen == [page]
+
+
+def test_extract_page_says_when_it_falls_back_to_all_the_text():
+    page = sources.extract_page(ARTICLE_HTML)
+    assert (page.text, page.title) == extract_html(ARTICLE_HTML) and page.note is None
+    # trafilatura finds no body in asides alone (it falls back to all the text itself in other cases)
+    menu_only = "<html><head><title>T</title></head><body><aside><a href='/'>Home</a></aside><aside>Short.</aside></body></html>"
+    page = sources.extract_page(menu_only)
+    assert page.text == strip_tags(menu_only)[0] == "Home\n\nShort.\n"
+    assert page.note == sources.NO_BODY_NOTE and "visible text" in page.note and page.title == "T"
+    # nothing to read at all: no note (the caller says there is nothing to analyse)
+    assert sources.extract_page("<script>x()</script>") == sources.Page("", None, None)
+    assert sources.extract_page("") == sources.Page("", None, None)
 
 
 def test_strip_tags_handles_hostile_markup():

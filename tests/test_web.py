@@ -118,8 +118,12 @@ def test_analyze_html_extracts_first(client):
     assert "__pwned" not in doc["text"] and "<p>" not in doc["text"]
     assert "City Hall has once again betrayed" in doc["text"]
     assert doc["title"]
+    assert "input_note" not in doc  # the article body was found
     for s in doc["spans"]:
         assert doc["text"][s["start"]:s["end"]] == s["text"]
+    menu = post_json(client, {"html": "<aside><a href='/'>Home</a></aside><aside>The corrupt elites lied.</aside>"}).json()
+    jsonschema.validate(menu, SCHEMA)
+    assert menu["input_note"] == sources.NO_BODY_NOTE and menu["text"].startswith("Home")
 
 
 def test_blank_but_valid_and_unicode(client):
@@ -309,9 +313,9 @@ def test_url_fetches_have_a_pool_of_their_own(detector, monkeypatch):
         gate.wait(30)
         with lock:
             seen["now"] -= 1
-        return "Real patriots will never surrender.", None, url
+        return sources.Page("Real patriots will never surrender.", None), url
 
-    monkeypatch.setattr(sources, "load_url", slow_load)
+    monkeypatch.setattr(sources, "load_page", slow_load)
     n = web.INPUT_WORKERS + 4
     with TestClient(create_app(detector=detector, allow_fetch=True)) as c:
         results = []
@@ -439,6 +443,10 @@ def test_uploads(client):
     r = client.post("/", files={"file": ("story.html", html_page, "text/html")})
     assert r.status_code == 200 and "City Hall" in r.text
     assert "window.__pwned=1" not in r.text
+    assert 'id="note"' not in r.text
+    menu = b"<html><body><aside><a href='/'>Home</a></aside><aside>The corrupt elites lied.</aside></body></html>"
+    r = client.post("/", files={"file": ("menu.html", menu, "text/html")})
+    assert r.status_code == 200 and 'id="note"' in r.text and "no article body found" in r.text
     r = client.post("/", files={"file": ("latin.txt", "Café".encode("latin-1"), "text/plain")})
     assert r.status_code == 422 and "not UTF-8" in r.text
     r = client.post("/", files={"file": ("bin.txt", b"\x00\x01\x02", "application/octet-stream")})
