@@ -51,6 +51,18 @@ def test_snap_span_extends_words_and_trims():
     e = text.index(",") + 1
     assert text[slice(*snap_span(text, s, e))] == '"unbelievable lies'
     assert snap_span("...", 0, 3) == (3, 3)
+
+
+def test_snap_span_trims_emoji_and_invisible_characters_at_the_edges():
+    # the tokenizer reads emoji as [UNK] tokens, which can sit at a span's edge; no PTC gold span
+    # starts or ends with a symbol, a format character or a no-break space
+    text = "😀 😀 The corrupt elites\u00a0🔥\u200d lied! ★"
+    assert text[slice(*snap_span(text, 0, len(text)))] == "The corrupt elites\u00a0🔥\u200d lied!"  # "!" may end one
+    inner = "\ufe0f\u2060#MAGA “quoted” $5\u00a0"
+    assert inner[slice(*snap_span(inner, 0, len(inner)))] == "#MAGA “quoted” $5"  # hashtags, quotes, currency stay
+    assert snap_span("😀\u200b😀", 0, 3) == (3, 3)  # nothing left: the caller drops it
+    accent = "Caf\u0065\u0301 \U0001F525\ufe0f"  # a decomposed é keeps its accent; the emoji's selector goes
+    assert accent[slice(*snap_span(accent, 0, len(accent)))] == "Caf\u0065\u0301"
     # a word is extended only within [lo, hi): the block the span was found in
     text = "a" * 50
     assert snap_span(text, 20, 25) == (0, 50)
