@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 
 from .document import Analysis, Claim, Entity, InputError, Sentence, Span, check_unicode, split_sentences
 
-__version__ = "0.8.2"
+__version__ = "0.9.0"
 
 # spaCy keeps a whole parsed document in memory, and claims score every sentence at once; past this
 # length (about 50,000 words, far longer than any article) both are skipped so memory stays bounded.
@@ -162,8 +162,11 @@ def _techniques_stage(text: str, title: str | None, detector, claims: bool) -> A
         spans, found_claims = detect_with_claims(det, None, text, sentences)
     else:
         spans = det.detect(text)
+    from .language import language_note
+
+    note = language_note(text)
     return Analysis(text=text, title=title, sentences=sentences, spans=spans, model=det.info,
-                    claims=found_claims)
+                    claims=found_claims, notes=[note] if note else [])
 
 
 def _entities_stage(analysis: Analysis, entities: bool) -> Analysis:
@@ -171,8 +174,9 @@ def _entities_stage(analysis: Analysis, entities: bool) -> Analysis:
     text = analysis.text
     if entities and text.strip():
         if len(text) > ENTITY_MAX_CHARS:
-            analysis.model = {**analysis.model, "notes": [
-                f"claims, entities and targets skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"]}
+            note = f"claims, entities and targets skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"
+            analysis.model = {**analysis.model, "notes": [note]}  # where schema 1.0 has always had it
+            analysis.notes.append(note)
         else:
             from .entities import enrich
 

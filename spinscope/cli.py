@@ -115,7 +115,7 @@ def _cmd_analyze(args) -> int:
     unreadable: list[str] = []
 
     def readable():
-        """``(text, (path, title, note))`` of each input that can be read; errors and notes reported as met."""
+        """``(text, (path, title, note))`` of each input that can be read; errors reported as met."""
         for i, p in enumerate(files, 1):
             if progress:
                 print(f"[{i}/{len(files)}] {terminal_safe(str(p))}", file=sys.stderr, flush=True)
@@ -125,8 +125,6 @@ def _cmd_analyze(args) -> int:
                 err(str(e))
                 unreadable.append(p)
                 continue
-            if page.note:
-                err(f"{p}: note: {page.note}")
             yield page.text, (p, args.title or page.title, page.note)
 
     try:
@@ -134,8 +132,13 @@ def _cmd_analyze(args) -> int:
                                                  entities=not args.no_entities, as_tuples=True):
             p, title, note = meta
             analysis.title = title
+            if note:
+                analysis.notes.insert(0, note)
             aid = input_id(p)
             name = p if p != "-" else "stdin"
+            if args.format != "text":  # the text output shows them itself
+                for n in analysis.notes:
+                    err(f"{name}: note: {n}")
             if args.format == "html" and html_dir is not None:
                 stem, k = aid, 1
                 while stem.lower() in used:
@@ -154,8 +157,6 @@ def _cmd_analyze(args) -> int:
                 doc = analysis.as_dict()
                 doc["id"] = aid
                 doc["source"] = p
-                if note:
-                    doc["input_note"] = note
                 indent = 2 if len(files) == 1 else None
                 if indent is None:  # one line a document: the C encoder, 2.4x faster than streaming
                     out.write(json.dumps(doc, ensure_ascii=False) + "\n")

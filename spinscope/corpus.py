@@ -49,6 +49,8 @@ from .document import (
 )
 
 SCHEMA_VERSION = 1
+# an analysis's notes for the reader (Analysis.notes) are stored in its model_info JSON under this key
+NOTES_KEY = "analysis_notes"
 FIELDS = ("text", "title", "url", "source", "published")
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -339,7 +341,8 @@ def result_from_analysis(analysis: Analysis) -> dict:
             item.pop("text", None)
     for ent in d["entities"]:
         ent["mentions"] = [[m["start"], m["end"]] for m in ent["mentions"]]
-    return {"model": d["model"], "spans": d["spans"], "claims": d["claims"], "entities": d["entities"]}
+    return {"model": d["model"], "notes": d["notes"], "spans": d["spans"], "claims": d["claims"],
+            "entities": d["entities"]}
 
 
 def analysis_from_result(text: str, title: str | None, result: dict) -> Analysis:
@@ -360,7 +363,8 @@ def analysis_from_result(text: str, title: str | None, result: dict) -> Analysis
         for e in result.get("entities", ())
     ]
     return Analysis(text=text, title=title, sentences=split_sentences(text), spans=spans,
-                    model=dict(result.get("model") or {}), claims=claims, entities=entities)
+                    model=dict(result.get("model") or {}), claims=claims, entities=entities,
+                    notes=list(result.get("notes") or ()))
 
 
 # --- the store -------------------------------------------------------------------------------
@@ -588,6 +592,8 @@ class Store:
         spans = result.get("spans", [])
         covered = covered_length((s["start"], s["end"]) for s in spans)
         model = result.get("model") or {}
+        if result.get("notes"):  # the reader's notes (e.g. not English) ride in the analysis's own model_info
+            model = {**model, NOTES_KEY: list(result["notes"])}
         own = json.dumps(model, sort_keys=True) if model != self._run_info.get(run_id) else None  # e.g. notes
         cur = self.conn.execute("INSERT INTO analyses(doc_id, run_id, n_spans, covered, created_at, model_info)"
                                 " VALUES (?, ?, ?, ?, ?, ?)", (doc_id, run_id, len(spans), covered, _now(), own))
@@ -680,6 +686,7 @@ class Store:
         doc = dict(zip(keys, row))
         doc["metadata"] = json.loads(doc["metadata"] or "{}")
         doc["model"] = json.loads(doc.pop("model_info") or "{}")
+        doc["notes"] = doc["model"].pop(NOTES_KEY, [])
         return doc
 
     def result(self, analysis_id: int) -> dict:
@@ -701,7 +708,9 @@ class Store:
                 "SELECT key, name, label, country, mentions, techniques FROM entities WHERE analysis_id = ? ORDER BY id",
                 (analysis_id,))
         ]
-        return {"model": json.loads(row[0]) if row else {}, "spans": spans, "claims": claims, "entities": entities}
+        model = json.loads(row[0]) if row else {}
+        return {"model": model, "notes": model.pop(NOTES_KEY, []), "spans": spans, "claims": claims,
+                "entities": entities}
 
     def analysis(self, doc_id: int) -> tuple[Analysis, dict]:
         """The stored document's current :class:`Analysis`, rebuilt, and the document's fields."""

@@ -136,6 +136,9 @@ class Analysis:
     model: dict = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)  # ranked by score, best first
     entities: list[Entity] = field(default_factory=list)  # ranked by mentions
+    # what a reader should know about this analysis as a whole, in plain words: e.g. that the
+    # text does not look like English, or that an HTML page's article body was not found
+    notes: list[str] = field(default_factory=list)
 
     @property
     def technique_counts(self) -> dict[str, int]:
@@ -156,6 +159,7 @@ class Analysis:
             "length": len(self.text),
             "word_count": self.word_count,
             "model": self.model,
+            "notes": list(self.notes),
             "sentences": [s.as_dict() for s in self.sentences],
             "spans": [s.as_dict() for s in self.spans],
             "technique_counts": self.technique_counts,

@@ -250,6 +250,8 @@ def render_text(analysis: Analysis, console: Console, source: str | None = None)
     if n:
         line += f"; {100 * summ.share:.1f}% of the characters are in a span"
     console.print(Text(line))
+    for note in analysis.notes:
+        console.print(Text(f"Note: {terminal_safe(note)}.", style="yellow"))
     if not n:
         return
     if console.is_terminal:
@@ -432,7 +434,9 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
         meta.append(f"model {analysis.model.get('name', '')} {analysis.model.get('version', '')}".strip())
 
     out = [_head(page_title, script), "<body>\n"]
-    out.append(f'<header>\n<h1>{esc(heading)}</h1>\n<p class="meta">{" · ".join(esc(m) for m in meta)}</p>\n</header>\n')
+    out.append(f'<header>\n<h1>{esc(heading)}</h1>\n<p class="meta">{" · ".join(esc(m) for m in meta)}</p>\n')
+    out.extend(f'<p class="note" role="note">Note: {esc(n)}.</p>\n' for n in analysis.notes)
+    out.append("</header>\n")
 
     # summary numbers
     out.append('<section aria-labelledby="h-summary">\n<h2 id="h-summary">Summary</h2>\n<ul class="stats">')

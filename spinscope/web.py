@@ -306,7 +306,6 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         ctx.setdefault("segments", [])
         ctx.setdefault("counts", [])
         ctx.setdefault("source", None)
-        ctx.setdefault("note", None)
         body = page.render(allow_fetch=allow_fetch, max_body=max_body, version=__version__, **ctx)
         # Article text is escaped by Jinja2; the report sits in a sandboxed (opaque-origin) iframe;
         # nothing may load from or talk to the network.
@@ -361,9 +360,11 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         if not text.strip():
             return html_page(422, form=shown, error="Nothing to analyse: paste a text, or choose a .txt or .html file.")
         analysis = await run_analysis(text, title)
+        if note:
+            analysis.notes.insert(0, note)
         report_html = await run_blocking(render_report, analysis, source)
         counts = [(_technique(k), v) for k, v in analysis.technique_counts.items()]
-        return html_page(form=shown, analysis=analysis, report_html=report_html, source=source, note=note,
+        return html_page(form=shown, analysis=analysis, report_html=report_html, source=source,
                          segments=segments(analysis) if report_html is None else [], counts=counts)
 
     # -- API --
@@ -432,11 +433,11 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         if not text.strip():
             raise ApiError(422, f'"{key}" is empty' if key == "text" else "the page has no text to analyse")
         analysis = await run_analysis(text, title, **stages)
+        if note:
+            analysis.notes.insert(0, note)
         doc = analysis.as_dict()
         if source:
             doc["source"] = source
-        if note:
-            doc["input_note"] = note
         return JSONResponse(doc)
 
     @app.get("/api/techniques", summary="The 14 techniques: label, name, definition, example, colour")

@@ -136,7 +136,7 @@ def test_html_with_scripts_is_just_text():
     assert doc["text"] == text.decode()
 
 
-def test_a_page_with_no_article_body_is_named_on_stderr_and_in_json(tmp_path):
+def test_a_page_with_no_article_body_gets_a_note(tmp_path):
     from spinscope.sources import NO_BODY_NOTE
 
     menu = tmp_path / "menu.html"
@@ -147,9 +147,11 @@ def test_a_page_with_no_article_body_is_named_on_stderr_and_in_json(tmp_path):
                        + "</p></article></body></html>", encoding="utf-8")
     proc = run_cli("analyze", str(menu), str(article), "--format", "json", "-q", "--no-entities", check=True)
     docs = [json.loads(line) for line in proc.stdout.decode().splitlines()]
-    assert docs[0]["input_note"] == NO_BODY_NOTE and docs[0]["text"] == "Home\n\nThe corrupt elites lied.\n"
-    assert "input_note" not in docs[1] and "Home" not in docs[1]["text"]
+    assert docs[0]["notes"] == [NO_BODY_NOTE] and docs[0]["text"] == "Home\n\nThe corrupt elites lied.\n"
+    assert docs[1]["notes"] == [] and "Home" not in docs[1]["text"]
     assert proc.stderr.decode().splitlines() == [f"spinscope: {menu}: note: {NO_BODY_NOTE}"]
+    text = run_cli("analyze", str(menu), "--no-entities", check=True)  # the text output shows it itself
+    assert b"Note: no article body found" in text.stdout and text.stderr == b""
     for doc in docs:
         jsonschema = pytest.importorskip("jsonschema")
         jsonschema.validate(doc, SCHEMA)

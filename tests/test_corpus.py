@@ -226,6 +226,14 @@ def test_claims_entities_and_targets_survive_the_store(tmp_path):
         noted = Analysis(text="Another text here.", model={**FAKE.info, "notes": ["entities skipped"]})
         st.write_new([(Record(text=noted.text, origin="n"), result_from_analysis(noted))], "add", FAKE)
         assert st.analysis(2)[0].model == noted.model and st.analysis(1)[0].model == FAKE.info
+        # the reader's notes (e.g. not English) are kept with it, and come back as the analysis's notes
+        foreign = Analysis(text="Der Text ist nicht englisch.", model=dict(FAKE.info), notes=["not English"],
+                           sentences=split_sentences("Der Text ist nicht englisch."))
+        st.write_new([(Record(text=foreign.text, origin="f"), result_from_analysis(foreign))], "add", FAKE)
+        back = st.analysis(3)[0]
+        assert back.notes == ["not English"] and back.model == FAKE.info and back.as_dict() == foreign.as_dict()
+        assert st.document(3)["notes"] == ["not English"] and st.document(3)["model"] == FAKE.info
+        assert st.analysis(1)[0].notes == []
 
 
 def test_stages_can_be_switched_off(tmp_path, inputs, tiny_model):

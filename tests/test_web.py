@@ -118,12 +118,12 @@ def test_analyze_html_extracts_first(client):
     assert "__pwned" not in doc["text"] and "<p>" not in doc["text"]
     assert "City Hall has once again betrayed" in doc["text"]
     assert doc["title"]
-    assert "input_note" not in doc  # the article body was found
+    assert doc["notes"] == []  # the article body was found
     for s in doc["spans"]:
         assert doc["text"][s["start"]:s["end"]] == s["text"]
     menu = post_json(client, {"html": "<aside><a href='/'>Home</a></aside><aside>The corrupt elites lied.</aside>"}).json()
     jsonschema.validate(menu, SCHEMA)
-    assert menu["input_note"] == sources.NO_BODY_NOTE and menu["text"].startswith("Home")
+    assert menu["notes"] == [sources.NO_BODY_NOTE] and menu["text"].startswith("Home")
 
 
 def test_blank_but_valid_and_unicode(client):
@@ -443,10 +443,10 @@ def test_uploads(client):
     r = client.post("/", files={"file": ("story.html", html_page, "text/html")})
     assert r.status_code == 200 and "City Hall" in r.text
     assert "window.__pwned=1" not in r.text
-    assert 'id="note"' not in r.text
+    assert "Note: " not in r.text
     menu = b"<html><body><aside><a href='/'>Home</a></aside><aside>The corrupt elites lied.</aside></body></html>"
     r = client.post("/", files={"file": ("menu.html", menu, "text/html")})
-    assert r.status_code == 200 and 'id="note"' in r.text and "no article body found" in r.text
+    assert r.status_code == 200 and "Note: no article body found" in r.text  # in the report
     r = client.post("/", files={"file": ("latin.txt", "Café".encode("latin-1"), "text/plain")})
     assert r.status_code == 422 and "not UTF-8" in r.text
     r = client.post("/", files={"file": ("bin.txt", b"\x00\x01\x02", "application/octet-stream")})
@@ -551,6 +551,11 @@ def test_fallback_report_without_render_html(client, monkeypatch):
     import html as htmllib
 
     assert htmllib.unescape(shown) == HOSTILE + SAMPLE  # every character, exactly once, as text
+    assert "Note: " not in r.text
+    r = client.post("/", data={"text": "Die korrupte Regierung hat die hart arbeitenden Familien dieser Stadt wieder "
+                                       "einmal verraten, und echte Patrioten werden sich diesen Eliten niemals beugen, "
+                                       "die nur an ihren eigenen Vorteil denken."})
+    assert r.status_code == 200 and '<p class="note" role="status">Note: the text does not look like English' in r.text
 
 
 def test_serve_command_line():
