@@ -1224,7 +1224,8 @@ def output_row(rec: dict, result: dict, fingerprint: str) -> dict:
         "source": rec.get("source"), "published": rec.get("published"), "origin": rec.get("origin"),
         "metadata": rec["metadata"] if isinstance(rec.get("metadata"), str)
         else json.dumps(rec.get("metadata") or {}, ensure_ascii=False, sort_keys=True, default=str),
-        "model": json.dumps(result.get("model") or {}, sort_keys=True),
+        "model": json.dumps({**(result.get("model") or {}), **({NOTES_KEY: result["notes"]} if result.get("notes") else {})},
+                            sort_keys=True),  # the reader's notes ride with the model, as in the store
         "model_fingerprint": fingerprint,
         "spans": json.dumps(result.get("spans", []), ensure_ascii=False),
         "claims": json.dumps(result.get("claims", []), ensure_ascii=False),
@@ -1398,7 +1399,8 @@ def import_parquet(db: str | Path, folder: str | Path, *, batch: int = 64, quiet
                                      metadata=json.loads(row.get("metadata") or "{}"))
                         if rec.hash != row["hash"]:
                             raise ValueError("hash does not match the text")
-                        result = {"model": json.loads(row["model"]), "spans": json.loads(row["spans"]),
+                        model = json.loads(row["model"])
+                        result = {"model": model, "notes": model.pop(NOTES_KEY, []), "spans": json.loads(row["spans"]),
                                   "claims": json.loads(row.get("claims") or "[]"),
                                   "entities": json.loads(row.get("entities") or "[]")}
                     except (TypeError, ValueError, AttributeError) as e:

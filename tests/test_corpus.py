@@ -725,6 +725,9 @@ def test_run_local_then_import_equals_add(tmp_path, inputs, tiny_model):
         assert a.check() == []
         assert a.conn.execute(q).fetchall() == b.conn.execute(q).fetchall()
         assert [r["command"] for r in a.info()["runs"]] == ["import"]
+        notes = {h: a.analysis(i)[0].notes for i, h in a.conn.execute("SELECT id, hash FROM documents")}
+        assert notes == {h: b.analysis(i)[0].notes for i, h in b.conn.execute("SELECT id, hash FROM documents")}
+        assert any(notes.values())  # the fixture's word salad does not look like English: the notes came through
 
 
 # --- dashboard ---------------------------------------------------------------------------------
