@@ -70,5 +70,5 @@ def language_note(text: str) -> str | None:
     if (words < MIN_WORDS and letters < MIN_LETTERS) or share >= MIN_SHARE:
         return None
     return (f"the text does not look like English ({share:.0%} of its words are common English words, "
-            f"against 40% or more in English news); spinscope's models were trained on English news only, "
-            "so its spans (or their absence) say little about this text")
+            f"against 40% or more in English news); spinscope's models know English only, so what they "
+            "find here, or do not find, means little")
