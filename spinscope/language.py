@@ -46,14 +46,17 @@ MIN_LETTERS = 100  # scripts written without spaces (Japanese, Chinese) have few
 MIN_SHARE = 0.2  # English news: 0.42 or more; other languages: mostly 0.15 or less (module docstring)
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# addresses, e-mail addresses, @handles and #hashtags are no language's words
+_NOT_WORDS = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|[@#]\w+")
 
 
 def english_share(text: str) -> tuple[float, int, int]:
     """``(share, words, letters)``: the share of the text's words that are common English words,
     how many words it has, and their letters. A word is a run of letters (with inner apostrophes);
-    capitalised words are left out, since names are in no language's list of common words."""
+    capitalised words are left out, since names are in no language's list of common words, and so
+    are web and e-mail addresses, @handles and #hashtags."""
     hits = total = letters = 0
-    for m in _WORD.finditer(text):
+    for m in _WORD.finditer(_NOT_WORDS.sub(" ", text)):
         w = m.group()
         if w[0].isupper():
             continue

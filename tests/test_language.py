@@ -36,6 +36,8 @@ def test_share_counts_lowercase_words_only():
     assert english_share("The Mayor of London") == (1.0, 1, 2)  # only "of" counts
     assert english_share("it’s over") == (1.0, 2, 8)  # a curly apostrophe reads as a straight one
     assert english_share("123 ... !!!") == (0.0, 0, 0)
+    links = " ".join(f"https://www.example.com/news/story-{i} @someone{i} #tagged{i} me{i}@mail.example.org" for i in range(30))
+    assert english_share(links) == (0.0, 0, 0) and language_note(links + " " + NAMES) is None
 
 
 def test_the_analysis_and_every_output_carry_it(tmp_path):
