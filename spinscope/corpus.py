@@ -48,7 +48,7 @@ from .document import (
     split_sentences,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # an analysis's notes for the reader (Analysis.notes) are stored in its model_info JSON under this key
 NOTES_KEY = "analysis_notes"
 FIELDS = ("text", "title", "url", "source", "published")
@@ -352,7 +352,7 @@ def analysis_from_result(text: str, title: str | None, result: dict) -> Analysis
              explanation=s.get("explanation", ""), span_score=s.get("span_score", 0.0),
              triggers=tuple(s.get("triggers", ())),
              alternatives=tuple(Alternative(a["technique"], a["score"]) for a in s.get("alternatives", ())),
-             target=s.get("target"))
+             target=s.get("target"), technique_score=s.get("technique_score", 0.0))
         for s in result.get("spans", ())
     ]
     claims = [Claim(c["start"], c["end"], text[c["start"]:c["end"]], c["score"]) for c in result.get("claims", ())]
@@ -476,6 +476,8 @@ def _statements(conn: sqlite3.Connection, script: str) -> None:
 
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: lambda conn: _statements(conn, _SCHEMA_1),
+    # 0.9.0: the classifier's probability of a span's technique (spans stored before read as 0)
+    2: lambda conn: conn.execute("ALTER TABLE spans ADD COLUMN technique_score REAL"),
 }
 
 
@@ -600,10 +602,11 @@ class Store:
         aid = cur.lastrowid
         self.conn.executemany(
             "INSERT INTO spans(analysis_id, doc_id, start_char, end_char, technique, score, span_score, explanation,"
-            " triggers, alternatives, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " triggers, alternatives, target, technique_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(aid, doc_id, s["start"], s["end"], s["technique"], s["score"], s.get("span_score", 0.0),
               s.get("explanation", ""), json.dumps(s.get("triggers", []), ensure_ascii=False),
-              json.dumps(s.get("alternatives", []), ensure_ascii=False), s.get("target")) for s in spans])
+              json.dumps(s.get("alternatives", []), ensure_ascii=False), s.get("target"),
+              s.get("technique_score", 0.0)) for s in spans])
         by_tech: dict[str, list[tuple[int, int]]] = {}
         for s in spans:
             by_tech.setdefault(s["technique"], []).append((s["start"], s["end"]))
@@ -695,9 +698,10 @@ class Store:
                                 " ON r.id = a.run_id WHERE a.id = ?", (analysis_id,)).fetchone()
         spans = [
             {"start": s, "end": e, "technique": t, "score": sc, "span_score": ss, "explanation": ex,
-             "triggers": json.loads(tr), "alternatives": json.loads(al), "target": tg}
-            for s, e, t, sc, ss, ex, tr, al, tg in self.conn.execute(
-                "SELECT start_char, end_char, technique, score, span_score, explanation, triggers, alternatives, target"
+             "triggers": json.loads(tr), "alternatives": json.loads(al), "target": tg, "technique_score": ts or 0.0}
+            for s, e, t, sc, ss, ex, tr, al, tg, ts in self.conn.execute(
+                "SELECT start_char, end_char, technique, score, span_score, explanation, triggers, alternatives, target,"
+                " technique_score"
                 " FROM spans WHERE analysis_id = ? ORDER BY id", (analysis_id,))
         ]
         claims = [{"start": s, "end": e, "score": sc} for s, e, sc in self.conn.execute(

@@ -641,6 +641,7 @@ class Detector:
             span_score=span_score,
             triggers=triggers,
             alternatives=alts,
+            technique_score=float(probs[cls]),
         )
 
     # -- public --

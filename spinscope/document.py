@@ -60,8 +60,9 @@ class Span:
     explanation: str = ""
     span_score: float = 0.0  # 0-1: confidence that the span is persuasive at all
     triggers: tuple[str, ...] = ()  # words that weighed most towards the technique
-    alternatives: tuple[Alternative, ...] = ()  # runner-up techniques
+    alternatives: tuple[Alternative, ...] = ()  # runner-up techniques, scored like technique_score
     target: str | None = None  # id of the entity the span is aimed at (see Analysis.entities), if any
+    technique_score: float = 0.0  # 0-1: the classifier's probability of this technique for this span
 
     def as_dict(self) -> dict:
         return {
@@ -71,6 +72,7 @@ class Span:
             "technique": self.technique,
             "score": round(self.score, 4),
             "span_score": round(self.span_score, 4),
+            "technique_score": round(self.technique_score, 4),
             "explanation": self.explanation,
             "triggers": list(self.triggers),
             "alternatives": [

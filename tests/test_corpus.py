@@ -436,30 +436,44 @@ def test_compare_sources(known_store):
 def test_schema_version_and_migrations(tmp_path, monkeypatch):
     db = tmp_path / "m.sqlite"
     with Store(db) as st:
-        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == corpus.SCHEMA_VERSION == 1
+        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == corpus.SCHEMA_VERSION == 2
         st.write_new([(Record(text="hello world", origin="x"), _doc("hello world", [(0, 5, "Doubt")]))], "add", FAKE)
     # a failing migration changes nothing
-    monkeypatch.setattr(corpus, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(corpus, "SCHEMA_VERSION", 3)
 
     def broken(conn):
         conn.execute("ALTER TABLE documents ADD COLUMN lang TEXT")
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(corpus.MIGRATIONS, 2, broken)
+    monkeypatch.setitem(corpus.MIGRATIONS, 3, broken)
     with pytest.raises(RuntimeError):
         Store(db)
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
     assert "lang" not in [r[1] for r in conn.execute("PRAGMA table_info(documents)")]
     conn.close()
     # a working one upgrades the store and keeps the data
-    monkeypatch.setitem(corpus.MIGRATIONS, 2, lambda conn: conn.execute("ALTER TABLE documents ADD COLUMN lang TEXT"))
+    monkeypatch.setitem(corpus.MIGRATIONS, 3, lambda conn: conn.execute("ALTER TABLE documents ADD COLUMN lang TEXT"))
     with Store(db) as st:
-        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == 3
         assert st.conn.execute("SELECT text, lang FROM documents").fetchall() == [("hello world", None)]
-    monkeypatch.setattr(corpus, "SCHEMA_VERSION", 1)
-    with pytest.raises(CorpusError, match="schema version 2, newer than this spinscope knows"):
+    monkeypatch.setattr(corpus, "SCHEMA_VERSION", 2)
+    with pytest.raises(CorpusError, match="schema version 3, newer than this spinscope knows"):
         Store(db)
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_spans(tmp_path):
+    db = tmp_path / "v1.sqlite"
+    conn = sqlite3.connect(db, isolation_level=None)
+    corpus.migrate(conn, target=1)  # what spinscope 0.8 created
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with Store(db) as st:  # opening migrates; the next writes carry technique_score
+        assert st.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        st.write_new([(Record(text="hello world", origin="x"), _doc("hello world", [(0, 5, "Doubt")]))], "add", FAKE)
+        st.conn.execute("UPDATE spans SET technique_score = NULL")  # as a row written before the migration reads
+        [span] = st.analysis(1)[0].spans
+        assert (span.technique, span.score, span.technique_score) == ("Doubt", 0.9, 0.0)
 
 
 def test_foreign_files_are_refused(tmp_path):
