@@ -23,14 +23,17 @@ from spacy.tokens import Doc
 from spacy.tokens import Span as SpacySpan
 
 SPANS_KEY = "spinscope"
-_EXTENSIONS = ("spinscope_score", "spinscope_explanation", "spinscope_target", "spinscope_claim_score")
+_EXTENSIONS = ("spinscope_score", "spinscope_technique_score", "spinscope_explanation", "spinscope_target",
+               "spinscope_claim_score")
 
 
 def register_extensions() -> None:
-    """Register the ``Span._.spinscope_*`` attributes (idempotent)."""
+    """Register the ``Span._.spinscope_*`` attributes and ``Doc._.spinscope_notes`` (idempotent)."""
     for name in _EXTENSIONS:
         if not SpacySpan.has_extension(name):
             SpacySpan.set_extension(name, default=None)
+    if not Doc.has_extension("spinscope_notes"):
+        Doc.set_extension("spinscope_notes", default=None)
 
 
 class SpinscopeComponent:
@@ -100,10 +103,15 @@ class SpinscopeComponent:
             if sp is None or len(sp) == 0:
                 continue
             sp._.spinscope_score = float(s.score)
+            sp._.spinscope_technique_score = float(s.technique_score)
             sp._.spinscope_explanation = s.explanation
             sp._.spinscope_target = target
             group.append(sp)
         doc.spans[SPANS_KEY] = group
+        from .language import language_note
+
+        note = language_note(text)
+        doc._.spinscope_notes = [note] if note else []
         if self.claims and doc.has_annotation("SENT_START"):
             sents = [s for s in doc.sents if s.text.strip()]
             scorer = self._scorer() if sents else None

@@ -27,6 +27,9 @@ def test_json_follows_schema_and_offsets(sample_json):
     for s in sample_json["spans"]:
         assert text[s["start"] : s["end"]] == s["text"]
         assert s["explanation"].strip()
+        # the technique is the classifier's choice: no runner-up has a higher probability
+        assert 0 < s["technique_score"] <= 1 and all(a["score"] <= s["technique_score"] for a in s["alternatives"])
+    assert sample_json["notes"] == []
 
 
 def test_text_output_is_readable():

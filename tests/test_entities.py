@@ -310,12 +310,16 @@ def test_spacy_component_with_the_english_pipeline():
         ("Loaded_Language", "ruïnous")]
     for s in group:
         assert text[s.start_char:s.end_char] == s.text
-        assert s._.spinscope_score == 0.75
+        assert s._.spinscope_score == 0.75 and s._.spinscope_technique_score == 0.0  # the stub's Spans leave it 0
         assert s._.spinscope_explanation == f"{s.label_} here"
     assert group[0]._.spinscope_target == "Bashar al-Assad"
     assert group[1]._.spinscope_target == "Bashar al-Assad"
     for sent in doc.sents:  # a float with a claims model installed, else None
         assert sent._.spinscope_claim_score is None or 0.0 <= sent._.spinscope_claim_score <= 1.0
+    assert doc._.spinscope_notes == []
+    german = nlp("Die korrupte Regierung hat die hart arbeitenden Familien dieser Stadt wieder einmal verraten, "
+                 "und echte Patrioten werden sich diesen Eliten niemals beugen, die nur an sich denken.")
+    assert german._.spinscope_notes[0].startswith("the text does not look like English")
 
 
 def test_spacy_component_expands_to_whole_tokens_in_a_blank_pipeline():
