@@ -51,6 +51,18 @@ from .document import (
 SCHEMA_VERSION = 2
 # an analysis's notes for the reader (Analysis.notes) are stored in its model_info JSON under this key
 NOTES_KEY = "analysis_notes"
+
+
+def _model_with_notes(result: dict) -> dict:
+    """The result's model information as stored: with its notes, if any, under :data:`NOTES_KEY`."""
+    model = result.get("model") or {}
+    return {**model, NOTES_KEY: list(result["notes"])} if result.get("notes") else model
+
+
+def _split_notes(model: dict) -> tuple[dict, list[str]]:
+    """Stored model information back into ``(model, notes)`` (the inverse of :func:`_model_with_notes`)."""
+    model = dict(model)
+    return model, model.pop(NOTES_KEY, [])
 FIELDS = ("text", "title", "url", "source", "published")
 TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -593,9 +605,7 @@ class Store:
     def _insert_analysis(self, doc_id: int, run_id: int, text: str, result: dict) -> int:
         spans = result.get("spans", [])
         covered = covered_length((s["start"], s["end"]) for s in spans)
-        model = result.get("model") or {}
-        if result.get("notes"):  # the reader's notes (e.g. not English) ride in the analysis's own model_info
-            model = {**model, NOTES_KEY: list(result["notes"])}
+        model = _model_with_notes(result)  # the reader's notes (e.g. not English) ride in model_info
         own = json.dumps(model, sort_keys=True) if model != self._run_info.get(run_id) else None  # e.g. notes
         cur = self.conn.execute("INSERT INTO analyses(doc_id, run_id, n_spans, covered, created_at, model_info)"
                                 " VALUES (?, ?, ?, ?, ?, ?)", (doc_id, run_id, len(spans), covered, _now(), own))
@@ -688,8 +698,7 @@ class Store:
         keys = [c[0] for c in cur.description]
         doc = dict(zip(keys, row))
         doc["metadata"] = json.loads(doc["metadata"] or "{}")
-        doc["model"] = json.loads(doc.pop("model_info") or "{}")
-        doc["notes"] = doc["model"].pop(NOTES_KEY, [])
+        doc["model"], doc["notes"] = _split_notes(json.loads(doc.pop("model_info") or "{}"))
         return doc
 
     def result(self, analysis_id: int) -> dict:
@@ -712,9 +721,8 @@ class Store:
                 "SELECT key, name, label, country, mentions, techniques FROM entities WHERE analysis_id = ? ORDER BY id",
                 (analysis_id,))
         ]
-        model = json.loads(row[0]) if row else {}
-        return {"model": model, "notes": model.pop(NOTES_KEY, []), "spans": spans, "claims": claims,
-                "entities": entities}
+        model, notes = _split_notes(json.loads(row[0]) if row else {})
+        return {"model": model, "notes": notes, "spans": spans, "claims": claims, "entities": entities}
 
     def analysis(self, doc_id: int) -> tuple[Analysis, dict]:
         """The stored document's current :class:`Analysis`, rebuilt, and the document's fields."""
@@ -1228,8 +1236,7 @@ def output_row(rec: dict, result: dict, fingerprint: str) -> dict:
         "source": rec.get("source"), "published": rec.get("published"), "origin": rec.get("origin"),
         "metadata": rec["metadata"] if isinstance(rec.get("metadata"), str)
         else json.dumps(rec.get("metadata") or {}, ensure_ascii=False, sort_keys=True, default=str),
-        "model": json.dumps({**(result.get("model") or {}), **({NOTES_KEY: result["notes"]} if result.get("notes") else {})},
-                            sort_keys=True),  # the reader's notes ride with the model, as in the store
+        "model": json.dumps(_model_with_notes(result), sort_keys=True),  # notes ride with the model, as in the store
         "model_fingerprint": fingerprint,
         "spans": json.dumps(result.get("spans", []), ensure_ascii=False),
         "claims": json.dumps(result.get("claims", []), ensure_ascii=False),
@@ -1403,8 +1410,8 @@ def import_parquet(db: str | Path, folder: str | Path, *, batch: int = 64, quiet
                                      metadata=json.loads(row.get("metadata") or "{}"))
                         if rec.hash != row["hash"]:
                             raise ValueError("hash does not match the text")
-                        model = json.loads(row["model"])
-                        result = {"model": model, "notes": model.pop(NOTES_KEY, []), "spans": json.loads(row["spans"]),
+                        model, notes = _split_notes(json.loads(row["model"]))
+                        result = {"model": model, "notes": notes, "spans": json.loads(row["spans"]),
                                   "claims": json.loads(row.get("claims") or "[]"),
                                   "entities": json.loads(row.get("entities") or "[]")}
                     except (TypeError, ValueError, AttributeError) as e:

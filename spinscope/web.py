@@ -235,14 +235,19 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
             return state["detector"]
         return await anyio.to_thread.run_sync(load_detector)
 
-    async def run_analysis(text: str, title: str | None, *, claims: bool = True, entities: bool = True) -> Analysis:
+    async def run_analysis(text: str, title: str | None, *, claims: bool = True, entities: bool = True,
+                           note: str | None = None) -> Analysis:
+        """The analysis of ``text``; ``note`` (from reading the input, e.g. an HTML page) comes first in its notes."""
         det = await get_detector()
         if state["limiter"] is None:
             state["limiter"] = anyio.CapacityLimiter(n_workers)
         # onnxruntime's InferenceSession.run is thread-safe and Detector.detect keeps no state
-        return await anyio.to_thread.run_sync(lambda: analyze(text, title=title, detector=det, claims=claims,
-                                                              entities=entities),
-                                              limiter=state["limiter"])
+        analysis = await anyio.to_thread.run_sync(lambda: analyze(text, title=title, detector=det, claims=claims,
+                                                                  entities=entities),
+                                                  limiter=state["limiter"])
+        if note:
+            analysis.notes.insert(0, note)
+        return analysis
 
     async def run_blocking(fn, *args):
         return await anyio.to_thread.run_sync(lambda: fn(*args))
@@ -359,9 +364,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
             return html_page(422 if not url else 400, form=shown, error=str(e))
         if not text.strip():
             return html_page(422, form=shown, error="Nothing to analyse: paste a text, or choose a .txt or .html file.")
-        analysis = await run_analysis(text, title)
-        if note:
-            analysis.notes.insert(0, note)
+        analysis = await run_analysis(text, title, note=note)
         report_html = await run_blocking(render_report, analysis, source)
         counts = [(_technique(k), v) for k, v in analysis.technique_counts.items()]
         return html_page(form=shown, analysis=analysis, report_html=report_html, source=source,
@@ -432,9 +435,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
             text = value
         if not text.strip():
             raise ApiError(422, f'"{key}" is empty' if key == "text" else "the page has no text to analyse")
-        analysis = await run_analysis(text, title, **stages)
-        if note:
-            analysis.notes.insert(0, note)
+        analysis = await run_analysis(text, title, note=note, **stages)
         doc = analysis.as_dict()
         if source:
             doc["source"] = source
