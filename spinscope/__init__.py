@@ -7,7 +7,7 @@ from typing import Iterable, Iterator
 
 from .document import Analysis, Claim, Entity, InputError, Sentence, Span, check_unicode, split_sentences
 
-__version__ = "0.9.0"
+__version__ = "0.9.1"
 
 # spaCy keeps a whole parsed document in memory, and claims score every sentence at once; past this
 # length (about 50,000 words, far longer than any article) both are skipped so memory stays bounded.

@@ -92,22 +92,48 @@ def token_owners(windows: list[tuple[int, int]], n_tokens: int) -> np.ndarray:
 # --- span helpers ----------------------------------------------------------------------------
 
 
-def snap_span(text: str, s: int, e: int, lo: int = 0, hi: int | None = None) -> tuple[int, int]:
+def snap_span(text: str, s: int, e: int, lo: int = 0, hi: int | None = None, *,
+              possessive: bool = True) -> tuple[int, int]:
     """Extend ``[s, e)`` to whole words, then trim white space, punctuation and symbols such as
     emoji at the edges.
 
-    The extension stays within ``[lo, hi)`` (the block the span was found in), so a "word" of
-    millions of letters costs one block, not the whole text, for every span in it."""
+    An apostrophe between letters belongs to the word ("don't"), but a span may end before a
+    possessive "'s" unless ``possessive`` is false. The extension stays within ``[lo, hi)`` (the
+    block the span was found in), so a "word" of millions of letters costs one block, not the whole
+    text, for every span in it."""
     hi = len(text) if hi is None else min(hi, len(text))
-    while s > lo and text[s - 1].isalnum() and text[s].isalnum():
+    while s > lo and (text[s - 1].isalnum() or _inner_apostrophe(text, s - 1, lo, hi)) and (
+            text[s].isalnum() or _inner_apostrophe(text, s, lo, hi)):
         s -= 1
-    while e < hi and text[e].isalnum() and text[e - 1].isalnum():
+    while e < hi and (text[e].isalnum() and (text[e - 1].isalnum() or _inner_apostrophe(text, e - 1, lo, hi))
+                      or _inner_apostrophe(text, e, lo, hi) and not (possessive and _possessive(text, e, hi))):
         e += 1
     while s < e and (text[s] in LEAD_TRIM or _edge_junk(text[s], lead=True)):
         s += 1
     while e > s and (text[e - 1] in TRAIL_TRIM or _edge_junk(text[e - 1])):
         e -= 1
     return s, e
+
+
+def has_word(text: str, s: int, e: int) -> bool:
+    """Whether ``text[s:e]`` holds a letter or digit. None of PTC's 5,070 gold spans lacks one; a
+    span of a lone quote mark, "%" or "****" is dropped."""
+    return any(ch.isalnum() for ch in text[s:e])
+
+
+APOSTROPHES = "'\u2019\u02bc"
+
+
+def _inner_apostrophe(text: str, i: int, lo: int, hi: int) -> bool:
+    """Whether ``text[i]`` is an apostrophe inside a word ("don't", "It's"): a span neither starts
+    nor ends at one, nor right after one."""
+    return lo < i < hi - 1 and text[i] in APOSTROPHES and text[i - 1].isalnum() and text[i + 1].isalnum()
+
+
+def _possessive(text: str, i: int, hi: int) -> bool:
+    """Whether the apostrophe at ``i`` starts a possessive "'s", which a span may end before: PTC's
+    annotators end 9 spans before one ("Mr. Trump|'s") and 11 after one."""
+    return text[i + 1] in "sS" and (i + 2 >= hi or not text[i + 2].isalnum())
 
 
 # symbols other than currency and maths (emoji, dingbats, arrows, modifier marks), controls, format
@@ -609,7 +635,7 @@ class Detector:
         words: dict[tuple[int, int], float] = {}
         for k in range(b2 - a2):
             ts, te = blk.offsets[a2 + k]
-            ws_, we_ = snap_span(blk.text, int(ts), int(te))
+            ws_, we_ = snap_span(blk.text, int(ts), int(te), possessive=False)  # "Trump’s": one word
             if we_ <= ws_ or not any(c.isalnum() for c in blk.text[ws_:we_]) or is_function_word(blk.text[ws_:we_]):
                 continue
             words[(ws_, we_)] = words.get((ws_, we_), 0.0) + float(contrib[k])
@@ -679,7 +705,7 @@ class Detector:
                 s = blk.start + int(blk.offsets[a, 0])
                 e = blk.start + int(blk.offsets[b - 1, 1])
                 s, e = snap_span(text, s, e, blk.start, blk.start + len(blk.text))
-                if e > s:
+                if e > s and has_word(text, s, e):  # no PTC span is punctuation or symbols alone
                     out.append((blk, s, e, sscore))
         return out
 
