@@ -335,3 +335,13 @@ def test_old_mac_line_breaks_give_the_same_spans():
     mac = spinscope.analyze(text.replace("\n", "\r"), entities=False, claims=False)
     assert [(s.start, s.end) for s in mac.spans] == [(s.start, s.end) for s in unix.spans]
     assert [(s.start, s.end) for s in mac.sentences] == [(s.start, s.end) for s in unix.sentences]
+
+
+def test_word_tokens_is_any_letter_or_digit_per_token():
+    from spinscope.detect import word_tokens
+
+    text = "It’s _ __x 42% “¡Olé!” 😀 \u0661\u0662 ½ ---"
+    offsets = [(a, b) for a in range(len(text)) for b in range(a + 1, min(a + 5, len(text)) + 1)]
+    got = word_tokens(text, np.array(offsets))
+    assert got.tolist() == [any(c.isalnum() for c in text[a:b]) for a, b in offsets]
+    assert word_tokens("", np.zeros((0, 2), np.int64)).tolist() == []
