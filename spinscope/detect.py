@@ -102,11 +102,10 @@ def snap_span(text: str, s: int, e: int, lo: int = 0, hi: int | None = None, *,
     block the span was found in), so a "word" of millions of letters costs one block, not the whole
     text, for every span in it."""
     hi = len(text) if hi is None else min(hi, len(text))
-    while s > lo and (text[s - 1].isalnum() or _inner_apostrophe(text, s - 1, lo, hi)) and (
-            text[s].isalnum() or _inner_apostrophe(text, s, lo, hi)):
+    while s > lo and _in_word(text, s - 1, lo, hi) and _in_word(text, s, lo, hi):
         s -= 1
-    while e < hi and (text[e].isalnum() and (text[e - 1].isalnum() or _inner_apostrophe(text, e - 1, lo, hi))
-                      or _inner_apostrophe(text, e, lo, hi) and not (possessive and _possessive(text, e, hi))):
+    while e < hi and _in_word(text, e, lo, hi) and _in_word(text, e - 1, lo, hi) and not (
+            possessive and _possessive(text, e, lo, hi)):
         e += 1
     while s < e and (text[s] in LEAD_TRIM or _edge_junk(text[s], lead=True)):
         s += 1
@@ -125,15 +124,20 @@ APOSTROPHES = "'\u2019\u02bc"
 
 
 def _inner_apostrophe(text: str, i: int, lo: int, hi: int) -> bool:
-    """Whether ``text[i]`` is an apostrophe inside a word ("don't", "It's"): a span neither starts
-    nor ends at one, nor right after one."""
+    """Whether ``text[i]`` is an apostrophe inside a word ("don't", "It's")."""
     return lo < i < hi - 1 and text[i] in APOSTROPHES and text[i - 1].isalnum() and text[i + 1].isalnum()
 
 
-def _possessive(text: str, i: int, hi: int) -> bool:
-    """Whether the apostrophe at ``i`` starts a possessive "'s", which a span may end before: PTC's
-    annotators end 9 spans before one ("Mr. Trump|'s") and 11 after one."""
-    return text[i + 1] in "sS" and (i + 2 >= hi or not text[i + 2].isalnum())
+def _in_word(text: str, i: int, lo: int, hi: int) -> bool:
+    """Whether ``text[i]`` is part of a word: a letter, a digit or an apostrophe inside a word, so
+    that a span neither starts nor ends at one, nor right after one."""
+    return text[i].isalnum() or _inner_apostrophe(text, i, lo, hi)
+
+
+def _possessive(text: str, i: int, lo: int, hi: int) -> bool:
+    """Whether a possessive "'s" starts at ``i``, which a span may end before: PTC's annotators end 9
+    spans before one ("Mr. Trump|'s") and 11 after one."""
+    return _inner_apostrophe(text, i, lo, hi) and text[i + 1] in "sS" and (i + 2 >= hi or not text[i + 2].isalnum())
 
 
 # symbols other than currency and maths (emoji, dingbats, arrows, modifier marks), controls, format
@@ -643,7 +647,7 @@ class Detector:
         for k in range(b2 - a2):
             ts, te = blk.offsets[a2 + k]
             ws_, we_ = snap_span(blk.text, int(ts), int(te), possessive=False)  # "Trump’s": one word
-            if we_ <= ws_ or not any(c.isalnum() for c in blk.text[ws_:we_]) or is_function_word(blk.text[ws_:we_]):
+            if we_ <= ws_ or not has_word(blk.text, ws_, we_) or is_function_word(blk.text[ws_:we_]):
                 continue
             words[(ws_, we_)] = words.get((ws_, we_), 0.0) + float(contrib[k])
         top = sorted((v, k) for k, v in words.items() if v > 0)[::-1][:3]
