@@ -33,6 +33,7 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 from . import techniques as T
+from .budget import checked
 from .document import Analysis, Entity, Mention, Span
 
 # spaCy pipelines tried in order; the first one installed is used.
@@ -108,8 +109,22 @@ def _one_blas_thread():
         yield
 
 
+# spaCy's tokenizer strips suffixes from a word one at a time, each a search over the rest of it:
+# quadratic in a word's length ("!?" x 16,000 took 26 s). No entity lives in a run this long
+# without a space, so such runs reach spaCy as spaces; offsets stay, and mention texts come from
+# the input itself.
+MAX_WORD_CHARS = 300
+_LONG_WORD = re.compile(r"\S{%d,}" % (MAX_WORD_CHARS + 1))
+
+
+def _tame(piece: str) -> str:
+    """``piece`` with each run of more than MAX_WORD_CHARS non-space characters blanked (same length)."""
+    return _LONG_WORD.sub(lambda m: " " * len(m.group()), piece)
+
+
 def _chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
-    """``(offset, piece)`` pieces of at most about ``size`` characters, cut after line breaks."""
+    """``(offset, piece)`` pieces of at most about ``size`` characters, cut after line breaks, with
+    over-long words blanked (:func:`_tame`)."""
     out: list[tuple[int, str]] = []
     pos = 0
     while len(text) - pos > size:
@@ -117,19 +132,19 @@ def _chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
         if cut <= pos:
             cut = text.rfind(" ", pos, pos + size)
         cut = pos + size if cut <= pos else cut + 1
-        out.append((pos, text[pos:cut]))
+        out.append((pos, _tame(text[pos:cut])))
         pos = cut
-    out.append((pos, text[pos:]))
+    out.append((pos, _tame(text[pos:])))
     return out
 
 
 def parse(text: str, nlp=None) -> list[tuple[int, object]]:
     """Parse ``text`` into spaCy ``Doc``\\ s: ``[(offset, doc), ...]`` with ``doc.text`` equal to
-    ``text[offset:offset + len(doc.text)]``."""
+    ``text[offset:offset + len(doc.text)]`` but for blanked over-long words (:func:`_tame`)."""
     nlp = nlp or load_nlp()
     pieces = _chunks(text)
     with _RUN_LOCK, _one_blas_thread():
-        docs = list(nlp.pipe(p for _, p in pieces))
+        docs = list(checked(nlp.pipe(p for _, p in pieces)))
     return [(off, d) for (off, _), d in zip(pieces, docs)]
 
 
@@ -204,8 +219,8 @@ def parse_for_targets(text: str, spans: Sequence[Span], nlp=None):
     pieces = _chunks(text)
     dep_pieces = [(a + o, p) for a, b in _span_pieces(text, spans) for o, p in _chunks(text[a:b])]
     with _RUN_LOCK, _one_blas_thread():
-        docs = list(nlp.pipe((p for _, p in pieces), disable=ner_off))
-        parsed = list(nlp.pipe((p for _, p in dep_pieces), disable=dep_off)) if dep_pieces else []
+        docs = list(checked(nlp.pipe((p for _, p in pieces), disable=ner_off)))
+        parsed = list(checked(nlp.pipe((p for _, p in dep_pieces), disable=dep_off))) if dep_pieces else []
     return ([(off, d) for (off, _), d in zip(pieces, docs)],
             [(off, d) for (off, _), d in zip(dep_pieces, parsed)])
 
@@ -627,6 +642,9 @@ def _pos_rules(nlp) -> "_PosRules | None":
     return rules or None
 
 
+MAX_PHRASE_TOKENS = 64
+
+
 class _Targeter:
     """Find the entity a character span is aimed at, in one parsed Doc (at offset ``off``)."""
 
@@ -673,8 +691,12 @@ class _Targeter:
         crossing clauses)."""
         # depth first, head before children, children left to right; with a stack, not recursion:
         # odd text parses into chains deep enough to exceed Python's recursion limit
+        # at most MAX_PHRASE_TOKENS visited: a run-on "sentence" of thousands of tokens would make
+        # every span walk all of it (quadratic), and no noun phrase is that long
         stack = [tok]
-        while stack:
+        visited = 0
+        while stack and visited < MAX_PHRASE_TOKENS:
+            visited += 1
             t = stack.pop()
             i = self._ref(t)
             if i is not None:
