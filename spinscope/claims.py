@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 
 from .detect import session_options
-from .document import Claim, InputError, Sentence, decode_bytes
+from .document import Claim, InputError, Sentence, decode_bytes, read_bounded
+
+MAX_TSV_BYTES = 500_000_000  # a file of sentences may be far larger than an article
 
 MODEL_DIR = Path(__file__).parent / "models"
 CONFIG_NAME = "claims.json"
@@ -319,12 +321,13 @@ def read_sentences_tsv(path: str | Path, id_column: str = "Sentence_id", text_co
     """
     p = Path(path)
     if str(path) == "-":
-        data, name = sys.stdin.buffer.read(), "stdin"
+        data, name = read_bounded(sys.stdin.buffer, "stdin", MAX_TSV_BYTES), "stdin"
     else:
+        if not p.exists():
+            raise InputError(f"{p}: no such file")
         try:
-            data, name = p.read_bytes(), str(p)
-        except FileNotFoundError:
-            raise InputError(f"{p}: no such file") from None
+            with open(p, "rb") as f:
+                data, name = read_bounded(f, str(p), MAX_TSV_BYTES), str(p)
         except IsADirectoryError:
             raise InputError(f"{p}: is a folder, not a file") from None
         except OSError as e:
@@ -407,6 +410,13 @@ def cmd_claims(args) -> int:
     except InputError as e:
         _err(str(e))
         return 2
+    from .output import OutputError, open_output
+
+    try:  # before the model runs, so that an unwritable -o costs nothing
+        out = open_output(args.output, newline="")
+    except OutputError as e:
+        _err(str(e))
+        return 2
     try:
         scorer = ClaimScorer(args.model) if args.model else default_claim_scorer()
     except ModelError as e:
@@ -414,11 +424,6 @@ def cmd_claims(args) -> int:
         return 2
     threshold = scorer.threshold if args.threshold is None else args.threshold
     scores = scorer.score_sentences([r["text"] for r in rows])
-    try:
-        out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
-    except OSError as e:
-        _err(f"{args.output}: cannot write ({e.strerror or e})")
-        return 2
     try:
         out.write("Sentence_id\tscore\tlabel\n")
         for r, s in zip(rows, scores):

@@ -44,6 +44,8 @@ from .document import (
     Span,
     check_unicode,
     covered_length,
+    MAX_INPUT_BYTES,
+    read_file_bytes,
     read_text_file,
     split_sentences,
 )
@@ -192,7 +194,10 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]
         if path.is_dir():
             found, before = [], len(problems)
             seen_dirs: set[tuple[int, int]] = set()  # (device, inode): a linked folder is read once, loops end
-            for dirpath, dirnames, filenames in os.walk(path, followlinks=True):
+            def unreadable(e: OSError) -> None:  # os.walk's onerror: say so, not "has no files"
+                problems.append(Problem(f"{e.filename}: cannot read folder ({e.strerror or e})"))
+
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=True, onerror=unreadable):
                 try:
                     st = os.stat(dirpath)
                 except OSError:
@@ -236,10 +241,28 @@ def _html_tools():
     return decode_html_bytes, extract_page
 
 
+def _bounded_lines(f, limit: int = MAX_INPUT_BYTES) -> Iterator[bytes | None]:
+    """The lines of a binary file, each read only up to ``limit`` bytes: a longer line is skipped
+    (read through in pieces) and given as None, so one endless line cannot fill memory."""
+    while True:
+        line = f.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while line and not line.endswith(b"\n"):
+            line = f.readline(1 << 20)
+        yield None
+
+
 def _read_jsonl(path: Path, default_source: str | None) -> Iterator[Record | Problem]:
     with open(path, "rb") as f:
-        for n, raw in enumerate(f, 1):
+        for n, raw in enumerate(_bounded_lines(f), 1):
             where = f"{path}: line {n}"
+            if raw is None:
+                yield Problem(f"{where}: longer than {MAX_INPUT_BYTES:,} bytes, too large for an article")
+                continue
             if not raw.strip():
                 continue
             try:
@@ -264,7 +287,7 @@ def _read_jsonl(path: Path, default_source: str | None) -> Iterator[Record | Pro
 
 
 def _read_csv(path: Path, default_source: str | None) -> Iterator[Record | Problem]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    csv.field_size_limit(MAX_INPUT_BYTES)
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
@@ -303,7 +326,7 @@ def read_records(files: Iterable[Path], default_source: str | None = None) -> It
                     yield Problem(f"{path}: HTML input is not available in this installation")
                     continue
                 decode, extract = html
-                page = extract(decode(path.read_bytes(), str(path)))
+                page = extract(decode(read_file_bytes(path, binary_hint="an HTML or text file"), str(path)))
                 if not page.text.strip():
                     yield Problem(f"{path}: no article text found in the HTML")
                     continue
@@ -332,7 +355,7 @@ def count_records(files: Iterable[Path]) -> int:
                 with open(path, "rb") as f:
                     n += sum(1 for line in f if line.strip())
             elif suffix in CSV_SUFFIXES:
-                csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+                csv.field_size_limit(MAX_INPUT_BYTES)
                 with open(path, encoding="utf-8-sig", newline="", errors="replace") as f:
                     n += max(0, sum(1 for _ in csv.reader(f)) - 1)
             else:
@@ -497,7 +520,11 @@ def _connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         from urllib.parse import quote
 
-        conn = sqlite3.connect(f"file:{quote(Path(path).resolve().as_posix())}?mode=ro", uri=True, isolation_level=None,
+        where = Path(path).resolve()
+        # in a folder nobody may write, no writer can exist, and SQLite could not create the WAL
+        # index it needs to read: the file is opened as immutable
+        flags = "mode=ro" + ("" if os.access(where.parent, os.W_OK) else "&immutable=1")
+        conn = sqlite3.connect(f"file:{quote(where.as_posix())}?{flags}", uri=True, isolation_level=None,
                                check_same_thread=False)
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
@@ -533,6 +560,9 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
     return old
 
 
+FTS_COPY_MAX_BYTES = 500_000_000  # a read-only store up to this size has its full-text index checked
+
+
 class Store:
     """A corpus store: one SQLite file (WAL mode). One writer at a time; readers never block it."""
 
@@ -542,6 +572,9 @@ class Store:
             raise CorpusError(f"{path}: no such corpus store")
         if self.path.is_dir():
             raise CorpusError(f"{path}: is a folder, not a corpus store")
+        if (readonly or not create) and self.path.stat().st_size == 0:
+            raise CorpusError(f"{path}: an empty file, not a corpus store")
+        self.readonly = readonly
         try:
             self.conn = _connect(self.path, readonly=readonly)
             if readonly:
@@ -559,6 +592,14 @@ class Store:
             raise CorpusError(f"{path}: not a usable corpus store ({e})") from None
         self._runs: dict[str, int] = {}
         self._run_info: dict[int, dict] = {}
+
+    @classmethod
+    def for_reading(cls, path: str | Path) -> "Store":
+        """An existing store opened to read: read-only where it (or its folder) cannot be written,
+        else as usual (so that an older store is migrated first)."""
+        p = Path(path)
+        writable = p.is_file() and os.access(p, os.W_OK) and os.access(p.resolve().parent, os.W_OK)
+        return cls(p, create=False, readonly=not writable)
 
     def close(self) -> None:
         self.conn.close()
@@ -779,11 +820,28 @@ class Store:
                       " WHERE a.id IS NULL").fetchone()[0]
         if n:
             out.append(f"{n} orphan spans")
-        try:
-            c.execute("INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
-        except sqlite3.DatabaseError as e:
-            out.append(f"full-text index: {e}")
+        problem = self._fts_problem()
+        if problem:
+            out.append(f"full-text index: {problem}")
         return out
+
+    def _fts_problem(self) -> str | None:
+        """What FTS5's integrity check says is wrong with the full-text index, if anything. The
+        check is written as an INSERT, so a read-only store is checked in a copy in memory."""
+        conn = self.conn
+        if self.readonly:
+            if self.path.stat().st_size > FTS_COPY_MAX_BYTES:
+                return None
+            conn = sqlite3.connect(":memory:")
+            self.conn.backup(conn)
+        try:
+            conn.execute("INSERT INTO documents_fts(documents_fts, rank) VALUES ('integrity-check', 1)")
+        except sqlite3.DatabaseError as e:
+            return str(e)
+        finally:
+            if conn is not self.conn:
+                conn.close()
+        return None
 
 
 # --- the model -------------------------------------------------------------------------------
@@ -2006,7 +2064,7 @@ def _print_rows(rows: list[dict], columns: list[tuple[str, str]], fmt: str, doc:
 
 def _cmd_stats(args) -> int:
     f = Filters(sources=tuple(args.source), since=args.since, until=args.until, search=args.search)
-    with Store(args.db, create=False) as st:
+    with Store.for_reading(args.db) as st:
         doc = stats(st, args.by, f, top=args.top)
     cols = [("group", args.by.capitalize())] if args.by != "technique" else []
     cols += [("technique", "Technique"), ("documents", "Documents"), ("words", "Words"), ("spans", "Spans"),
@@ -2023,7 +2081,7 @@ def _cmd_compare(args) -> int:
         err("compare needs two different sources: --source A --source B")
         return 2
     f = Filters(since=args.since, until=args.until, search=args.search)
-    with Store(args.db, create=False) as st:
+    with Store.for_reading(args.db) as st:
         doc = compare(st, args.source[0], args.source[1], f)
     a, b = doc["a"], doc["b"]
     cols = [("technique", "Technique"), ("spans_a", "A spans"), ("per_1k_a", "A /1k words"),
@@ -2036,7 +2094,7 @@ def _cmd_compare(args) -> int:
 
 
 def _cmd_info(args) -> int:
-    with Store(args.db, create=False) as st:
+    with Store.for_reading(args.db) as st:
         info = st.info()
         if args.check:
             info["problems"] = st.check()

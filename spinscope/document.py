@@ -193,16 +193,49 @@ def decode_bytes(data: bytes, name: str) -> str:
         ) from None
 
 
-def read_text_file(path: str | Path) -> str:
-    """Read a text file exactly: strict UTF-8, no newline translation (offsets stay exact)."""
+MAX_INPUT_BYTES = 10_000_000  # a long article is 100 KB; past this, a file is no article (or a device)
+_NUL_WINDOW = 65_536  # where a NUL means a binary file (text in UTF-16/32 starts with a byte order mark)
+_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
+
+
+def read_bounded(stream, name: str, limit: int = MAX_INPUT_BYTES, *, binary_hint: str = "a UTF-8 text file") -> bytes:
+    """Read a binary stream to its end, but never more than ``limit`` bytes: an endless device,
+    pipe or file is refused by name before memory grows, and so is a NUL in its first 64 KiB."""
+    chunks: list[bytes] = []
+    total = 0
+    checked = False
+    while True:
+        chunk = stream.read(1 << 20)
+        if chunk:
+            chunks.append(chunk)
+            total += len(chunk)
+        if not checked and (total >= _NUL_WINDOW or not chunk):
+            head = b"".join(chunks)[:_NUL_WINDOW]
+            if b"\x00" in head and not head.startswith(_BOMS):
+                raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give {binary_hint}")
+            checked = True
+        if not chunk:
+            return b"".join(chunks)
+        if total > limit:
+            raise InputError(f"{name}: larger than {limit:,} bytes, too large for an article; "
+                             "split it into articles (one file each) first")
+
+
+def read_file_bytes(path: str | Path, *, binary_hint: str = "a UTF-8 text file") -> bytes:
+    """A file's bytes through :func:`read_bounded`, with one clear line for a folder or an unreadable file."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            return read_bounded(f, str(path), binary_hint=binary_hint)
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a file") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror or e})") from None
-    return decode_bytes(data, str(path))
+
+
+def read_text_file(path: str | Path) -> str:
+    """Read a text file exactly: strict UTF-8, no newline translation (offsets stay exact)."""
+    return decode_bytes(read_file_bytes(path), str(path))
 
 
 # --- sentences -------------------------------------------------------------------------------

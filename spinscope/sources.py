@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import __version__
-from .document import InputError, decode_bytes, read_text_file
+from .document import InputError, decode_bytes, read_bounded, read_file_bytes, read_text_file
 
 USER_AGENT = f"spinscope/{__version__} (article analysis)"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -704,7 +704,7 @@ def open_source(arg: str, *, html: bool | None = None, allow_private: bool = Tru
     if is_url(arg):
         return load_page(arg, html=html, allow_private=allow_private)[0]
     if arg == "-":
-        data = sys.stdin.buffer.read()
+        data = read_bounded(sys.stdin.buffer, "stdin")
         if html:
             return extract_page(decode_html_bytes(data, "stdin"))
         return Page(decode_bytes(data, "stdin"), None)
@@ -714,13 +714,6 @@ def open_source(arg: str, *, html: bool | None = None, allow_private: bool = Tru
     if html is True or (html is None and path.suffix.lower() in HTML_SUFFIXES):
         if path.is_dir():
             raise InputError(f"{arg}: is a folder, not a file")
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise InputError(f"{arg}: cannot read ({e.strerror or e})") from None
-        # text with a byte order mark has NULs; decode_html_bytes reads UTF-16 and names UTF-32
-        boms = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # (UTF-32 LE's starts as UTF-16 LE's)
-        if b"\x00" in data[:65536] and not data.startswith(boms):
-            raise InputError(f"{arg}: looks like a binary file (it contains NUL bytes); give an HTML or text file")
+        data = read_file_bytes(path, binary_hint="an HTML or text file")
         return extract_page(decode_html_bytes(data, arg))
     return Page(read_text_file(path), None)
