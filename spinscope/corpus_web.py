@@ -44,7 +44,7 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
     ``/api/stats`` and ``/api/compare``. Mount it with ``app.include_router(router, prefix="/corpus")``.
     """
     db_path = Path(db_path)
-    Store(db_path, create=False).close()  # exists, is a store, is migrated
+    Store.for_reading(db_path).close()  # exists, is a store, is migrated (where it can be written)
     router = APIRouter()
     headers = {"Content-Security-Policy": _PAGE_CSP, "X-Content-Type-Options": "nosniff",
                "Referrer-Policy": "no-referrer"}

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import techniques as T
+from .budget import check_time
 from .document import Alternative, Span
 
 MODEL_DIR = Path(__file__).parent / "models"
@@ -593,6 +594,7 @@ class Detector:
         probs = np.zeros((n, 3), np.float32)
         hidden = []
         for i, (ws, we) in enumerate(windows):
+            check_time()
             p, h = self._run_window(ids[ws:we])
             hidden.append(h)
             mine = owner[ws:we] == i

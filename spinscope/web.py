@@ -18,37 +18,20 @@ import re
 import socket
 import sys
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from . import __version__
-from .document import Analysis, InputError, check_unicode, decode_bytes
+from .document import Analysis, InputError, decode_bytes
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_MAX_BODY = 2_000_000
+DEFAULT_TIME_LIMIT = 25.0  # seconds an analysis may take, waiting for a worker included
+BODY_TIMEOUT = 30.0  # seconds for a request body to arrive
 INPUT_WORKERS = 8  # URL fetches and HTML extractions at once; more wait their turn
 _HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 
-_ANALYZE_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "description": "Exactly one of text, html or url.",
-                "properties": {
-                    "text": {"type": "string", "description": "The text to analyse; offsets refer to it."},
-                    "html": {"type": "string", "description": "An HTML page: its article text is extracted first and analysed; offsets refer to the extracted text (returned as 'text')."},
-                    "url": {"type": "string", "description": "An http(s) page to fetch and extract (only when the server runs with --allow-fetch)."},
-                    "title": {"type": ["string", "null"]},
-                    "claims": {"type": "boolean", "default": True, "description": "Score check-worthy claims (cheap)."},
-                    "entities": {"type": "boolean", "default": True, "description": "Find entities and the targets of spans (spaCy; about two thirds of the time). false leaves 'entities' empty and 'target' null."},
-                },
-            },
-            "examples": {"text": {"value": {"text": "Critics called the mayor a clown and a liar.", "title": "Example"}}},
-        }
-    },
-}
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}
 _ANALYZE_RESPONSES = {
     200: {"description": "The analysis (schema: spinscope/analysis.schema.json)."},
@@ -56,8 +39,10 @@ _ANALYZE_RESPONSES = {
     403: {"description": "Fetching URLs is disabled on this server.", **_ERROR},
     413: {"description": "The body is larger than the server's limit.", **_ERROR},
     415: {"description": "The body is not JSON.", **_ERROR},
+    408: {"description": "The request body did not arrive in time.", **_ERROR},
     422: {"description": "Invalid JSON, or a missing, empty or wrongly typed field.", **_ERROR},
-    503: {"description": "The model could not be loaded.", **_ERROR},
+    503: {"description": "The model could not be loaded, or the server is too busy to start the analysis in time.", **_ERROR},
+    504: {"description": "The analysis ran past the server's time limit (serve --time-limit).", **_ERROR},
 }
 
 
@@ -72,15 +57,19 @@ class ApiError(Exception):
 
 
 class BodyLimit:
-    """413 for a declared Content-Length over the limit, and for a streamed body that exceeds it."""
+    """413 for a declared Content-Length over the limit, and for a streamed body that exceeds it;
+    408 for a body that takes longer than ``body_timeout`` seconds to arrive."""
 
-    def __init__(self, app, max_body: int):
+    def __init__(self, app, max_body: int, body_timeout: float = BODY_TIMEOUT):
         self.app = app
         self.max_body = max_body
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        import anyio
+
         length = None
         for k, v in scope.get("headers", ()):
             if k == b"content-length":
@@ -92,11 +81,21 @@ class BodyLimit:
                 return await _send_json(send, 413, _too_large(self.max_body))
         total = 0
         max_body = self.max_body
+        deadline = anyio.current_time() + self.body_timeout
+
+        complete = False
 
         async def limited():
-            nonlocal total
-            msg = await receive()
+            nonlocal total, complete
+            if complete:  # after the body, receive() only waits for the client to leave
+                return await receive()
+            try:
+                with anyio.fail_after(max(0.0, deadline - anyio.current_time())):
+                    msg = await receive()
+            except TimeoutError:
+                raise ApiError(408, f"the request body did not arrive within {self.body_timeout:g} s") from None
             if msg["type"] == "http.request":
+                complete = not msg.get("more_body", False)
                 total += len(msg.get("body", b""))
                 if total > max_body:
                     raise ApiError(413, _too_large(max_body)["error"])
@@ -196,19 +195,28 @@ def report_script_sources(report_html: str) -> str:
 
 
 def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: bool = False,
-               allow_private: bool = False, workers: int | None = None, db=None):
+               allow_private: bool = False, workers: int | None = None, db=None,
+               time_limit: float | None = DEFAULT_TIME_LIMIT):
     """The FastAPI app. ``detector`` defaults to the shipped model (loaded at start-up).
 
     ``allow_fetch`` enables URL inputs; ``allow_private`` lets them reach private, loopback and
     link-local addresses (off: only public addresses). ``workers`` bounds concurrent analyses
-    (default: the number of CPUs); more requests wait their turn.
+    (default: the number of CPUs); more requests wait their turn. ``time_limit`` bounds the
+    seconds from a request's arrival to the end of its analysis (503 if no worker was free in time,
+    504 if the analysis ran past it); None: no limit.
     """
     import anyio
     from fastapi import Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import HTMLResponse, JSONResponse
     from fastapi_offline import FastAPIOffline
+    from fastapi.responses import Response
     from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.requests import ClientDisconnect
+
+    from .budget import AnalysisTimeout
+    from .budget import time_limit as limited_time
+    from .web_models import parse_request, request_body_schema
 
     from . import analyze
     from . import techniques as T
@@ -236,15 +244,26 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         return await anyio.to_thread.run_sync(load_detector)
 
     async def run_analysis(text: str, title: str | None, *, claims: bool = True, entities: bool = True,
-                           note: str | None = None) -> Analysis:
-        """The analysis of ``text``; ``note`` (from reading the input, e.g. an HTML page) comes first in its notes."""
+                           note: str | None = None, started: float | None = None) -> Analysis:
+        """The analysis of ``text``; ``note`` (from reading the input, e.g. an HTML page) comes first
+        in its notes. ``started`` (``time.monotonic()`` at the request's arrival) starts the time limit."""
         det = await get_detector()
         if state["limiter"] is None:
             state["limiter"] = anyio.CapacityLimiter(n_workers)
-        # onnxruntime's InferenceSession.run is thread-safe and Detector.detect keeps no state
-        analysis = await anyio.to_thread.run_sync(lambda: analyze(text, title=title, detector=det, claims=claims,
-                                                                  entities=entities),
-                                                  limiter=state["limiter"])
+        started = time.monotonic() if started is None else started
+
+        def work():
+            if time_limit is not None and time.monotonic() - started > time_limit:
+                raise ApiError(503, f"the server is busy: no worker was free within {time_limit:g} s; try again later")
+            # onnxruntime's InferenceSession.run is thread-safe and Detector.detect keeps no state
+            with limited_time(time_limit, started=started):
+                return analyze(text, title=title, detector=det, claims=claims, entities=entities)
+
+        try:
+            analysis = await anyio.to_thread.run_sync(work, limiter=state["limiter"])
+        except AnalysisTimeout:
+            raise ApiError(504, f"the analysis took longer than this server's limit of {time_limit:g} s; "
+                                "send a shorter text, or run spinscope analyze on your own machine") from None
         if note:
             analysis.notes.insert(0, note)
         return analysis
@@ -283,6 +302,10 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
     @app.exception_handler(ApiError)
     async def _api_error(request, exc: ApiError):
         return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request, exc):  # the client left before its body arrived: nobody to answer
+        return Response(status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request, exc):
@@ -327,6 +350,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
 
     @app.post("/", response_class=HTMLResponse, include_in_schema=False)
     async def index_post(request: Request):
+        started = time.monotonic()
         mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if mime not in ("multipart/form-data", "application/x-www-form-urlencoded"):
             raise ApiError(415, "send the form as multipart/form-data or application/x-www-form-urlencoded")
@@ -364,7 +388,10 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
             return html_page(422 if not url else 400, form=shown, error=str(e))
         if not text.strip():
             return html_page(422, form=shown, error="Nothing to analyse: paste a text, or choose a .txt or .html file.")
-        analysis = await run_analysis(text, title, note=note)
+        try:
+            analysis = await run_analysis(text, title, note=note, started=started)
+        except ApiError as e:  # busy, too slow, or no model: the form says so
+            return html_page(e.status, form=shown, error=e.message)
         report_html = await run_blocking(render_report, analysis, source)
         counts = [(_technique(k), v) for k, v in analysis.technique_counts.items()]
         return html_page(form=shown, analysis=analysis, report_html=report_html, source=source,
@@ -372,14 +399,16 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
 
     # -- API --
 
-    @app.post("/api/analyze", openapi_extra={"requestBody": _ANALYZE_BODY}, responses=_ANALYZE_RESPONSES,
+    @app.post("/api/analyze", openapi_extra={"requestBody": request_body_schema()}, responses=_ANALYZE_RESPONSES,
               summary="Analyse a text, an HTML page or (if allowed) a URL")
     async def api_analyze(request: Request):
         """Returns the analysis as in `spinscope analyze --format json` (schema `spinscope/analysis.schema.json`).
 
         With `html` or `url`, the article text is extracted first; `text` in the answer is that
         extracted text, and every offset refers to it. With `url`, `source` is the final address.
+        A page with no text gives an empty analysis with a note.
         """
+        started = time.monotonic()
         mime = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if mime != "application/json" and not (mime.startswith("application/") and mime.endswith("+json")):
             raise ApiError(415, "Content-Type must be application/json")
@@ -392,31 +421,12 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
             raise ApiError(422, f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
         except (ValueError, RecursionError) as e:  # e.g. a 5,000-digit number, or nesting too deep
             raise ApiError(422, f"invalid JSON: {str(e) or type(e).__name__}") from None
-        if not isinstance(data, dict):
-            raise ApiError(422, 'the body must be a JSON object such as {"text": "..."}')
-        given = [k for k in ("text", "html", "url") if data.get(k) is not None]
-        if not given:
-            raise ApiError(422, 'missing "text": send {"text": "..."} (or "html", or "url")')
-        if len(given) > 1:
-            raise ApiError(422, f"give only one of text, html and url (got {', '.join(given)})")
-        key = given[0]
-        value = data[key]
-        if not isinstance(value, str):
-            raise ApiError(422, f'"{key}" must be a string, not {_json_type(value)}')
-        title = data.get("title")
-        if title is not None and not isinstance(title, str):
-            raise ApiError(422, f'"title" must be a string or null, not {_json_type(title)}')
-        for name, v in ((key, value), ("title", title)):
-            try:
-                check_unicode(v or "", f'"{name}"')
-            except ValueError as e:  # a "\ud800" escape: not text that can be analysed or sent back
-                raise ApiError(422, str(e)) from None
-        stages = {}
-        for opt in ("claims", "entities"):
-            if data.get(opt) is not None:
-                if not isinstance(data[opt], bool):
-                    raise ApiError(422, f'"{opt}" must be true or false, not {_json_type(data[opt])}')
-                stages[opt] = data[opt]
+        try:
+            body = parse_request(data)
+        except ValueError as e:
+            raise ApiError(422, str(e)) from None
+        key = next(k for k in ("text", "html", "url") if k in body.model_fields_set)
+        value, title = getattr(body, key), body.title
         source = note = None
         if key == "url":
             if not allow_fetch:
@@ -429,17 +439,20 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         elif key == "html":
             got = await run_input(lambda: extract_page(value))
             text, title, note = got.text, title or got.title, got.note
-            if not text.strip():
-                raise ApiError(422, '"html" has no text to analyse')
         else:
             text = value
         if not text.strip():
-            raise ApiError(422, f'"{key}" is empty' if key == "text" else "the page has no text to analyse")
-        analysis = await run_analysis(text, title, note=note, **stages)
-        doc = analysis.as_dict()
-        if source:
-            doc["source"] = source
-        return JSONResponse(doc)
+            text, note = "", "the page has no text to analyse"
+        analysis = await run_analysis(text, title, note=note, claims=body.claims, entities=body.entities,
+                                      started=started)
+
+        def encode() -> bytes:  # a long analysis takes a while to encode: not on the event loop
+            doc = analysis.as_dict()
+            if source:
+                doc["source"] = source
+            return json.dumps(doc, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+        return Response(await run_blocking(encode), media_type="application/json")
 
     @app.get("/api/techniques", summary="The 14 techniques: label, name, definition, example, colour")
     async def api_techniques():
@@ -456,15 +469,21 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         return {"status": "ok", "model": det.info}
 
     if db is not None:  # the corpus dashboard (spinscope serve --db DB)
-        from .corpus import corpus_router
+        import sqlite3
+
+        from .corpus import CorpusError, corpus_router
 
         app.include_router(corpus_router(db), prefix="/corpus")
+
+        @app.exception_handler(sqlite3.DatabaseError)
+        @app.exception_handler(CorpusError)
+        async def _store_error(request, exc):  # a store damaged (or replaced) while the server runs
+            msg = (f"the corpus store cannot be read ({exc}); check it with "
+                   f"'spinscope corpus info --check {Path(db).name}'")
+            if request.url.path.startswith("/corpus/api"):
+                return JSONResponse({"error": msg}, status_code=500)
+            return html_page(500, error=msg)
     return app
-
-
-def _json_type(v) -> str:
-    return {dict: "an object", list: "an array", bool: "a boolean", int: "a number", float: "a number",
-            str: "a string"}.get(type(v), type(v).__name__)
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -482,6 +501,8 @@ def add_serve_parser(subparsers) -> None:
                    help=f"largest request body (default {DEFAULT_MAX_BODY})")
     p.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
     p.add_argument("--db", type=Path, help="a corpus store (spinscope corpus add): adds the dashboard at /corpus/")
+    p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
+                   help=f"longest time for one analysis, waiting included (default {DEFAULT_TIME_LIMIT:g}; 0: no limit)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -494,12 +515,32 @@ def _bind(host: str, port: int) -> socket.socket:
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         sock.bind(addr)
-        sock.listen(128)
+        sock.listen(1024)  # a burst of connections waits in the kernel, not in SYN retries
     except OSError:
         sock.close()
         raise
     sock.set_inheritable(True)
     return sock
+
+
+def _connection_cap() -> int:
+    """Open connections to accept: MAX_CONNECTIONS, within the process's file descriptors (raised
+    to the hard limit where the soft one is lower)."""
+    from .http_guard import MAX_CONNECTIONS
+
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = MAX_CONNECTIONS + 200
+        if soft == resource.RLIM_INFINITY:
+            return MAX_CONNECTIONS
+        if soft < want:
+            soft = want if hard == resource.RLIM_INFINITY else min(want, hard)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        return max(16, min(MAX_CONNECTIONS, soft - 200))
+    except (ImportError, ValueError, OSError):  # no rlimits here (Windows), or not allowed
+        return MAX_CONNECTIONS
 
 
 def cmd_serve(args) -> int:
@@ -510,6 +551,8 @@ def cmd_serve(args) -> int:
 
     if args.max_body < 1:
         return err("--max-body must be a positive number of bytes")
+    if not args.time_limit >= 0:
+        return err("--time-limit must be a number of seconds (0: no limit)")
     if not 0 <= args.port <= 65535:
         return err(f"--port {args.port} is not a port number (0-65535)")
     try:
@@ -538,8 +581,15 @@ def cmd_serve(args) -> int:
     if getattr(args, "db", None) is not None and not Path(args.db).is_file():
         sock.close()
         return err(f"{args.db}: no such corpus store (create one with 'spinscope corpus add')")
-    app = create_app(detector=detector, max_body=args.max_body, allow_fetch=args.allow_fetch,
-                     allow_private=args.allow_private, db=getattr(args, "db", None))
+    from .corpus import CorpusError
+
+    try:
+        app = create_app(detector=detector, max_body=args.max_body, allow_fetch=args.allow_fetch,
+                         allow_private=args.allow_private, db=getattr(args, "db", None),
+                         time_limit=args.time_limit or None)
+    except CorpusError as e:  # a --db that is no usable store: garbage, another program's, newer, damaged
+        sock.close()
+        return err(str(e))
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"spinscope {__version__}: serving on http://{shown}:{port}/ (API docs: /docs; Ctrl-C stops)",
@@ -547,8 +597,10 @@ def cmd_serve(args) -> int:
     if args.allow_fetch and args.allow_private:
         print("spinscope serve: warning: --allow-private lets users make this server fetch internal addresses",
               file=sys.stderr)
+    from .http_guard import guarded_protocol
+
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=5,
-                            limit_concurrency=256, server_header=False)
+                            http=guarded_protocol(max_connections=_connection_cap()), server_header=False)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

@@ -126,6 +126,13 @@ def test_analyze_html_extracts_first(client):
     assert menu["notes"] == [sources.NO_BODY_NOTE] and menu["text"].startswith("Home")
 
 
+def test_html_without_text_is_an_empty_analysis_with_a_note(client):
+    r = post_json(client, {"html": "<script>only()</script>"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["text"] == "" and doc["spans"] == [] and doc["notes"] == ["the page has no text to analyse"]
+
+
 def test_blank_but_valid_and_unicode(client):
     r = post_json(client, {"text": "Ünïcödé – “quotes” ☕ and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 outside the BMP.\n", "title": None})
     assert r.status_code == 200
@@ -137,7 +144,10 @@ def test_blank_but_valid_and_unicode(client):
 @pytest.mark.parametrize("payload,status,msg", [
     ({}, 422, 'missing "text"'),
     ({"title": "x"}, 422, 'missing "text"'),
-    ({"text": None}, 422, 'missing "text"'),
+    ({"text": None}, 422, '"text" must be a string, not null'),
+    ({"text": "ok", "entities": None}, 422, '"entities" must be true or false, not null'),
+    ({"text": "ok", "claims": "yes"}, 422, '"claims" must be true or false, not a string'),
+    ({"text": "ok", "colour": "red"}, 422, '"colour" is not a field'),
     ({"text": ""}, 422, "empty"),
     ({"text": " \n\t "}, 422, "empty"),
     ({"text": 42}, 422, "must be a string, not a number"),
@@ -145,7 +155,6 @@ def test_blank_but_valid_and_unicode(client):
     ({"text": {"a": 1}}, 422, "must be a string, not an object"),
     ({"text": "ok", "title": 5}, 422, '"title" must be a string'),
     ({"text": "ok", "html": "<p>x</p>"}, 422, "only one of"),
-    ({"html": "<script>only()</script>"}, 422, "no text"),
     ({"html": 3}, 422, '"html" must be a string'),
     ([1, 2], 422, "JSON object"),
     ("text", 422, "JSON object"),
