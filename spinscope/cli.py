@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
 from . import __version__
 from .document import InputError, decode_bytes, read_text_file
+from .output import OutputError, open_output, stdout_to_devnull
 
 FORMATS = ("text", "json", "ptc-si", "ptc-tc", "html")
 
@@ -38,7 +38,13 @@ def expand_inputs(paths: list[str]) -> tuple[list[str], int]:
         path = Path(p)
         if path.is_dir():
             found = []
-            for f in sorted(path.glob("*.txt")):
+            try:
+                listed = sorted(f for f in path.iterdir() if f.name.endswith(".txt"))
+            except OSError as e:
+                err(f"{p}: cannot read folder ({e.strerror or e})")
+                skipped += 1
+                continue
+            for f in listed:
                 if f.is_file() or f.is_dir() or not f.exists():  # folders and dangling links get their own line later
                     found.append(str(f))
                 else:
@@ -89,6 +95,12 @@ def _cmd_analyze(args) -> int:
         elif len(files) > 1:
             err(f"{len(files)} inputs and --format html: give -o FOLDER (one report per article plus index.html)")
             return 2
+    if html_dir is None:
+        try:  # before the model loads, so that an unwritable -o costs nothing
+            out = open_output(args.output)
+        except OutputError as e:
+            err(str(e))
+            return 2
     try:
         detector = Detector(args.model) if args.model else None
         if detector is None:
@@ -105,8 +117,6 @@ def _cmd_analyze(args) -> int:
             err(f"{html_dir}: cannot create folder ({e.strerror or e})")
             return 2
         out = None
-    else:
-        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     console = pipe_console(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
     status = 2 if skipped else 0
     progress = len(files) > 1 and not args.quiet
@@ -211,9 +221,9 @@ def _cmd_classify(args) -> int:
             err(f"{args.spans}: span {s}-{e} is outside article {aid} (length {len(articles[aid])})")
             return 2
     try:  # before the model runs, so that an unwritable -o costs nothing
-        out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    except OSError as e:
-        err(f"{args.output}: cannot write ({e.strerror or e})")
+        out = open_output(args.output)
+    except OutputError as e:
+        err(str(e))
         return 2
     preds = tc_predictions(detector, articles, rows)
     for (aid, _, s, e), p in zip(rows, preds):
@@ -547,11 +557,15 @@ def main(argv: list[str] | None = None) -> int:
         err("interrupted")
         return 130
     except BrokenPipeError:  # the reader went away (`| head`): what is left goes nowhere, quietly
-        try:
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        except (OSError, ValueError):
-            pass
+        stdout_to_devnull()
         return 0
+    except OutputError as e:
+        err(str(e))
+        return 2
+    except OSError as e:  # a write that failed midway: a full disk, /dev/full, a lost network drive
+        err(f"{e.filename}: {e.strerror or e}" if e.filename else f"cannot write the output ({e.strerror or e})")
+        stdout_to_devnull()
+        return 2
 
 
 def run() -> int:
