@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
-
 HEADER_TIMEOUT = 10.0  # seconds from a connection's start (or its last response) to complete headers
 MAX_CONNECTIONS = 1000  # open connections; each idle one costs a file descriptor and little else
 
@@ -22,6 +20,7 @@ def json_response(status: int, reason: str, message: str) -> bytes:
 
 def guarded_protocol(header_timeout: float = HEADER_TIMEOUT, max_connections: int = MAX_CONNECTIONS):
     """An ``H11Protocol`` subclass for ``uvicorn.Config(http=...)`` with these limits."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class GuardedH11Protocol(H11Protocol):
         _header_timer = None

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import __version__
 from .document import Analysis, InputError, decode_bytes
+from .http_guard import HEADER_TIMEOUT, MAX_CONNECTIONS
 
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_MAX_BODY = 2_000_000
@@ -196,7 +197,7 @@ def report_script_sources(report_html: str) -> str:
 
 def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: bool = False,
                allow_private: bool = False, workers: int | None = None, db=None,
-               time_limit: float | None = DEFAULT_TIME_LIMIT):
+               time_limit: float | None = DEFAULT_TIME_LIMIT, body_timeout: float = BODY_TIMEOUT):
     """The FastAPI app. ``detector`` defaults to the shipped model (loaded at start-up).
 
     ``allow_fetch`` enables URL inputs; ``allow_private`` lets them reach private, loopback and
@@ -295,7 +296,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
     app.state.allow_fetch = allow_fetch
     app.state.allow_private = allow_private
     app.state.max_body = max_body
-    app.add_middleware(BodyLimit, max_body=max_body)
+    app.add_middleware(BodyLimit, max_body=max_body, body_timeout=body_timeout)
 
     # -- errors --
 
@@ -503,6 +504,12 @@ def add_serve_parser(subparsers) -> None:
     p.add_argument("--db", type=Path, help="a corpus store (spinscope corpus add): adds the dashboard at /corpus/")
     p.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT, metavar="SECONDS",
                    help=f"longest time for one analysis, waiting included (default {DEFAULT_TIME_LIMIT:g}; 0: no limit)")
+    p.add_argument("--header-timeout", type=float, default=HEADER_TIMEOUT, metavar="SECONDS",
+                   help=f"time a client has to send its request headers (default {HEADER_TIMEOUT:g})")
+    p.add_argument("--body-timeout", type=float, default=BODY_TIMEOUT, metavar="SECONDS",
+                   help=f"time a client has to send its request body (default {BODY_TIMEOUT:g})")
+    p.add_argument("--max-connections", type=int, default=MAX_CONNECTIONS, metavar="N",
+                   help=f"open connections at most; more get a JSON 503 (default {MAX_CONNECTIONS})")
     p.set_defaults(func=cmd_serve)
 
 
@@ -523,24 +530,22 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _connection_cap() -> int:
-    """Open connections to accept: MAX_CONNECTIONS, within the process's file descriptors (raised
-    to the hard limit where the soft one is lower)."""
-    from .http_guard import MAX_CONNECTIONS
-
+def _connection_cap(wanted: int) -> int:
+    """Open connections to accept: ``wanted``, within the process's file descriptors (raised
+    towards the hard limit where the soft one is lower)."""
     try:
         import resource
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        want = MAX_CONNECTIONS + 200
+        want = wanted + 200
         if soft == resource.RLIM_INFINITY:
-            return MAX_CONNECTIONS
+            return wanted
         if soft < want:
             soft = want if hard == resource.RLIM_INFINITY else min(want, hard)
             resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
-        return max(16, min(MAX_CONNECTIONS, soft - 200))
+        return max(1, min(wanted, soft - 200))
     except (ImportError, ValueError, OSError):  # no rlimits here (Windows), or not allowed
-        return MAX_CONNECTIONS
+        return wanted
 
 
 def cmd_serve(args) -> int:
@@ -553,6 +558,10 @@ def cmd_serve(args) -> int:
         return err("--max-body must be a positive number of bytes")
     if not args.time_limit >= 0:
         return err("--time-limit must be a number of seconds (0: no limit)")
+    if not (args.header_timeout > 0 and args.body_timeout > 0):
+        return err("--header-timeout and --body-timeout must be positive numbers of seconds")
+    if args.max_connections < 1:
+        return err("--max-connections must be at least 1")
     if not 0 <= args.port <= 65535:
         return err(f"--port {args.port} is not a port number (0-65535)")
     try:
@@ -586,7 +595,7 @@ def cmd_serve(args) -> int:
     try:
         app = create_app(detector=detector, max_body=args.max_body, allow_fetch=args.allow_fetch,
                          allow_private=args.allow_private, db=getattr(args, "db", None),
-                         time_limit=args.time_limit or None)
+                         time_limit=args.time_limit or None, body_timeout=args.body_timeout)
     except CorpusError as e:  # a --db that is no usable store: garbage, another program's, newer, damaged
         sock.close()
         return err(str(e))
@@ -600,7 +609,8 @@ def cmd_serve(args) -> int:
     from .http_guard import guarded_protocol
 
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=5,
-                            http=guarded_protocol(max_connections=_connection_cap()), server_header=False)
+                            http=guarded_protocol(args.header_timeout, _connection_cap(args.max_connections)),
+                            server_header=False)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
