@@ -165,8 +165,11 @@ def _techniques_stage(text: str, title: str | None, detector, claims: bool) -> A
     from .language import language_note
 
     note = language_note(text)
+    notes = [note] if note else []
+    if claims and len(text) > ENTITY_MAX_CHARS:
+        notes.append(_claims_skipped())
     return Analysis(text=text, title=title, sentences=sentences, spans=spans, model=det.info,
-                    claims=found_claims, notes=[note] if note else [])
+                    claims=found_claims, notes=notes)
 
 
 def _entities_stage(analysis: Analysis, entities: bool) -> Analysis:
@@ -174,7 +177,11 @@ def _entities_stage(analysis: Analysis, entities: bool) -> Analysis:
     text = analysis.text
     if entities and text.strip():
         if len(text) > ENTITY_MAX_CHARS:
-            note = f"claims, entities and targets skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"
+            if _claims_skipped() in analysis.notes:  # one note for both
+                analysis.notes.remove(_claims_skipped())
+                note = f"claims, entities and targets skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"
+            else:
+                note = f"entities and targets skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"
             analysis.model = {**analysis.model, "notes": [note]}  # where schema 1.0 has always had it
             analysis.notes.append(note)
         else:
@@ -182,6 +189,10 @@ def _entities_stage(analysis: Analysis, entities: bool) -> Analysis:
 
             analysis = enrich(analysis)
     return analysis
+
+
+def _claims_skipped() -> str:
+    return f"claims skipped: the text is longer than {ENTITY_MAX_CHARS:,} characters"
 
 
 def _claims_available() -> bool:

@@ -387,8 +387,11 @@ def _cmd_train(args) -> int:
     if args.what == "claims":
         return args.handler(args)
     try:
+        import torch  # noqa: F401 - the training extras; train.py imports it only where it trains
+        import transformers  # noqa: F401
+
         from .train import TrainConfig, load_score_map, run_cv, run_train, set_score_calibration
-    except ImportError as e:  # pragma: no cover - depends on the environment
+    except ImportError as e:
         print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
         return 2
     problem = _train_device_problem(args.device)
@@ -504,7 +507,9 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"spinscope {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("analyze", help="find persuasion techniques in texts")
+    p = sub.add_parser("analyze", help="find persuasion techniques in texts", epilog=(
+        "Each input is read up to 10 MB. URLs are fetched from any address, private and loopback ones "
+        "included (spinscope serve refuses those unless started with --allow-private)."))
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="a .txt or .html file, a folder of .txt files, an http(s) URL, or - for stdin")
     p.add_argument("--html", action="store_true", help="the inputs are HTML: extract the main text first")

@@ -1520,6 +1520,12 @@ def _date_bound(value: str | None, end: bool) -> str | None:
             if m == 12:
                 return f"{v}-31"  # (9999-12 has no next month to count back from)
             return date.fromordinal(date(y, m + 1, 1).toordinal() - 1).isoformat()
+        if len(v) == 10 and v[4] == v[7] == "-" and v[8:].isdigit() and v[:4].isdigit() and v[5:7].isdigit():
+            import calendar
+
+            y, m = int(v[:4]), int(v[5:7])
+            if 1 <= m <= 12 and y >= 1:  # "2023-02-30": the month's last day
+                return date(y, m, min(int(v[8:]), calendar.monthrange(y, m)[1])).isoformat()
         return date.fromisoformat(v).isoformat()
     except ValueError:
         raise CorpusError(f"not a date: {value!r} (give YYYY-MM-DD, YYYY-MM or YYYY)") from None
@@ -1545,6 +1551,7 @@ class Filters:
     until: str | None = None
     search: str | None = None
     techniques: tuple[str, ...] = ()  # documents that use one of these (article list only)
+    wordless_search_fails: bool = True  # a search of punctuation alone: an error (CLI), or no match (web)
 
     def where(self, alias: str = "d") -> tuple[str, list]:
         parts, params = [f"{alias}.analysis_id IS NOT NULL"], []
@@ -1559,8 +1566,15 @@ class Filters:
             parts.append(f"{alias}.published <= ?")
             params.append(hi)
         if self.search:
-            parts.append(f"{alias}.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
-            params.append(fts_query(self.search))
+            try:
+                query = fts_query(self.search)
+            except CorpusError:
+                if self.wordless_search_fails:
+                    raise
+                parts.append("0")  # no words to look for: no document has them
+            else:
+                parts.append(f"{alias}.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH ?)")
+                params.append(query)
         if self.techniques:
             parts.append(f"EXISTS (SELECT 1 FROM doc_techniques t2 WHERE t2.analysis_id = {alias}.analysis_id"
                          f" AND t2.technique IN ({','.join('?' * len(self.techniques))}))")

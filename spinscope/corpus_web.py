@@ -9,12 +9,14 @@ article reports (``spinscope.report.render_html``) carry their own policy for th
 
 import math
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from .corpus import (
+    GROUPINGS,
     NO_GROUP,
     CorpusError,
     Filters,
@@ -35,6 +37,23 @@ from .corpus import (
 from .report import render_html
 
 
+# YYYY, YYYY-MM or YYYY-MM-DD (a day past the month's end counts as its last day), or nothing
+DATE_PATTERN = (r"^$|^([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})"
+                r"(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+
+
+def _date():  # one Query per parameter: FastAPI must not share one between two
+    return Query(default="", pattern=DATE_PATTERN, description="YYYY, YYYY-MM or YYYY-MM-DD")
+
+
+_ERRORS = {status: {"description": text, "content": {"application/json": {"schema": {
+    "type": "object", "properties": {"error": {"type": "string"}}}}, "text/html": {}}}
+    for status, text in ((400, "A filter the store cannot apply."),
+                         (404, "No such document or source in this corpus."),
+                         (422, "A parameter of the wrong form."),
+                         (500, "The corpus store cannot be read (damaged or replaced)."))}
+
+
 def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
     """A FastAPI ``APIRouter`` with the corpus dashboard of the store at ``db_path``.
 
@@ -45,7 +64,7 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
     """
     db_path = Path(db_path)
     Store.for_reading(db_path).close()  # exists, is a store, is migrated (where it can be written)
-    router = APIRouter()
+    router = APIRouter(responses=_ERRORS)
     headers = {"Content-Security-Policy": _PAGE_CSP, "X-Content-Type-Options": "nosniff",
                "Referrer-Policy": "no-referrer"}
 
@@ -72,10 +91,10 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
 
     def filters_from(source, since, until, q, technique) -> Filters:
         return Filters(sources=tuple(s for s in source if s), since=since or None, until=until or None,
-                       search=q or None, techniques=tuple(t for t in technique if t))
+                       search=q or None, techniques=tuple(t for t in technique if t), wordless_search_fails=False)
 
     @router.get("/", response_class=HTMLResponse, name="corpus_overview")
-    def overview(request: Request, source: list[str] = Query(default=[]), since: str = "", until: str = "",
+    def overview(request: Request, source: list[str] = Query(default=[]), since: str = _date(), until: str = _date(),
                  q: str = ""):
         try:
             f = filters_from(source, since, until, q, [])
@@ -151,7 +170,7 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
         return html(_page("Corpus overview", "\n".join(body), nav(request)))
 
     @router.get("/articles", response_class=HTMLResponse, name="corpus_articles")
-    def articles(request: Request, source: list[str] = Query(default=[]), since: str = "", until: str = "",
+    def articles(request: Request, source: list[str] = Query(default=[]), since: str = _date(), until: str = _date(),
                  q: str = "", technique: list[str] = Query(default=[]), page: int = Query(default=1, ge=1, le=10**9)):
         per_page = 50
         try:
@@ -209,9 +228,7 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
             "Content-Security-Policy": "frame-ancestors 'self'"})
 
     @router.get("/compare", response_class=HTMLResponse, name="corpus_compare")
-    def compare_page(request: Request, a: int | None = None, b: int | None = None):
-        if a is None or b is None:
-            return error_page(request, 400, "choose two articles (A and B) in the article list")
+    def compare_page(request: Request, a: int, b: int):
         for k in (a, b):
             if not _storable(k):
                 return error_page(request, 404, f"no document {k} in this corpus")
@@ -233,7 +250,7 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
         return html(_page("Two articles side by side", f'<div class="pair">{"".join(cols)}</div>', nav(request)))
 
     @router.get("/api/stats", name="corpus_api_stats")
-    def api_stats(by: str = "technique", source: list[str] = Query(default=[]), since: str = "", until: str = "",
+    def api_stats(by: Literal[GROUPINGS] = "technique", source: list[str] = Query(default=[]), since: str = _date(), until: str = _date(),
                   q: str = ""):
         try:
             with conn() as st:
@@ -242,9 +259,13 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
             return JSONResponse({"error": str(e)}, status_code=400)
 
     @router.get("/api/compare", name="corpus_api_compare")
-    def api_compare(a: str, b: str, since: str = "", until: str = "", q: str = ""):
+    def api_compare(a: str, b: str, since: str = _date(), until: str = _date(), q: str = ""):
         try:
             with conn() as st:
+                missing = [x for x in (a, b) if st.conn.execute(
+                    "SELECT 1 FROM documents WHERE source = ? LIMIT 1", (x,)).fetchone() is None]
+                if missing:
+                    return JSONResponse({"error": f"no documents from source {missing[0]!r}"}, status_code=404)
                 return compare(st, a, b, filters_from([], since, until, q, []))
         except CorpusError as e:
             return JSONResponse({"error": str(e)}, status_code=400)

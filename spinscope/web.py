@@ -316,6 +316,9 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request, exc):
         msgs = "; ".join(f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in exc.errors())
+        path = request.url.path
+        if path.startswith("/corpus/") and not path.startswith("/corpus/api/"):  # a page: say it on a page
+            return html_page(422, error=f"Invalid address: {msgs or 'invalid request'}")
         return JSONResponse({"error": msgs or "invalid request"}, status_code=422)
 
     @app.exception_handler(Exception)
@@ -442,7 +445,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
             text, title, note = got.text, title or got.title, got.note
         else:
             text = value
-        if not text.strip():
+        if key != "text" and not text.strip():
             text, note = "", "the page has no text to analyse"
         analysis = await run_analysis(text, title, note=note, claims=body.claims, entities=body.entities,
                                       started=started)

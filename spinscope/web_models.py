@@ -23,7 +23,8 @@ class _Options(BaseModel):
 
 
 class TextRequest(_Options):
-    text: StrictStr = Field(..., pattern=r"\S", description="The text to analyse; offsets refer to it.")
+    text: StrictStr = Field(..., min_length=1, description="The text to analyse; offsets refer to it "
+                                                           "(blank text: an empty analysis).")
 
 
 class HtmlRequest(_Options):
@@ -82,7 +83,7 @@ def _message(error: dict, data: dict) -> str:
     name = str(error["loc"][0]) if error.get("loc") else ""
     if error["type"] == "extra_forbidden":
         return f'"{name}" is not a field of this request (give one of text, html or url, and title, claims, entities)'
-    if name == "text" and error["type"] == "string_pattern_mismatch":
+    if name == "text" and error["type"] == "string_too_short":
         return '"text" is empty'
     if name in _EXPECTED:
         return f'"{name}" must be {_EXPECTED[name]}, not {json_type(data.get(name))}'

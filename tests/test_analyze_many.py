@@ -140,3 +140,15 @@ def test_a_lazy_detector_makes_only_the_sessions_it_uses(det):
     assert lazy._own_session is None and lazy.with_threads(1)._own_session is not None  # only the 1-thread one
     assert lazy.detect(TEXTS[2]) == det.detect(TEXTS[2])  # now its own, made on first use
     assert lazy._own_session is not None
+
+
+@pytest.mark.parametrize("entities, note", [
+    (False, "claims skipped: the text is longer than"),
+    (True, "claims, entities and targets skipped: the text is longer than"),
+])
+def test_a_text_too_long_for_claims_says_so_with_or_without_entities(monkeypatch, entities, note):
+    monkeypatch.setattr(spinscope, "ENTITY_MAX_CHARS", 200)
+    text = "The corrupt council betrayed the town once again. " * 10
+    a = spinscope.analyze(text, entities=entities)
+    assert a.claims == [] and a.entities == []
+    assert len(a.notes) == 1 and a.notes[0].startswith(note)

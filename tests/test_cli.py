@@ -1,6 +1,8 @@
 """The real ``spinscope`` command with the shipped model."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -257,3 +259,13 @@ def test_output_into_a_pipe_closed_early_ends_quietly_with_status_0(tmp_path, fm
 
 def test_json_output_does_not_import_rich():
     assert not any(m.startswith("rich") for m in modules_after_analyze("json"))
+
+
+@pytest.mark.parametrize("what", ["techniques", "cv"])
+def test_train_without_the_training_extras_is_one_line(what, tmp_path):
+    code = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None; "
+            f"sys.path.insert(0, {str(ROOT)!r}); from spinscope.cli import main; "
+            f"sys.exit(main(['train', '{what}', '--data', {str(tmp_path)!r}, '--out', {str(tmp_path / 'out')!r}]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    lines = r.stderr.decode().strip().splitlines()
+    assert r.returncode == 2 and len(lines) == 1 and "pip install 'spinscope[train]'" in lines[0], r.stderr.decode()
