@@ -508,7 +508,7 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("analyze", help="find persuasion techniques in texts", epilog=(
-        "Each input is read up to 10 MB. URLs are fetched from any address, private and loopback ones "
+        "Each input is read up to 16 MB. URLs are fetched from any address, private and loopback ones "
         "included (spinscope serve refuses those unless started with --allow-private)."))
     p.add_argument("paths", nargs="+", metavar="PATH",
                    help="a .txt or .html file, a folder of .txt files, an http(s) URL, or - for stdin")

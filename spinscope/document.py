@@ -193,7 +193,7 @@ def decode_bytes(data: bytes, name: str) -> str:
         ) from None
 
 
-MAX_INPUT_BYTES = 10_000_000  # a long article is 100 KB; past this, a file is no article (or a device)
+MAX_INPUT_BYTES = 16_000_000  # a long article is 100 KB; past this, a file is no article (or a device)
 _NUL_WINDOW = 65_536  # where a NUL means a binary file (text in UTF-16/32 starts with a byte order mark)
 _BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 

@@ -151,7 +151,7 @@ def test_endless_inputs_stop_at_a_bound(tmp_path):
     link = tmp_path / "zero.txt"
     link.symlink_to("/dev/zero")
     one_line_error(run_cli("analyze", str(link), timeout=60), "binary")
-    one_line_error(run_cli("analyze", "-", input=b"y\n" * 5_100_000, timeout=60), "larger than 10,000,000 bytes")
+    one_line_error(run_cli("analyze", "-", input=b"y\n" * 8_100_000, timeout=60), "larger than 16,000,000 bytes")
 
 
 def test_tsv_ids_cannot_break_rows(tmp_path):
