@@ -78,7 +78,8 @@ def input_id(p: str) -> str:
 def _cmd_analyze(args) -> int:
     from . import analyze_many
     from .detect import Detector, ModelError
-    from .report import pipe_console, ptc_si_rows, ptc_tc_rows, render_html, render_index, render_text, terminal_safe
+    from .report import pipe_console, ptc_si_rows, ptc_tc_rows, render_html, render_index, terminal_safe
+    from .terminal import DEFAULT_MIN_SCORE, render_text
 
     files, skipped = expand_inputs(args.paths)
     if not files:
@@ -118,6 +119,7 @@ def _cmd_analyze(args) -> int:
             return 2
         out = None
     console = pipe_console(file=out, highlight=False, soft_wrap=False) if args.format == "text" else None
+    text_min = DEFAULT_MIN_SCORE if args.min_score is None else args.min_score
     status = 2 if skipped else 0
     progress = len(files) > 1 and not args.quiet
     index: list[tuple[str, str, object]] = []
@@ -149,6 +151,8 @@ def _cmd_analyze(args) -> int:
             if args.format != "text":  # the text output shows them itself
                 for n in analysis.notes:
                     err(f"{name}: note: {n}")
+                if args.min_score is not None:  # machine formats: every span unless asked
+                    analysis = analysis.above(args.min_score)
             if args.format == "html" and html_dir is not None:
                 stem, k = aid, 1
                 while stem.lower() in used:
@@ -182,7 +186,7 @@ def _cmd_analyze(args) -> int:
             elif args.format == "html":
                 out.write(render_html(analysis, source=name))
             else:
-                render_text(analysis, console, source=name)
+                render_text(analysis, console, source=name, min_score=text_min, explain=args.explain)
             out.flush()
         if unreadable:
             status = 2
@@ -500,6 +504,16 @@ def command_of(argv: list[str]) -> str | None:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
+def _score(value: str) -> float:
+    try:
+        v = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError(f"a score is between 0 and 1, not {value}")
+    return v
+
+
 def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
     """The ``spinscope`` parser; with a ``command``, only that one of :data:`LAZY_COMMANDS` is built
     in full ("*": all of them)."""
@@ -519,6 +533,10 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
                    help="text (terminal), json, ptc-si, ptc-tc or html (a self-contained report)")
     p.add_argument("-o", "--output", metavar="OUT",
                    help="write here instead of stdout; for --format html with several inputs, a folder")
+    p.add_argument("--min-score", type=_score, metavar="S",
+                   help="show only spans scored S (0-1) or more; default 0.3 in the terminal output, "
+                        "all spans in the other formats")
+    p.add_argument("--explain", action="store_true", help="terminal output: each span's explanation too")
     p.add_argument("--title", help="title of the text")
     p.add_argument("--model", type=Path, help="model folder (default: the shipped model)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 SCHEMA_VERSION = "1.0"
@@ -152,6 +152,21 @@ class Analysis:
     @property
     def word_count(self) -> int:
         return len(self.text.split())
+
+    def above(self, min_score: float) -> "Analysis":
+        """A copy with only the spans scored ``min_score`` or more; each entity's technique counts
+        then count only those spans. Everything else is shared with this analysis."""
+        spans = [s for s in self.spans if s.score >= min_score]
+        if len(spans) == len(self.spans):
+            return self
+        aimed: dict[str, dict[str, int]] = {}
+        for s in spans:
+            if s.target is not None:
+                counts = aimed.setdefault(s.target, {})
+                counts[s.technique] = counts.get(s.technique, 0) + 1
+        entities = [replace(e, techniques=dict(sorted(aimed.get(e.id, {}).items(), key=lambda kv: (-kv[1], kv[0]))))
+                    for e in self.entities]
+        return replace(self, spans=spans, entities=entities)
 
     def as_dict(self) -> dict:
         return {

@@ -1,7 +1,7 @@
 """Rendering an :class:`~spinscope.document.Analysis` for people and programs.
 
 - :func:`ptc_si_rows`, :func:`ptc_tc_rows`: SemEval TSV rows.
-- :func:`render_text`: Rich terminal output (plain text when the console is not a terminal).
+- terminal output: :mod:`spinscope.terminal`.
 - :func:`render_html`: one self-contained HTML report (inline CSS, JS and SVG; no network request).
 - :func:`render_index`: an HTML index page linking several reports.
 
@@ -143,6 +143,7 @@ class LoadedSentence:
     span_chars: int  # characters of the sentence inside at least one span
     n_spans: int  # spans overlapping the sentence
     techniques: tuple[str, ...]  # their labels, in order of first appearance
+    weight: float = 0.0  # the sum of their scores: what ranks the sentences
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,9 @@ class Summary:
 def article_summary(analysis: Analysis, top: int = 3) -> Summary:
     """Share of characters in spans, spans per 100 words and the ``top`` most loaded sentences.
 
-    Sentences are ranked by characters inside spans, then by the number of spans overlapping them,
-    then by position; sentences without spans are not listed.
+    Sentences are ranked by the summed scores of the spans overlapping them (a few confident
+    spans outrank a long doubtful one), then by characters inside spans, then by position;
+    sentences without spans are not listed.
     """
     n = len(analysis.text)
     valid = sorted(((*_bounds(s, n), i) for i, s in enumerate(analysis.spans)), key=lambda x: (x[0], x[1], x[2]))
@@ -182,8 +184,9 @@ def article_summary(analysis: Analysis, top: int = 3) -> Summary:
         for _, _, i in active:
             if analysis.spans[i].technique not in labels:
                 labels.append(analysis.spans[i].technique)
-        loaded.append(LoadedSentence(sent, covered_length(inside), len(inside), tuple(labels)))
-    loaded.sort(key=lambda ls: (-ls.span_chars, -ls.n_spans, ls.sentence.start))
+        weight = sum(analysis.spans[i].score for a, _, i in active if a < sent.end)
+        loaded.append(LoadedSentence(sent, covered_length(inside), len(inside), tuple(labels), weight))
+    loaded.sort(key=lambda ls: (-ls.weight, -ls.span_chars, ls.sentence.start))
     return Summary(
         n_spans=len(analysis.spans),
         words=words,
@@ -213,103 +216,6 @@ def terminal_safe(s: str) -> str:
     """``s`` with every control character but tab and line feed made visible (see above)."""
     return s.translate(_SAFE)
 
-
-
-def highlighted(analysis: Analysis, numbers: bool = True) -> Text:
-    """The text with each span underlined in its technique's colour; overlaps in bold.
-
-    Where spans overlap, the most confident one gives the colour. With ``numbers``, a marker
-    ``[n]`` (n = the span's row in the span table) follows the end of each span.
-    """
-    from rich.text import Text
-
-    text = Text()
-    spans = analysis.spans
-    for seg in segments(analysis):
-        piece = terminal_safe(analysis.text[seg.start : seg.end])
-        if not seg.spans:
-            text.append(piece)
-            continue
-        best = max(seg.spans, key=lambda i: (spans[i].score, -i))
-        style = f"underline {technique(spans[best].technique).colour}"
-        text.append(piece, style=style + (" bold" if len(seg.spans) > 1 else ""))
-        if numbers:
-            for i in seg.spans:
-                if min(spans[i].end, len(analysis.text)) == seg.end:
-                    text.append(f"[{i + 1}]", style=f"dim {technique(spans[i].technique).colour}")
-    return text
-
-
-def render_text(analysis: Analysis, console: Console, source: str | None = None) -> None:
-    """Readable terminal output: header, numbers, highlighted text, technique summary, spans.
-
-    Colour is used as coloured underline and bold (no background fills), so it reads on light and
-    dark terminals; on a console that is not a terminal everything is plain text.
-    """
-    from rich.table import Table
-    from rich.text import Text
-
-    head = terminal_safe(source or analysis.title or "text")
-    summ = article_summary(analysis)
-    n = summ.n_spans
-    console.rule(Text(head, style="bold"))
-    if analysis.title and source:
-        console.print(Text(terminal_safe(analysis.title), style="italic"))
-    line = f"{summ.words} words, {len(analysis.sentences)} sentences, {n} technique span{'s' if n != 1 else ''}"
-    if summ.words:
-        line += f" ({summ.spans_per_100_words:.1f} per 100 words)"
-    if n:
-        line += f"; {100 * summ.share:.1f}% of the characters are in a span"
-    console.print(Text(line))
-    for note in analysis.notes:
-        console.print(Text(f"Note: {terminal_safe(note)}.", style="yellow"))
-    if not n:
-        return
-    if console.is_terminal:
-        console.print()
-        console.print(highlighted(analysis))
-        console.print()
-
-    counts = analysis.technique_counts
-    scores: dict[str, list[float]] = {}
-    for s in analysis.spans:
-        scores.setdefault(s.technique, []).append(s.score)
-    summary = Table(title="Techniques", title_justify="left", show_header=True, header_style="bold", expand=False)
-    summary.add_column("technique", no_wrap=True)
-    summary.add_column("spans", justify="right")
-    summary.add_column("mean confidence", justify="right")
-    for label, c in counts.items():
-        t = technique(label)
-        mean = sum(scores[label]) / len(scores[label])
-        summary.add_row(Text(t.name, style=f"bold {t.colour}"), str(c), f"{mean:.0%}")
-    console.print(summary)
-
-    table = Table(title="Spans", title_justify="left", show_header=True, header_style="bold", expand=False)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("chars", justify="right", no_wrap=True)
-    table.add_column("technique", no_wrap=True)
-    table.add_column("conf.", justify="right", no_wrap=True)
-    table.add_column("span")
-    for i, s in enumerate(analysis.spans, 1):
-        t = technique(s.technique)
-        table.add_row(str(i), f"{s.start}-{s.end}", Text(t.name, style=f"underline {t.colour}"),
-                      f"{s.score:.0%}", Text(terminal_safe(_clip(s.text, 90))))
-    console.print(table)
-
-    if summ.top_sentences:
-        console.print(Text("Most loaded sentences:", style="bold"))
-        for k, ls in enumerate(summ.top_sentences, 1):
-            names = ", ".join(technique(x).name for x in ls.techniques)
-            console.print(Text(f"{k}. ") + Text(terminal_safe(_clip(ls.sentence.text, 200)))
-                          + Text(f"  ({names})", style="dim"))
-    console.print(Text("Techniques: ", style="bold")
-                  + Text(", ".join(f"{technique(k).name} ×{v}" for k, v in counts.items())))
-    for title, lines in (("Claims (check-worthy, best first):", claim_lines(analysis)),
-                         ("Targeted:", target_lines(analysis))):
-        if lines:
-            console.print(Text(title, style="bold"))
-            for line in lines:
-                console.print(Text("  " + terminal_safe(line)))
 
 
 def claim_lines(analysis: Analysis, limit: int = 5) -> list[str]:
