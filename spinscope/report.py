@@ -324,6 +324,40 @@ def _stat(value: str, label: str, el_id: str | None = None) -> str:
     return f"<li><b{id_attr}>{esc(value)}</b><span>{esc(label)}</span></li>"
 
 
+SCORE_MEANING = ("A span's confidence is calibrated: of spans scored 30%, about 3 in 10 use that technique "
+                 "there (measured on articles the model did not learn from). A span is evidence for a "
+                 "reader to weigh, not a verdict.")
+DEFAULT_MIN_SCORE = 0.3  # of spans scored 0.3-0.4, a third are right (model card); below, fewer
+SHORT_TEXT_WORDS = 20  # fewer words than this: too little text to judge
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``"1 word"``, ``"2 words"``, ``"1,024 sentences"``."""
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def headline(analysis: Analysis) -> str | None:
+    """The title, else the text's first line when it reads as a headline (short, not a sentence
+    that runs on, followed by more text): what a reader would call the article."""
+    if analysis.title:
+        return analysis.title
+    first, sep, rest = analysis.text.strip().partition("\n")
+    first = first.strip()
+    if sep and rest.strip() and 0 < len(first) <= 150 and len(first.split()) <= 25 and not first.endswith((".", ",", ";", ":")):
+        return first
+    return None
+
+
+def reader_notes(analysis: Analysis) -> list[str]:
+    """The analysis's notes, and one for a text too short to judge."""
+    notes = list(analysis.notes)
+    words = analysis.word_count
+    if 0 < words < SHORT_TEXT_WORDS:
+        notes.append(f"a text of {plural(words, 'word')} is too short to judge: spinscope's models read whole "
+                     "news articles, and spans in a few words mean little")
+    return notes
+
+
 def render_html(analysis: Analysis, *, source: str | None = None) -> str:
     """One self-contained HTML report of ``analysis`` (inline CSS, JS and SVG; no network).
 
@@ -340,19 +374,19 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
     techs = [technique(label) for label, _ in counts]
     script = _asset("report.js")
 
-    heading = analysis.title or source or "Text"
+    heading = headline(analysis) or source or "Text"
     page_title = f"{heading} – spinscope report"
     meta = []
-    if analysis.title and source:
+    if source and source != heading:
         meta.append(source)
-    meta.append(f"{summ.words} words")
-    meta.append(f"{len(analysis.sentences or split_sentences(text))} sentences")
+    meta.append(plural(summ.words, "word"))
+    meta.append(plural(len(analysis.sentences or split_sentences(text)), "sentence"))
     if analysis.model:
         meta.append(f"model {analysis.model.get('name', '')} {analysis.model.get('version', '')}".strip())
 
     out = [_head(page_title, script), "<body>\n"]
     out.append(f'<header>\n<h1>{esc(heading)}</h1>\n<p class="meta">{" · ".join(esc(m) for m in meta)}</p>\n')
-    out.extend(f'<p class="note" role="note">Note: {esc(n)}.</p>\n' for n in analysis.notes)
+    out.extend(f'<p class="note" role="note">Note: {esc(n)}.</p>\n' for n in reader_notes(analysis))
     out.append("</header>\n")
 
     # summary numbers
@@ -360,7 +394,7 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
     out.append(_stat(str(summ.n_spans), "technique spans", "st-spans"))
     out.append(_stat(f"{100 * summ.share:.1f}%", "of the characters are in a span", "st-share"))
     out.append(_stat(f"{summ.spans_per_100_words:.1f}", "spans per 100 words", "st-per100"))
-    out.append(_stat(str(len(counts)), "different techniques"))
+    out.append(_stat(str(len(counts)), "different techniques", "st-techs"))
     out.append("</ul>\n</section>\n")
 
     # legend (= filter) and threshold
@@ -379,12 +413,17 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
     if absent:
         out.append(f'<p class="none">Not found: {esc(", ".join(absent))}.</p>\n')
     if spans:
+        start = round(100 * DEFAULT_MIN_SCORE)
         out.append(
             '<div class="thr"><label for="thr">Minimum confidence</label>'
-            '<input type="range" id="thr" min="0" max="100" step="5" value="0" aria-describedby="shown">'
-            '<output id="thr-out" for="thr">0%</output>'
-            f'<span id="shown" class="muted" aria-live="polite">all {len(spans)} spans shown</span></div>\n'
+            f'<input type="range" id="thr" min="0" max="100" step="5" value="{start}" aria-describedby="shown">'
+            f'<output id="thr-out" for="thr">{start}%</output>'
+            f'<span id="shown" class="muted" aria-live="polite">all {len(spans)} spans shown</span>'
+            '<button type="button" id="thr-all" class="all">Show all</button></div>\n'
         )
+        if (analysis.model or {}).get("calibrated"):
+            out.append(f'<p class="muted meaning">{esc(SCORE_MEANING)} At first, spans below {start}% are '
+                       "hidden: they are right less often than that.</p>\n")
     out.append("</div>\n")
 
     # the article
@@ -418,7 +457,7 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
             names = ", ".join(technique(x).name for x in ls.techniques)
             out.append(
                 f"<li><q>{esc(_clip(ls.sentence.text, 400))}</q>"
-                f'<span class="tn">{ls.span_chars} characters in {ls.n_spans} span{"s" if ls.n_spans != 1 else ""}: '
+                f'<span class="tn">{ls.span_chars} characters in {plural(ls.n_spans, "span")}: '
                 f"{esc(names)}</span></li>"
             )
         out.append("</ol>\n")
@@ -440,7 +479,7 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
 
     # all spans
     if spans:
-        out.append('<section aria-labelledby="h-spans">\n<h2 id="h-spans">All spans</h2>\n<table id="spans">'
+        out.append('<section aria-labelledby="h-spans">\n<h2 id="h-spans">All spans</h2>\n<div class="wide"><table id="spans">'
                    '<thead><tr><th class="num">#</th><th>Technique</th><th class="num">Confidence</th>'
                    "<th>Text</th><th>Why</th></tr></thead><tbody>")
         for i, s in enumerate(spans):
@@ -451,7 +490,7 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
                 f'<td class="num">{round(100 * s.score)}%</td><td>{esc(_clip(s.text, 240))}</td>'
                 f"<td>{esc(_short_explanation(s))}</td></tr>"
             )
-        out.append("</tbody></table>\n</section>\n")
+        out.append("</tbody></table></div>\n</section>\n")
 
     out.append(
         f"<footer>Made by spinscope {esc(__version__)}. Confidence is the model's estimate that a span uses "

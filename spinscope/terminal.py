@@ -13,19 +13,13 @@ import re
 from typing import TYPE_CHECKING
 
 from .document import Analysis
-from .report import article_summary, segments, technique, terminal_safe
+from .report import (DEFAULT_MIN_SCORE, SCORE_MEANING, SHORT_TEXT_WORDS, article_summary, headline, plural,
+                     reader_notes, segments, technique, terminal_safe)
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-DEFAULT_MIN_SCORE = 0.3  # of spans scored 0.3-0.4, a third are right (model card); below, fewer
-SHORT_TEXT_WORDS = 20  # fewer words than this: too little text to judge
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``"1 word"``, ``"2 words"``, ``"1,024 sentences"``."""
-    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def marker(n: int) -> str:
@@ -35,9 +29,7 @@ def marker(n: int) -> str:
 
 def score_meaning(shown: int, total: int, min_score: float) -> str:
     """One plain paragraph: what a score means, and which spans are shown."""
-    line = ("Scores are calibrated: of spans scored 30%, about 3 in 10 use that technique there "
-            "(measured on articles the model did not learn from). A span is evidence for a reader "
-            "to weigh, not a verdict.")
+    line = SCORE_MEANING
     hidden = total - shown
     if hidden and shown:
         line += (f" Shown: the {plural(shown, 'span')} scored {min_score:.0%} or more; "
@@ -118,19 +110,16 @@ def render_text(analysis: Analysis, console: "Console", source: str | None = Non
     total = len(analysis.spans)
     head = terminal_safe(source or analysis.title or "text")
     console.rule(Text(head, style="bold"))
-    if analysis.title and analysis.title != source:
-        console.print(Text(terminal_safe(analysis.title), style="italic"))
+    title = headline(analysis)
+    if title and title != source:
+        console.print(Text(terminal_safe(title), style="italic"))
     words = analysis.word_count
     line = (f"{plural(words, 'word')}, {plural(len(analysis.sentences), 'sentence')}, "
             f"{plural(total, 'technique span')}")
     if words >= SHORT_TEXT_WORDS and total:
         line += f" ({100 * total / words:.1f} per 100 words)"
     _wrapped(console, Text(line))
-    notes = list(analysis.notes)
-    if 0 < words < SHORT_TEXT_WORDS:
-        notes.append(f"a text of {plural(words, 'word')} is too short to judge: spinscope's models read whole "
-                     "news articles, and spans in a few words mean little")
-    for note in notes:
+    for note in reader_notes(analysis):
         _wrapped(console, Text(f"Note: {terminal_safe(note)}.", style="yellow"), indent=0)
     if total:
         _wrapped(console, Text(score_meaning(len(shown.spans), total, min_score), style="dim"))

@@ -111,7 +111,13 @@ def test_renders_completely_offline(sample_page):
     a, o = sample_page
     page = o.page
     n_seg = sum(1 for s in segments(a) if s.spans)
-    assert visible_segments(page) == n_seg
+    # at first only spans scored 30% or more; "Show all" shows every one
+    likely = {i for i, s in enumerate(a.spans) if s.score >= 0.3}
+    assert visible_segments(page) == sum(1 for s in segments(a) if set(s.spans) & likely)
+    assert page.locator("#st-spans").inner_text() == str(len(likely))  # (all of this hand-built sample)
+    assert page.locator("#thr-out").inner_text() == "30%"
+    page.locator("#thr-all").click()
+    assert visible_segments(page) == n_seg and page.locator("#thr-out").inner_text() == "0%"
     assert page.locator("#article mark.seg").count() == n_seg
     # every highlighted piece has its stacked underline(s)
     shadows = page.eval_on_selector_all("#article mark.seg", "els => els.map(e => getComputedStyle(e).boxShadow)")
@@ -129,7 +135,7 @@ def test_renders_completely_offline(sample_page):
     assert page.locator("button.lg").count() == 14
     assert page.locator("ol.top li").count() == 3
     assert page.locator("#spans tbody tr").count() == len(a.spans)
-    assert page.title().startswith("sample_article.txt")
+    assert page.title().startswith("The Harbour Bridge Scandal Nobody Wants You to See")  # the headline, not the file name
     o.assert_clean()
 
 
@@ -150,7 +156,7 @@ def test_tooltip_on_hover_and_keyboard(sample_page):
     tip.wait_for(state="hidden")
 
     # keyboard: Tab reaches the highlights, focus shows the tooltip, Escape hides it
-    page.locator("#thr").focus()
+    page.locator("#thr-all").focus()
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.matches('#article mark.seg')")
     assert focused
@@ -305,9 +311,9 @@ def test_screenshots(browser, tmp_path):
         page = o.page
         full = tmp_path / "report.png"
         page.screenshot(path=str(full), full_page=True)
-        seg = page.locator("#article mark.seg.multi").first
+        seg = page.locator("#article mark.seg.multi:not(.off)").first
         if not seg.count():
-            seg = page.locator("#article mark.seg").first
+            seg = page.locator("#article mark.seg:not(.off)").first
         seg.scroll_into_view_if_needed()
         seg.hover()
         page.locator("#tip").wait_for(state="visible")

@@ -120,6 +120,9 @@ def test_paste_analyze_filter_tooltip(page, server):
         n = segs.count()
         assert n > 0
         assert "City Hall has once again betrayed" in frame.locator("#article").inner_text()
+        # at first only the likelier spans; "Show all" shows every one
+        frame.locator("#thr-all").click()
+        expect(frame.locator("#shown")).to_have_text(re.compile(r"^all \d+ spans shown"))
         # filter: hide the first technique in the legend; its pieces are switched off
         off_before = frame.locator("#article .seg.off").count()
         button = frame.locator(".legend button").first

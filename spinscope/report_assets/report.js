@@ -93,6 +93,9 @@
       end = c[1];
     });
     setText("st-spans", String(nShown));
+    var techs = {};
+    SPANS.forEach(function (s, i) { if (visible(i)) techs[s[0]] = true; });
+    setText("st-techs", String(Object.keys(techs).length));
     setText("st-share", LEN ? (100 * covered / LEN).toFixed(1) + "%" : "0.0%");
     setText("st-per100", WORDS ? (100 * nShown / WORDS).toFixed(1) : "0.0");
     setText("shown", nShown === SPANS.length ? "all " + SPANS.length + " spans shown"
@@ -183,6 +186,8 @@
     };
     slider.addEventListener("input", onInput);
     slider.addEventListener("change", onInput);
+    var all = document.getElementById("thr-all");
+    if (all) all.addEventListener("click", function () { slider.value = "0"; onInput(); });
     if (+slider.value) onInput();
   }
   document.documentElement.classList.add("js");
