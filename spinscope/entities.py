@@ -505,8 +505,8 @@ _PERSON_TYPE_LABELS = frozenset(("PERSON", "ORG", "NORP"))  # spaCy's usual mist
 @lru_cache(maxsize=8192)
 def place_size(name: str) -> int:
     """How well known ``name`` is as a place: 10**9 for a country, US state, capital or a name of
-    :data:`_PLACE_ALIASES`, else the population of the biggest city of that name (also its
-    other names, for cities of a million or more: "Kiev"), else 0."""
+    :data:`_PLACE_ALIASES`, else the population of the biggest city of that name (its main name
+    in geonames: the other names are too noisy, "White House" is one of Casablanca's), else 0."""
     k = _geo_key(name)
     if not k:
         return 0
@@ -568,7 +568,8 @@ def _decide_type(text: str, mentions, root: "_Group", person_words: frozenset[st
     1. a full name that shorter mentions joined ("Donald Trump" ... "Trump") is a PERSON;
     2. else the label of most mentions; a tie goes to PERSON where a mention is a multi-word
        PERSON, else to the root group's (longest) form;
-    3. one word that is the last word of a multi-word PERSON elsewhere in the text is a PERSON;
+    3. one word (not a NORP) that is a word of a multi-word PERSON elsewhere in the text, or
+       follows a title ("Gov. Deal"), is a PERSON;
     4. a known place (:func:`place_size`) that spaCy called a person, organisation or group,
        and that the text does not use as a person's name, is a GPE;
     5. certain when at least 2/3 of the mentions had the label (rules 1, 3, 4 count as all); not
@@ -590,7 +591,7 @@ def _decide_type(text: str, mentions, root: "_Group", person_words: frozenset[st
     if label in ("DATE", "EVENT"):
         return label, votes[label] * 3 >= 2 * n
     single = all(len(_name_tokens(k)) == 1 for k in keys)
-    if label != "PERSON" and single and len(keys) == 1:
+    if label not in ("PERSON", "NORP") and single and len(keys) == 1:
         k = next(iter(keys))
         if k in person_words and not any(m[3] == "PERSON" and _key(m[2], m[3]) == k for m in mentions) \
                 and place_size(mentions[0][2]) == 0:
@@ -610,11 +611,17 @@ def _decide_type(text: str, mentions, root: "_Group", person_words: frozenset[st
 
 
 def _unknown_of_phrase(texts: list[str], label: str) -> bool:
-    """No text is a known place, and the first is "X of <common word>" ("Empire of Lies")."""
+    """No text is a known place, and the first is "X of <common word>" ("Empire of Lies"), the
+    word no place either."""
     if any(place_size(t) or country_of_name(t) for t in texts):
         return False
     tail = re.search(r"\bof (?:the )?([a-z]+)$", _key(texts[0], label))
-    return bool(tail) and tail.group(1) in _common_words()
+    if not tail:
+        return False
+    w = tail.group(1)
+    if place_size(w) or country_of_name(w):  # "Gulf of Mexico"
+        return False
+    return w in _common_words() or (w.endswith("s") and w[:-1] in _common_words())  # "Lies"
 
 
 def type_is_certain(entity: Entity) -> bool:
@@ -697,12 +704,9 @@ def _geo() -> dict:
                 capitals = {c["capital"].casefold() for c in gc.get_countries().values() if c["capital"]}
                 big: dict[str, int] = {}  # name -> population of the biggest city of that name
                 for c in gc.get_cities().values():
-                    pop = c["population"] or 0
-                    names = [c["name"]] + (c["alternatenames"] if pop >= PERSON_PLACE_POP else [])
-                    for nm in names:
-                        k = nm.casefold()
-                        if pop >= PLACE_POP and pop > big.get(k, 0):
-                            big[k] = pop
+                    pop, k = c["population"] or 0, c["name"].casefold()
+                    if pop >= PLACE_POP and pop > big.get(k, 0):
+                        big[k] = pop
                 _GEO = {"countries": countries, "states": states, "cities": cities,
                         "capitals": capitals, "big": big}
     return _GEO
@@ -722,7 +726,8 @@ def country_of_name(name: str, label: str = "GPE", countries_only: bool = False)
     to, or ``None`` when unknown or ambiguous.
 
     Order: country names, ISO3 codes and common aliases ("U.S.", "Britain"); US states (-> "US");
-    cities with over 15,000 people, where the most populous one wins only if it has at least 5x
+    news places geonames names otherwise ("Kiev", "Palmyra": ``_PLACE_ALIASES``); cities with
+    over 15,000 people, where the most populous one wins only if it has at least 5x
     the people of the largest namesake in another country ("Paris" -> FR, "Washington" -> US).
     ``countries_only`` stops after country names. NORP uses a short demonym table ("Russians").
     """
@@ -740,6 +745,8 @@ def country_of_name(name: str, label: str = "GPE", countries_only: bool = False)
         return None
     if k in geo["states"]:
         return "US"
+    if k in _PLACE_ALIASES:
+        return _PLACE_ALIASES[k]
     cands = geo["cities"].get(k)
     if not cands:
         return None
