@@ -17,8 +17,11 @@ not run: the target rules need the part of speech of a few tokens, which :class:
 out from the ruler's own patterns. thinc's matrix products go through numpy rather than blis
 (:func:`load_nlp`). ``bench/bench_entities.py`` measures each of these against the plain path.
 
+Entity types: spaCy's label per mention, made one per entity and checked against geonames
+(:func:`_decide_type`); :func:`type_is_certain` says whether a renderer should show it.
+
 Entry points: :func:`enrich` (fills ``Analysis.entities`` and the spans' ``target``),
-:func:`extract_entities`, :func:`profile_lines`.
+:func:`extract_entities`, :func:`profile_lines`, :func:`type_is_certain`.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ LABELS = ("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "DATE", "FAC")
 # labels that can be aimed at (a date is never a technique's target)
 TARGET_LABELS = frozenset(("PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC"))
 PLACE_LABELS = frozenset(("GPE", "LOC"))
+# The type rules of :func:`_decide_type` (places from geonames, one type across merged mentions, a
+# common word at the end of "Empire of Chaos" is no place); False gives spaCy's types as they are
+# (``bench/eval_entity_types.py --baseline``).
+TYPE_RULES = True
 CHUNK_CHARS = 100_000  # longer texts are parsed piece by piece, cut at line breaks
 LINE_CHARS = 2_000  # a longer line is parsed sentence by sentence where spans touch it
 
@@ -443,6 +450,9 @@ class _EntityIndex:
 
 def _build_entities(text: str, docs) -> _EntityIndex:
     raw = _raw_mentions(text, docs)
+    if TYPE_RULES:
+        raw = [m for m in raw if not _common_word_tail(text, m)]
+    person_words = _person_words(text, raw) if TYPE_RULES else frozenset()
     groups: dict[str, _Group] = {}
     for m in raw:
         k = _key(m[2], m[3])
@@ -459,18 +469,179 @@ def _build_entities(text: str, docs) -> _EntityIndex:
         root = members[0].root()
         mentions = sorted(m for g in members for m in g.mentions)
         name = _canonical(mentions)
-        label = root.label
+        label, certain = _decide_type(text, mentions, root, person_words) if TYPE_RULES else (root.label, True)
         country = None
         if label in PLACE_LABELS or label == "NORP":
             codes = {country_of_name(f, label=label) for f in {m[2] for m in mentions}} - {None}
             country = codes.pop() if len(codes) == 1 else None
-        entities.append(Entity(id="", name=name, label=label, country=country,
-                               mentions=[Mention(s, e, t) for s, e, t, _ in mentions]))
+        en = Entity(id="", name=name, label=label, country=country,
+                    mentions=[Mention(s, e, t) for s, e, t, _ in mentions])
+        en._type_certain = certain  # read by type_is_certain; not part of the JSON
+        entities.append(en)
     entities.sort(key=lambda en: (-len(en.mentions), en.mentions[0].start))
     for i, en in enumerate(entities, 1):
         en.id = f"e{i}"
     idx = sorted((m.start, m.end, i) for i, en in enumerate(entities) for m in en.mentions)
     return _EntityIndex(entities, idx)
+
+
+# --- entity types ----------------------------------------------------------------------------
+
+# a city this big is a place even where spaCy called it an organisation or a group ("Kiev" ORG,
+# "Aleppo" NORP); a person only gives way to a city ten times bigger, a country, a US state, a
+# capital or a name of _PLACE_ALIASES (first names and surnames are often small towns' names too)
+PLACE_POP = 100_000
+PERSON_PLACE_POP = 1_000_000
+# places in the news that geonames lists under another name or as a small town
+_PLACE_ALIASES = {
+    "kiev": "UA", "odessa": "UA", "kharkov": "UA", "lugansk": "UA", "luhansk": "UA", "donetsk": "UA", "donbass": "UA", "donbas": "UA",
+    "crimea": "UA", "mariupol": "UA", "palmyra": "SY", "raqqa": "SY", "kobani": "SY", "douma": "SY",
+    "ghouta": "SY", "homs": "SY", "idlib": "SY", "deir ezzor": "SY", "daraa": "SY", "afrin": "SY", "fallujah": "IQ", "ramadi": "IQ",
+    "tikrit": "IQ", "sirte": "LY", "misrata": "LY", "hodeidah": "YE", "rafah": "PS",
+}
+_PERSON_TYPE_LABELS = frozenset(("PERSON", "ORG", "NORP"))  # spaCy's usual mistakes for a place
+
+
+@lru_cache(maxsize=8192)
+def place_size(name: str) -> int:
+    """How well known ``name`` is as a place: 10**9 for a country, US state, capital or a name of
+    :data:`_PLACE_ALIASES`, else the population of the biggest city of that name (its main name
+    in geonames: the other names are too noisy, "White House" is one of Casablanca's), else 0."""
+    k = _geo_key(name)
+    if not k:
+        return 0
+    geo = _geo()
+    if k in geo["countries"] or k in geo["states"] or k in geo["capitals"] or k in _PLACE_ALIASES:
+        return 10**9
+    return geo["big"].get(k, 0)
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Lower-case English words (the WordNet lemma index shipped with the spaCy pipeline's
+    lemmatizer), or an empty set where the pipeline has none."""
+    import spacy.util
+    from spacy.lookups import Lookups
+
+    for name in PIPELINES:
+        try:
+            path = spacy.util.get_package_path(name)
+        except Exception:  # not installed
+            continue
+        for f in sorted(path.glob("*/lemmatizer/lookups")) + [path / "lemmatizer" / "lookups"]:
+            if f.is_dir():
+                index = Lookups().from_disk(f).get_table("lemma_index", {})
+                return frozenset(w for words in index.values() for w in words if w.isalpha())
+    return frozenset()
+
+
+_OF_PHRASE = re.compile(r"(?:^|\s)(?:[Tt]he\s+)?[A-Z][\w'’-]*\s+of\s+(?:the\s+)?$")
+
+
+def _common_word_tail(text: str, m: tuple[int, int, str, str]) -> bool:
+    """A capitalised common word that ends a title-cased "X of Y" phrase ("Chaos" in "Empire of
+    Chaos") and is no known place: not an entity of its own."""
+    s, _, t, label = m
+    if label not in ("GPE", "LOC", "ORG", "NORP") or not t.isalpha() or not t[0].isupper() or t.isupper():
+        return False
+    if not _OF_PHRASE.search(text, max(0, s - 40), s) or t.casefold() not in _common_words():
+        return False
+    return place_size(t) == 0 and country_of_name(t) is None
+
+
+def _person_words(text: str, raw) -> frozenset[str]:
+    """Case-folded words known to name people in ``text``: the words of multi-word PERSON
+    mentions and a word right after a title ("President Jackson")."""
+    out = set()
+    for _, _, t, label in raw:
+        toks = _name_tokens(_key(t, label))
+        if label == "PERSON" and len(toks) >= 2:
+            out.update(toks)
+    for m in re.finditer(r"\b(?:Mr|Mrs|Ms|Dr|Sen|Gov|Rep|President|Senator|General|Minister|Governor)\.?\s+([A-Z][\w'’-]+)", text):
+        out.add(m.group(1).casefold())
+    return frozenset(out)
+
+
+def _decide_type(text: str, mentions, root: "_Group", person_words: frozenset[str]) -> tuple[str, bool]:
+    """``(label, certain)`` for one merged entity from its mentions' spaCy labels.
+
+    1. a full name that shorter mentions joined ("Donald Trump" ... "Trump") is a PERSON;
+    2. else the label of most mentions; a tie goes to PERSON where a mention is a multi-word
+       PERSON, else to the root group's (longest) form;
+    3. one word (not a NORP) that is a word of a multi-word PERSON elsewhere in the text, or
+       follows a title ("Gov. Deal"), is a PERSON;
+    4. a known place (:func:`place_size`) that spaCy called a person, organisation or group,
+       and that the text does not use as a person's name, is a GPE;
+    5. certain when at least 2/3 of the mentions had the label (rules 1, 3, 4 count as all); not
+       certain for one title-case word called ORG once (often a surname: "Trump said"), or a place
+       label on an unknown "X of Y" ending in a common word ("Empire of Lies")."""
+    votes = Counter(m[3] for m in mentions)
+    n = len(mentions)
+    best = max(votes.values())
+    tied = [lab for lab in votes if votes[lab] == best]
+    keys = {_key(m[2], m[3]) for m in mentions}
+    if root.label == "PERSON" and len(root.tokens) >= 2 and votes["PERSON"] > 0:
+        return "PERSON", True
+    if len(tied) == 1:
+        label = tied[0]
+    elif "PERSON" in tied and any(m[3] == "PERSON" and len(_name_tokens(_key(m[2], m[3]))) >= 2 for m in mentions):
+        label = "PERSON"
+    else:
+        label = root.label if root.label in tied else tied[0]
+    if label in ("DATE", "EVENT"):
+        return label, votes[label] * 3 >= 2 * n
+    single = all(len(_name_tokens(k)) == 1 for k in keys)
+    if label not in ("PERSON", "NORP") and single and len(keys) == 1:
+        k = next(iter(keys))
+        if k in person_words and not any(m[3] == "PERSON" and _key(m[2], m[3]) == k for m in mentions) \
+                and place_size(mentions[0][2]) == 0:
+            return "PERSON", True
+    if label in _PERSON_TYPE_LABELS:
+        need = PERSON_PLACE_POP if label == "PERSON" else PLACE_POP
+        if all(_name_tokens(k)[-1] not in person_words and place_size(m[2]) >= need
+               for m, k in ((m, _key(m[2], m[3])) for m in mentions)):
+            return "GPE", True
+    certain = votes[label] * 3 >= 2 * n
+    if label == "ORG" and n == 1 and single and mentions[0][2].istitle() and mentions[0][2].isalpha() \
+            and not text[max(0, mentions[0][0] - 4):mentions[0][0]].casefold().endswith("the "):
+        certain = False
+    if label in PLACE_LABELS and _unknown_of_phrase([m[2] for m in mentions], label):
+        certain = False
+    return label, certain
+
+
+def _unknown_of_phrase(texts: list[str], label: str) -> bool:
+    """No text is a known place, and the first is "X of <common word>" ("Empire of Lies"), the
+    word no place either."""
+    if any(place_size(t) or country_of_name(t) for t in texts):
+        return False
+    tail = re.search(r"\bof (?:the )?([a-z]+)$", _key(texts[0], label))
+    if not tail:
+        return False
+    w = tail.group(1)
+    if place_size(w) or country_of_name(w):  # "Gulf of Mexico"
+        return False
+    return w in _common_words() or (w.endswith("s") and w[:-1] in _common_words())  # "Lies"
+
+
+def type_is_certain(entity: Entity) -> bool:
+    """Whether a renderer should show ``entity.label``: False where the type is a guess.
+
+    For entities of :func:`extract_entities` the rule of :func:`_decide_type`: at least 2/3 of the
+    mentions carried the type (or geonames or a full name decided it), and it is not one
+    title-case word called ORG once, nor an unknown place "X of <common word>". For an entity
+    built elsewhere (read back from JSON) the parts that need only its name and type: not a
+    known place called PERSON/ORG/NORP, not a one-word ORG with one mention, not an unknown
+    "X of <common word>" place."""
+    known = getattr(entity, "_type_certain", None)
+    if known is not None:
+        return known
+    texts = [m.text for m in entity.mentions] or [entity.name]
+    if entity.label in _PERSON_TYPE_LABELS and all(place_size(t) >= PLACE_POP for t in texts):
+        return False
+    if entity.label == "ORG" and len(texts) == 1 and texts[0].istitle() and texts[0].isalpha():
+        return False
+    return not (entity.label in PLACE_LABELS and _unknown_of_phrase([entity.name] + texts, entity.label))
 
 
 # --- countries -------------------------------------------------------------------------------
@@ -530,7 +701,14 @@ def _geo() -> dict:
                 cities: dict[str, list[tuple[int, str]]] = {}
                 for c in gc.get_cities().values():
                     cities.setdefault(c["name"].casefold(), []).append((c["population"] or 0, c["countrycode"]))
-                _GEO = {"countries": countries, "states": states, "cities": cities}
+                capitals = {c["capital"].casefold() for c in gc.get_countries().values() if c["capital"]}
+                big: dict[str, int] = {}  # name -> population of the biggest city of that name
+                for c in gc.get_cities().values():
+                    pop, k = c["population"] or 0, c["name"].casefold()
+                    if pop >= PLACE_POP and pop > big.get(k, 0):
+                        big[k] = pop
+                _GEO = {"countries": countries, "states": states, "cities": cities,
+                        "capitals": capitals, "big": big}
     return _GEO
 
 
@@ -548,7 +726,8 @@ def country_of_name(name: str, label: str = "GPE", countries_only: bool = False)
     to, or ``None`` when unknown or ambiguous.
 
     Order: country names, ISO3 codes and common aliases ("U.S.", "Britain"); US states (-> "US");
-    cities with over 15,000 people, where the most populous one wins only if it has at least 5x
+    news places geonames names otherwise ("Kiev", "Palmyra": ``_PLACE_ALIASES``); cities with
+    over 15,000 people, where the most populous one wins only if it has at least 5x
     the people of the largest namesake in another country ("Paris" -> FR, "Washington" -> US).
     ``countries_only`` stops after country names. NORP uses a short demonym table ("Russians").
     """
@@ -566,6 +745,8 @@ def country_of_name(name: str, label: str = "GPE", countries_only: bool = False)
         return None
     if k in geo["states"]:
         return "US"
+    if k in _PLACE_ALIASES:
+        return _PLACE_ALIASES[k]
     cands = geo["cities"].get(k)
     if not cands:
         return None

@@ -380,3 +380,140 @@ def test_targets_on_a_text_that_parses_into_a_very_deep_tree():
     text = ("\ufffd" * 4 + "&<script>") * 3000
     a = spinscope.analyze(text, claims=False)
     assert all(text[s.start : s.end] == s.text for s in a.spans)
+
+
+# --- entity types (issue 21) -------------------------------------------------------------------
+
+import spinscope.entities as E  # noqa: E402
+from spinscope.document import Entity, Mention  # noqa: E402
+
+
+def _entity_with(entities, mention_text):
+    found = [e for e in entities if any(m.text == mention_text for m in e.mentions)]
+    return found[0] if found else None
+
+
+def _offsets_exact(text, entities):
+    for e in entities:
+        for m in e.mentions:
+            assert text[m.start:m.end] == m.text
+
+
+@pytest.mark.parametrize("text, name, spacy_label", [
+    ("Syrian troops retook Palmyra from the Islamic State on Sunday.", "Palmyra", "PERSON"),
+    ("Kiev has accused Moscow of sending troops across the border.", "Kiev", "ORG"),
+    ("Rebels in Aleppo refused to lay down their arms.", "Aleppo", "NORP"),
+    ("Homs was shelled again overnight, activists said.", "Homs", "ORG"),
+])
+def test_known_place_is_gpe_where_spacy_says_person_org_or_norp(monkeypatch, text, name, spacy_label):
+    monkeypatch.setattr(E, "TYPE_RULES", False)
+    before, _ = extract_entities(text)
+    assert _entity_with(before, name).label == spacy_label  # the small model's mistake
+    monkeypatch.setattr(E, "TYPE_RULES", True)
+    ents, _ = extract_entities(text)
+    en = _entity_with(ents, name)
+    assert en.label == "GPE" and E.type_is_certain(en)
+    assert en.country in ("SY", "UA")
+    _offsets_exact(text, ents)
+
+
+def test_person_named_like_a_town_stays_a_person():
+    # Jackson (Mississippi, 150,000 people) is too small a city to overrule a PERSON
+    text = "Jackson said the new rules would hurt farmers in Mississippi."
+    ents, _ = extract_entities(text)
+    assert _entity_with(ents, "Jackson").label == "PERSON"
+    text = "Denzel Washington starred in the film. Washington imposed sanctions on Iran."
+    ents, _ = extract_entities(text)
+    assert _entity_with(ents, "Denzel Washington").label != "GPE"
+    _offsets_exact(text, ents)
+
+
+def test_place_size_uses_geonames_main_names_and_aliases():
+    assert E.place_size("Kiev") >= E.PERSON_PLACE_POP  # alias table
+    assert E.place_size("the United States") >= E.PERSON_PLACE_POP
+    assert E.place_size("Aleppo") > 1_000_000
+    assert E.place_size("White House") == 0  # one of Casablanca's other names, not used
+    assert E.place_size("Chaos") == 0 and E.place_size("") == 0
+
+
+def test_full_name_then_surname_is_a_person_throughout():
+    text = "Donald Trump arrived in Ohio on Monday. Later Trump told reporters he was happy. Trump left."
+    ents, _ = extract_entities(text)
+    en = _entity_with(ents, "Donald Trump")
+    assert en.label == "PERSON" and E.type_is_certain(en)
+    assert {m.text for m in en.mentions} >= {"Donald Trump", "Trump"}
+    _offsets_exact(text, ents)
+
+
+def test_decide_type_majority_and_ties():
+    g = E._Group("trump", [(0, 5, "Trump", "ORG"), (10, 15, "Trump", "PERSON"), (20, 25, "Trump", "PERSON")])
+    assert E._decide_type("", g.mentions, g, frozenset()) == ("PERSON", True)
+    # a tie goes to PERSON where one mention is a full name
+    root = E._Group("nathan deal", [(0, 11, "Nathan Deal", "ORG")])
+    mentions = [(0, 11, "Nathan Deal", "ORG"), (20, 24, "Deal", "PERSON")]
+    assert E._decide_type("", mentions, root, frozenset())[0] == "ORG"  # no multi-word PERSON mention
+    mentions = [(0, 11, "Nathan Deal", "PERSON"), (20, 24, "Deal", "ORG")]
+    assert E._decide_type("", mentions, root, frozenset())[0] == "PERSON"
+    # 2 of 3 votes is certain, 1 of 2 (a tie) is not
+    g = E._Group("x", [(0, 4, "Acme", "ORG"), (9, 13, "Acme", "ORG"), (20, 24, "Acme", "GPE")])
+    assert E._decide_type("", g.mentions, g, frozenset()) == ("ORG", True)
+    g = E._Group("x", [(0, 4, "Acme", "ORG"), (20, 24, "Acme", "FAC")])
+    assert E._decide_type("", g.mentions, g, frozenset())[1] is False
+
+
+def test_lone_word_that_is_a_persons_surname_elsewhere_is_a_person():
+    mentions = [(40, 44, "Deal", "ORG")]
+    g = E._Group("deal", mentions)
+    assert E._decide_type("x" * 50, mentions, g, frozenset({"deal"})) == ("PERSON", True)
+    # a nationality keeps its type even where a person has that word in their name
+    mentions = [(40, 49, "Christian", "NORP")]
+    g = E._Group("christian", mentions)
+    assert E._decide_type("x" * 50, mentions, g, frozenset({"christian"}))[0] == "NORP"
+    assert "deal" in E._person_words("Gov. Deal spoke.", [])
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Empire of Chaos bombs Syria again", "Chaos"),
+    ("The Empire of Hate is coming to Europe.", "Hate"),
+])
+def test_common_word_ending_a_title_phrase_is_no_entity(monkeypatch, text, word):
+    monkeypatch.setattr(E, "TYPE_RULES", False)
+    before, _ = extract_entities(text)
+    assert _entity_with(before, word) is not None  # spaCy lists it (as a GPE)
+    monkeypatch.setattr(E, "TYPE_RULES", True)
+    ents, _ = extract_entities(text)
+    assert _entity_with(ents, word) is None
+    if "Syria" in text:
+        assert _entity_with(ents, "Syria").label == "GPE"
+    _offsets_exact(text, ents)
+
+
+def test_common_word_tail_keeps_known_places():
+    text = "The Bank of England raised rates."
+    assert not E._common_word_tail(text, (12, 19, "England", "GPE"))
+    assert E._common_word_tail("Empire of Chaos bombs", (10, 15, "Chaos", "GPE"))
+    assert not E._common_word_tail("Empire of Chaos bombs", (10, 15, "Chaos", "PERSON"))
+
+
+def test_type_is_certain_on_extracted_entities():
+    text = "Trump said the deal was dead and blamed the Democrats."
+    ents, _ = extract_entities(text)
+    trump = _entity_with(ents, "Trump")
+    if trump.label == "ORG":  # the small model's usual guess for a lone surname: not shown
+        assert not E.type_is_certain(trump)
+    assert E.type_is_certain(_entity_with(ents, "Democrats"))
+
+
+def test_type_is_certain_on_entities_read_back_from_json():
+    def ent(name, label, *texts):
+        return Entity("e1", name, label, [Mention(0, len(t), t) for t in (texts or (name,))])
+
+    assert not E.type_is_certain(ent("Kiev", "ORG"))
+    assert not E.type_is_certain(ent("Aleppo", "PERSON", "Aleppo", "Aleppo"))
+    assert not E.type_is_certain(ent("Empire of Lies", "GPE"))
+    assert not E.type_is_certain(ent("Trump", "ORG"))
+    assert E.type_is_certain(ent("Moscow", "GPE"))
+    assert E.type_is_certain(ent("Donald Trump", "PERSON"))
+    assert E.type_is_certain(ent("CIA", "ORG"))
+    assert E.type_is_certain(ent("Gulf of Mexico", "LOC"))
+    assert "_type_certain" not in Entity("e1", "X", "ORG").as_dict()
