@@ -1110,6 +1110,12 @@ def profile_lines(analysis: Analysis, *, limit: int = 10) -> list[str]:
         techs = ", ".join(
             f"{T.BY_LABEL[t].name if t in T.BY_LABEL else t} ×{n}" for t, n in e.techniques.items()
         )
-        n = len(e.mentions)
-        out.append(f"{e.name} ({e.label}, {n} mention{'s' if n != 1 else ''}) — {techs}")
+        out.append(f"{describe(e)} — {techs}")
     return out
+
+
+def describe(entity: Entity) -> str:
+    """``"CIA (ORG, 5 mentions)"``; the type only where it is certain (:func:`type_is_certain`)."""
+    n = len(entity.mentions)
+    kind = f"{entity.label}, " if type_is_certain(entity) else ""
+    return f"{entity.name} ({kind}{n} mention{'s' if n != 1 else ''})"

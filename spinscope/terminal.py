@@ -198,12 +198,11 @@ def _entity_lines(analysis: Analysis, limit: int = 10) -> list[str]:
     mentioned others, in one list of at most ``limit``."""
     if not analysis.entities:
         return []
-    from .entities import profile_lines, ranked_by_mentions, ranked_by_techniques
+    from .entities import describe, profile_lines, ranked_by_mentions, ranked_by_techniques
 
     out = profile_lines(analysis, limit=limit)
     targeted = {e.id for e in ranked_by_techniques(analysis)}
     others = [e for e in ranked_by_mentions(analysis) if e.id not in targeted][: max(0, limit - len(out))]
     if others:
-        out.append(("Also named: " if out else "Named: ") + ", ".join(
-            f"{e.name} ({e.label}, {plural(len(e.mentions), 'mention')})" for e in others))
+        out.append(("Also named: " if out else "Named: ") + ", ".join(describe(e) for e in others))
     return out
