@@ -253,20 +253,20 @@ def _asset(name: str) -> str:
     return resources.files("spinscope").joinpath("report_assets", name).read_text(encoding="utf-8")
 
 
-def _csp(script: str | None) -> str:
+def _csp(script: str | None, form_action: str = "'none'") -> str:
     if script is None:
         script_src = "'none'"
     else:
         digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
         script_src = f"'sha256-{digest}'"
     return ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-            f"script-src {script_src}; base-uri 'none'; form-action 'none'")
+            f"script-src {script_src}; base-uri 'none'; form-action {form_action}")
 
 
-def _head(title: str, script: str | None) -> str:
+def _head(title: str, script: str | None, form_action: str = "'none'") -> str:
     return (
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{esc(_csp(script))}\">\n"
+        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{esc(_csp(script, form_action))}\">\n"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         "<meta name=\"referrer\" content=\"no-referrer\">\n"
         f"<meta name=\"generator\" content=\"spinscope {esc(__version__)}\">\n"
@@ -358,13 +358,14 @@ def reader_notes(analysis: Analysis) -> list[str]:
     return notes
 
 
-def render_html(analysis: Analysis, *, source: str | None = None) -> str:
+def render_html(analysis: Analysis, *, source: str | None = None, toolbar: str | None = None) -> str:
     """One self-contained HTML report of ``analysis`` (inline CSS, JS and SVG; no network).
 
     The article with every span highlighted (stacked underlines where spans overlap, a tooltip per
     piece), a legend that filters techniques, a confidence slider, a bar chart, a summary and a
     table of all spans. Every piece of text is escaped; the data for the script is JSON with
-    ``<``, ``>`` and ``&`` escaped.
+    ``<``, ``>`` and ``&`` escaped. ``toolbar`` is trusted HTML put first in the body (the web
+    app's links and form; its form may then post to the page's own origin).
     """
     text = analysis.text
     spans = analysis.spans
@@ -384,7 +385,7 @@ def render_html(analysis: Analysis, *, source: str | None = None) -> str:
     if analysis.model:
         meta.append(f"model {analysis.model.get('name', '')} {analysis.model.get('version', '')}".strip())
 
-    out = [_head(page_title, script), "<body>\n"]
+    out = [_head(page_title, script, "'self'" if toolbar else "'none'"), "<body>\n", toolbar or ""]
     out.append(f'<header>\n<h1>{esc(heading)}</h1>\n<p class="meta">{" · ".join(esc(m) for m in meta)}</p>\n')
     out.extend(f'<p class="note" role="note">Note: {esc(n)}.</p>\n' for n in reader_notes(analysis))
     out.append("</header>\n")

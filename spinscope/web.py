@@ -31,7 +31,6 @@ DEFAULT_MAX_BODY = 2_000_000
 DEFAULT_TIME_LIMIT = 25.0  # seconds an analysis may take, waiting for a worker included
 BODY_TIMEOUT = 30.0  # seconds for a request body to arrive
 INPUT_WORKERS = 8  # URL fetches and HTML extractions at once; more wait their turn
-_HEX = re.compile(r"^#[0-9a-fA-F]{3,8}$")
 
 _ERROR = {"content": {"application/json": {"schema": {"type": "object", "properties": {"error": {"type": "string"}}}}}}
 _ANALYZE_RESPONSES = {
@@ -125,47 +124,6 @@ def _jinja():
 
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                        trim_blocks=True, lstrip_blocks=True)
-
-
-def _technique(label: str):
-    from . import techniques as T
-
-    try:
-        return T.get(label)
-    except KeyError:  # a label from another model
-        return T.Technique(label, label.replace("_", " "), "", "", "#888888")
-
-
-def segments(analysis: Analysis) -> list[dict]:
-    """The text cut at every span boundary; each piece lists the spans covering it (for highlighting)."""
-    text = analysis.text
-    cuts = sorted({0, len(text), *(s.start for s in analysis.spans), *(s.end for s in analysis.spans)})
-    out = []
-    for a, b in zip(cuts, cuts[1:]):
-        cover = [s for s in analysis.spans if s.start <= a and b <= s.end]
-        if not cover:
-            out.append({"text": text[a:b], "spans": []})
-            continue
-        top = max(cover, key=lambda s: s.score)
-        colour = _technique(top.technique).colour
-        out.append({
-            "text": text[a:b],
-            "spans": cover,
-            "colour": colour if _HEX.match(colour) else "#888888",
-            "techniques": " ".join(s.technique for s in cover),
-            "tip": "\n".join(f"{_technique(s.technique).name} ({s.score:.2f}): {s.explanation}" for s in cover),
-        })
-    return out
-
-
-def render_report(analysis: Analysis, source: str | None) -> str | None:
-    """The full HTML report from ``spinscope.report.render_html`` if it exists, else None."""
-    from . import report
-
-    fn = getattr(report, "render_html", None)
-    if fn is None:
-        return None
-    return fn(analysis, source=source)
 
 
 _META_CSP = re.compile(r"""<meta\s+http-equiv=["']?Content-Security-Policy["']?\s+content=("[^"]*"|'[^']*')""", re.I)
@@ -330,23 +288,37 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
     env = _jinja()
     page = env.get_template("index.html")
 
-    def html_page(status: int = 200, **ctx) -> HTMLResponse:
-        ctx.setdefault("form", {"text": "", "title": "", "url": ""})
-        ctx.setdefault("error", None)
-        ctx.setdefault("analysis", None)
-        ctx.setdefault("report_html", None)
-        ctx.setdefault("segments", [])
-        ctx.setdefault("counts", [])
-        ctx.setdefault("source", None)
-        body = page.render(allow_fetch=allow_fetch, max_body=max_body, version=__version__, **ctx)
-        # Article text is escaped by Jinja2; the report sits in a sandboxed (opaque-origin) iframe;
-        # nothing may load from or talk to the network.
-        scripts = "'none'" if ctx["report_html"] is None else report_script_sources(ctx["report_html"])
+    bar = env.get_template("result_bar.html")
+
+    def secure(body: str, status: int, scripts: str) -> HTMLResponse:
+        # Article text is escaped (Jinja2, the report's esc); scripts run only by hash; nothing may
+        # load from or talk to the network.
         csp = (f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src data:; "
                "font-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
         return HTMLResponse(body, status_code=status, headers={
             "Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"})
+
+    def html_page(status: int = 200, **ctx) -> HTMLResponse:
+        ctx.setdefault("form", {"text": "", "title": "", "url": ""})
+        ctx.setdefault("error", None)
+        body = page.render(allow_fetch=allow_fetch, max_body=max_body, version=__version__, corpus=db is not None, **ctx)
+        return secure(body, status, "'none'")
+
+    def result_page(analysis: Analysis, source: str, shown: dict) -> HTMLResponse:
+        """The report as the whole page, with downloads of itself and of the JSON, and the form."""
+        import base64
+
+        from .report import render_html
+
+        report_html = render_html(analysis, source=source)
+        doc = json.dumps(analysis.as_dict(), ensure_ascii=False, indent=2)
+        stem = re.sub(r"[^\w.-]+", "-", Path(source).stem if source != "pasted text" else "article").strip("-.")
+        toolbar = bar.render(report_b64=base64.b64encode(report_html.encode()).decode(),
+                             json_b64=base64.b64encode(doc.encode()).decode(), stem=stem[:60] or "article",
+                             corpus=db is not None, form=shown, allow_fetch=allow_fetch, max_body=max_body)
+        full = render_html(analysis, source=source, toolbar=toolbar)
+        return secure(full, 200, report_script_sources(full))
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index():
@@ -396,10 +368,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
             analysis = await run_analysis(text, title, note=note, started=started)
         except ApiError as e:  # busy, too slow, or no model: the form says so
             return html_page(e.status, form=shown, error=e.message)
-        report_html = await run_blocking(render_report, analysis, source)
-        counts = [(_technique(k), v) for k, v in analysis.technique_counts.items()]
-        return html_page(form=shown, analysis=analysis, report_html=report_html, source=source,
-                         segments=segments(analysis) if report_html is None else [], counts=counts)
+        return await run_blocking(result_page, analysis, source, shown)
 
     # -- API --
 
@@ -604,7 +573,8 @@ def cmd_serve(args) -> int:
         return err(str(e))
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
-    print(f"spinscope {__version__}: serving on http://{shown}:{port}/ (API docs: /docs; Ctrl-C stops)",
+    extra = "; corpus dashboard: /corpus/" if getattr(args, "db", None) is not None else ""
+    print(f"spinscope {__version__}: serving on http://{shown}:{port}/ (API docs: /docs{extra}; Ctrl-C stops)",
           file=sys.stderr, flush=True)
     if args.allow_fetch and args.allow_private:
         print("spinscope serve: warning: --allow-private lets users make this server fetch internal addresses",

@@ -417,16 +417,23 @@ def test_index_page_url_field_only_when_fetch_allowed(fetch_client, client):
 
 
 def test_form_analysis_shows_report(client):
+    import base64
+
     r = client.post("/", data={"text": SAMPLE, "title": "Harbour bridge"})
     assert r.status_code == 200
-    assert 'id="results"' in r.text
     doc = parse(r.text)
-    frames = [a for t, a in doc.tags if t == "iframe"]
-    if frames:  # the full report (spinscope.report.render_html), sandboxed
-        assert frames[0]["sandbox"] == "allow-scripts"
-        assert "City Hall has once again betrayed" in re.sub(r"<[^>]*>", "", frames[0]["srcdoc"])
-    else:  # the minimal fallback
-        assert "<mark" in r.text and "City Hall has once again betrayed" in r.text
+    # the report is the page itself, not a frame; downloads of the report and the JSON; the form again
+    assert not [a for t, a in doc.tags if t == "iframe"]
+    assert 'id="article"' in r.text and "City Hall has once again betrayed" in re.sub(r"<[^>]*>", "", r.text)
+    links = {a["id"]: a for t, a in doc.tags if t == "a" and a.get("id", "").startswith("download-")}
+    assert links["download-report"]["download"].endswith(".spinscope.html")
+    assert links["download-json"]["download"].endswith(".spinscope.json")
+    data = json.loads(base64.b64decode(links["download-json"]["href"].split(",", 1)[1]))
+    assert data["title"] == "Harbour bridge" and "City Hall has once again betrayed" in data["text"]
+    report = base64.b64decode(links["download-report"]["href"].split(",", 1)[1]).decode()
+    assert report.startswith("<!DOCTYPE html>") and 'id="sp-bar"' not in report  # the report alone
+    assert 'id="text"' in r.text and 'action="/"' in r.text
+    assert "form-action &#x27;self&#x27;" in r.text  # the report's own policy lets its form post here
 
 
 def test_hostile_text_is_escaped(client):
@@ -437,16 +444,11 @@ def test_hostile_text_is_escaped(client):
     assert "&lt;script&gt;window.__pwned" in page
     assert "<script>alert" not in page and "<img src=x" not in page
     doc = parse(page)
-    assert_nothing_active(doc, allow_scripts=False)
+    assert_nothing_active(doc, allow_scripts=True)  # the report's own script only
     textarea = page[page.index("<textarea"):page.index("</textarea>")]
     assert "{{ 7*7 }}" in textarea and "49" not in textarea  # no template evaluation
-    frames = [a for t, a in doc.tags if t == "iframe"]
-    if frames:  # the report inside: its own scripts only, the article's markup is text
-        inner = frames[0]["srcdoc"]
-        assert "&lt;script&gt;window.__pwned" in inner or "&lt;script&gt;" in inner
-        assert_nothing_active(parse(inner), allow_scripts=True)
-        hashes = re.findall(r"'sha256-[^']+'", r.headers["content-security-policy"])
-        assert hashes or "'unsafe-inline'" in r.headers["content-security-policy"]
+    hashes = re.findall(r"'sha256-[^']+'", r.headers["content-security-policy"])
+    assert hashes and "'unsafe-inline'" not in r.headers["content-security-policy"].split("script-src")[1].split(";")[0]
 
 
 def test_uploads(client):
@@ -545,30 +547,6 @@ def test_model_error_is_503(monkeypatch):
         assert r.status_code == 503 and "config.json missing" in r.json()["error"]
         r = post_json(c, {"text": "hello"})
         assert r.status_code == 503 and "model not available" in r.json()["error"]
-
-
-def test_fallback_report_without_render_html(client, monkeypatch):
-    """Without spinscope.report.render_html the page shows its own minimal, escaped highlighting."""
-    from spinscope import report
-
-    monkeypatch.delattr(report, "render_html", raising=False)
-    r = client.post("/", data={"text": HOSTILE + SAMPLE})
-    assert r.status_code == 200
-    assert "<iframe" not in r.text and 'id="article"' in r.text
-    assert "script-src 'none'" in r.headers["content-security-policy"]
-    doc = parse(r.text)
-    assert_nothing_active(doc, allow_scripts=False)
-    article = r.text[r.text.index('id="article"'):]
-    assert "&lt;script&gt;" in article
-    shown = re.sub(r"<[^>]*>", "", article[article.index(">") + 1:article.index("</div>")])
-    import html as htmllib
-
-    assert htmllib.unescape(shown) == HOSTILE + SAMPLE  # every character, exactly once, as text
-    assert "Note: " not in r.text
-    r = client.post("/", data={"text": "Die korrupte Regierung hat die hart arbeitenden Familien dieser Stadt wieder "
-                                       "einmal verraten, und echte Patrioten werden sich diesen Eliten niemals beugen, "
-                                       "die nur an ihren eigenen Vorteil denken."})
-    assert r.status_code == 200 and '<p class="note" role="status">Note: the text does not look like English' in r.text
 
 
 def test_serve_command_line():

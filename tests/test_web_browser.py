@@ -6,6 +6,7 @@ to anything but the test server is aborted and fails the test.
 With ``SPINSCOPE_SCREENSHOTS=1`` it saves docs/screenshots/webapp.png.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -107,49 +108,57 @@ def analyze(page, server, text, title=""):
         page.fill("#title", title)
     with page.expect_navigation(timeout=TIMEOUT_MS):
         page.click("#analyze")
-    page.wait_for_selector("#results", state="attached")
+    page.wait_for_selector("#article", state="attached")
 
 
 def test_paste_analyze_filter_tooltip(page, server):
     analyze(page, server, SAMPLE, "The Harbour Bridge")
     expect = playwright_api.expect
-    if page.locator("iframe#report").count():  # the full report (spinscope.report.render_html)
-        frame = page.frame_locator("iframe#report")
-        segs = frame.locator("#article .seg")
-        expect(segs.first).to_be_visible(timeout=TIMEOUT_MS)
-        n = segs.count()
-        assert n > 0
-        assert "City Hall has once again betrayed" in frame.locator("#article").inner_text()
-        # at first only the likelier spans; "Show all" shows every one
-        frame.locator("#thr-all").click()
-        expect(frame.locator("#shown")).to_have_text(re.compile(r"^all \d+ spans shown"))
-        # filter: hide the first technique in the legend; its pieces are switched off
-        off_before = frame.locator("#article .seg.off").count()
-        button = frame.locator(".legend button").first
-        expect(button).to_have_attribute("aria-pressed", "true")
-        shown_before = frame.locator("#shown").inner_text()
-        button.click()
-        expect(button).to_have_attribute("aria-pressed", "false")
-        expect(frame.locator("#shown")).not_to_have_text(shown_before)
-        assert frame.locator("#article .seg.off").count() > off_before
-        button.click()  # and back
-        expect(button).to_have_attribute("aria-pressed", "true")
-        # tooltip: hovering a highlighted piece opens it with the technique's explanation
-        seg = frame.locator("#article .seg:not(.off)").first
-        seg.scroll_into_view_if_needed()
-        seg.hover()
-        tip = frame.locator("#tip")
-        expect(tip).to_be_visible()
-        assert tip.inner_text().strip()
-        if os.environ.get("SPINSCOPE_SCREENSHOTS") == "1":
-            out = ROOT / "docs" / "screenshots" / "webapp.png"
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(out), full_page=True)
-    else:  # the minimal fallback while render_html does not exist
-        marks = page.locator("#article mark.span")
-        expect(marks.first).to_be_visible()
-        assert marks.count() > 0
-        assert marks.first.get_attribute("title")
+    # the report is the page itself (no inner frame, no scrollbar of its own)
+    assert page.locator("iframe").count() == 0
+    frame = page
+    segs = frame.locator("#article .seg")
+    expect(segs.first).to_be_visible(timeout=TIMEOUT_MS)
+    n = segs.count()
+    assert n > 0
+    assert "City Hall has once again betrayed" in frame.locator("#article").inner_text()
+    # at first only the likelier spans; "Show all" shows every one
+    frame.locator("#thr-all").click()
+    expect(frame.locator("#shown")).to_have_text(re.compile(r"^all \d+ spans shown"))
+    # filter: hide the first technique in the legend; its pieces are switched off
+    off_before = frame.locator("#article .seg.off").count()
+    button = frame.locator(".legend button").first
+    expect(button).to_have_attribute("aria-pressed", "true")
+    shown_before = frame.locator("#shown").inner_text()
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "false")
+    expect(frame.locator("#shown")).not_to_have_text(shown_before)
+    assert frame.locator("#article .seg.off").count() > off_before
+    button.click()  # and back
+    expect(button).to_have_attribute("aria-pressed", "true")
+    # tooltip: hovering a highlighted piece opens it with the technique's explanation
+    seg = frame.locator("#article .seg:not(.off)").first
+    seg.scroll_into_view_if_needed()
+    seg.hover()
+    tip = frame.locator("#tip")
+    expect(tip).to_be_visible()
+    assert tip.inner_text().strip()
+    if os.environ.get("SPINSCOPE_SCREENSHOTS") == "1":
+        out = ROOT / "docs" / "screenshots" / "webapp.png"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out), full_page=True)
+    # downloads: the report alone and the JSON
+    with page.expect_download() as got:
+        page.click("#download-json")
+    data = json.loads(Path(got.value.path()).read_text(encoding="utf-8"))
+    assert data["title"] == "The Harbour Bridge" and data["spans"]
+    with page.expect_download() as got:
+        page.click("#download-report")
+    assert got.value.suggested_filename.endswith(".spinscope.html")
+    assert "City Hall has once again betrayed" in Path(got.value.path()).read_text(encoding="utf-8")
+    # and the form is there to edit the text and analyse again
+    page.click("#sp-again summary")
+    assert page.input_value("#text") == SAMPLE
 
 
 def test_hostile_article_runs_nothing(page, server):
@@ -159,20 +168,15 @@ def test_hostile_article_runs_nothing(page, server):
     assert page.dialogs == []
     assert page.input_value("#text") == HOSTILE  # the textarea holds the text, it was not closed early
     assert page.input_value("#title") == "<script>window.__pwned=9</script>"
-    if page.locator("iframe#report").count():
-        frame = page.frame_locator("iframe#report")
-        article = frame.locator("#article")
-        playwright_api.expect(article).to_be_visible()
-        shown = article.inner_text()
-        assert frame.locator("body").evaluate("() => window.__pwned") is None
-        assert frame.locator("#article script, #article img, #article a, #article svg, #article iframe").count() == 0
-        # hovering the pieces and opening a tooltip does not run anything either
-        frame.locator("#article .seg").first.hover()
-        page.wait_for_timeout(300)
-        assert frame.locator("body").evaluate("() => window.__pwned") is None
-    else:
-        shown = page.locator("#article").inner_text()
-        assert page.locator("#article script, #article img, #article a, #article svg, #article iframe").count() == 0
+    article = page.locator("#article")
+    playwright_api.expect(article).to_be_visible()
+    shown = article.inner_text()
+    assert page.locator("#article script, #article img, #article a, #article svg, #article iframe").count() == 0
+    # hovering the pieces and opening a tooltip does not run anything either
+    page.locator("#thr-all").click()
+    page.locator("#article .seg").first.hover()
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__pwned") is None
     for literal in ("<script>window.__pwned = 1;", "<img src=x onerror=", 'href="javascript:', "</textarea>", "<svg onload="):
         assert literal in shown, literal
     assert page.evaluate("() => window.__pwned") is None
@@ -182,3 +186,16 @@ def test_docs_render_offline(page, server):
     page.goto(server + "/docs")
     playwright_api.expect(page.locator(".swagger-ui .info .title")).to_contain_text("spinscope", timeout=60_000)
     playwright_api.expect(page.locator(".opblock-summary-path", has_text="/api/analyze")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_horizontal_scroll_at_phone_and_desktop_widths(browser, server, width):
+    ctx = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = ctx.new_page()
+        page.goto(server + "/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        analyze(page, server, SAMPLE, "The Harbour Bridge")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+    finally:
+        ctx.close()
