@@ -1905,6 +1905,14 @@ form.filters label{display:flex;flex-direction:column;font-size:13px;color:var(-
 input,select,button{font:inherit}.stats{display:flex;gap:28px;list-style:none;padding:0}.stats b{display:block;font-size:1.4rem}
 .pair{display:grid;grid-template-columns:1fr 1fr;gap:12px}.pair iframe{width:100%;height:80vh;border:1px solid var(--line)}
 .pager a{margin-right:10px}
+form.filters label>input,form.filters label>select,form.filters button{height:2.1rem;box-sizing:border-box;margin-top:2px}
+form.filters button{padding:0 14px}.stats{flex-wrap:wrap;gap:8px 28px}
+.back{display:flex;flex-wrap:wrap;gap:4px 14px;padding:6px 0 8px;border-bottom:1px solid var(--line);margin-bottom:10px}
+@media (max-width:40rem){
+ body{padding:0 10px 32px}table{display:block;overflow-x:auto}th,td{padding:4px 5px}
+ section{overflow-x:auto}svg.chart{min-width:520px}.pair{grid-template-columns:1fr}
+ form.filters label{flex:1 1 40%}form.filters label>input,form.filters label>select{width:100%}
+}
 """
 
 _PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-src 'self'; form-action 'self'; "

@@ -223,7 +223,14 @@ def corpus_router(db_path, *, top_techniques: int = 6) -> APIRouter:
         if doc["source"]:
             name = f"{doc['source']}: {name}"
         # the report carries its own CSP (a hash for its one script); it may be framed by our pages
-        return HTMLResponse(render_html(analysis, source=name), headers={
+        back = ('<style>.sp-back{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:.92rem;padding:0 0 .6rem;'
+                'border-bottom:1px solid var(--line);margin:0 0 1rem}@media print{.sp-back{display:none}}</style>'
+                '<nav class="sp-back" aria-label="Corpus">'
+                f'<a href="{_esc(url(request, "corpus_articles"))}" target="_top">← Articles</a>'
+                f'<a href="{_esc(url(request, "corpus_overview"))}" target="_top">Overview</a>'
+                f'<a href="{_esc(url(request, "corpus_articles", source=[doc["source"]] if doc["source"] else []))}" '
+                f'target="_top">More from this source</a></nav>')
+        return HTMLResponse(render_html(analysis, source=name, toolbar=back), headers={
             "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
             "Content-Security-Policy": "frame-ancestors 'self'"})
 

@@ -132,3 +132,22 @@ def test_article_list_report_and_side_by_side(page, server):
         frame.locator("#article").wait_for()
         assert frame.locator("html.js").count() == 1  # the report's script ran inside the sandboxed frame
         assert frame.locator("h1").inner_text().startswith("Article")
+
+
+def test_an_article_page_links_back(page, server):
+    page.goto(f"{server}/corpus/articles/1")
+    page.wait_for_selector("#article")
+    page.click("text=← Articles")
+    page.wait_for_url("**/corpus/articles")
+    assert page.locator("#articles tbody tr").count() > 0
+
+
+@pytest.mark.parametrize("path", ["/corpus/", "/corpus/articles", "/corpus/articles/1", "/corpus/compare?a=1&b=2"])
+def test_no_horizontal_scroll_on_a_phone(browser, server, path):
+    ctx = browser.new_context(viewport={"width": 390, "height": 800})
+    try:
+        pg = ctx.new_page()
+        pg.goto(server + path)
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        ctx.close()
