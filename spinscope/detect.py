@@ -112,7 +112,21 @@ def snap_span(text: str, s: int, e: int, lo: int = 0, hi: int | None = None, *,
         s += 1
     while e > s and (text[e - 1] in TRAIL_TRIM or _edge_junk(text[e - 1])):
         e -= 1
+    # a closing bracket whose opener is outside the span ends none ("they lied}" -> "they lied"),
+    # nor does an opener start one whose closer is outside
+    while e > s and text[e - 1] in _CLOSERS and text.count(_CLOSERS[text[e - 1]], s, e) < text.count(text[e - 1], s, e):
+        e -= 1
+        while e > s and (text[e - 1] in TRAIL_TRIM or _edge_junk(text[e - 1])):
+            e -= 1
+    while s < e and text[s] in _OPENERS and text.count(_OPENERS[text[s]], s, e) < text.count(text[s], s, e):
+        s += 1
+        while s < e and (text[s] in LEAD_TRIM or _edge_junk(text[s], lead=True)):
+            s += 1
     return s, e
+
+
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+_OPENERS = {v: k for k, v in _CLOSERS.items()}
 
 
 def has_word(text: str, s: int, e: int) -> bool:

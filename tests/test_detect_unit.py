@@ -345,3 +345,10 @@ def test_word_tokens_is_any_letter_or_digit_per_token():
     got = word_tokens(text, np.array(offsets))
     assert got.tolist() == [any(c.isalnum() for c in text[a:b]) for a, b in offsets]
     assert word_tokens("", np.zeros((0, 2), np.int64)).tolist() == []
+
+
+@pytest.mark.parametrize("text, want", [("they lied}", "they lied"), ("(they lied", "they lied"), ("(they lied)", "(they lied)"),
+                                        ("a (b) c)", "a (b) c"), ("Take it back!", "Take it back!"), ("[x] y]", "[x] y")])
+def test_spans_do_not_end_or_start_with_an_unmatched_bracket(text, want):
+    s, e = snap_span(text, 0, len(text))
+    assert text[s:e] == want
