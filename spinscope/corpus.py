@@ -2144,6 +2144,10 @@ def cmd_corpus(args) -> int:
             rep = add_paths(args.db, args.paths, source=args.source, workers=args.workers, model=args.model,
                             batch=args.batch, quiet=args.quiet, claims=not args.no_claims,
                             entities=not args.no_entities)
+            if args.source and rep.existing:  # the same text keeps the source it was first stored with
+                n = rep.existing
+                err(f"note: {n} document{'s were' if n != 1 else ' was'} already in the store and kept "
+                    f"{'their' if n != 1 else 'its'} source; --source {args.source!r} applies to new documents only")
             return _summary(rep, "added", args.quiet)
         if action == "reanalyze":
             rep = reanalyze(args.db, model=args.model, workers=args.workers, every=args.all, quiet=args.quiet,

@@ -860,3 +860,15 @@ def test_svg_charts_escape_and_scale():
     bars = corpus.stacked_bars_svg([("S<1>", [("Doubt", 2.0), ("Slogans", 1.0)]), ("S2", [("Doubt", 3.0)])], title="b")
     assert bars.count("<rect") == 3 and "S&lt;1&gt;" in bars
     assert corpus.line_chart_svg({}, [], title="x").startswith("<p")
+
+
+def test_adding_stored_documents_under_another_source_says_so(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The corrupt council betrayed the town once again.\n", encoding="utf-8")
+    db = tmp_path / "s.sqlite"
+    assert corpus_cli("add", str(db), str(folder), "--source", "first", "--no-entities").returncode == 0
+    r = corpus_cli("add", str(db), str(folder), "--source", "second", "--no-entities")
+    assert r.returncode == 0 and "1 document was already in the store and kept its source" in r.stderr
+    with Store(db) as st:
+        assert [x[0] for x in st.conn.execute("SELECT source FROM documents")] == ["first"]
