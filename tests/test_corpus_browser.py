@@ -5,6 +5,7 @@ Skips when Playwright for Python or /usr/bin/chromium is missing; no browser is 
 Every request to anything but the test server is aborted and fails the test.
 """
 
+import os
 import socket
 import threading
 import time
@@ -100,6 +101,9 @@ def test_overview_charts_and_filter(page, server):
     assert page.locator("svg#over-time polyline").count() == 4
     assert page.locator("svg#by-source g.bar").count() == 3
     assert page.locator("#n-docs").inner_text() == "30"
+    if os.environ.get("SPINSCOPE_SCREENSHOTS") == "1":
+        out = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "dashboard.png"
+        page.screenshot(path=str(out), full_page=True)
     page.select_option("select[name=source]", "north")
     page.click("form.filters button[type=submit]")
     page.wait_for_url("**/corpus/?source=north*")
