@@ -24,11 +24,15 @@ def err(msg: str) -> None:
 
 
 def expand_inputs(paths: list[str]) -> tuple[list[str], int]:
-    """Files to analyse: .txt files as given, every *.txt of a folder (sorted), '-' for stdin.
+    """Files to analyse: files as given, every .txt, .pdf, .docx and .md file of a folder (sorted),
+    '-' for stdin.
 
-    Returns ``(files, skipped)``. A pipe, socket or device named ``*.txt`` inside a folder is
+    Returns ``(files, skipped)``. A pipe, socket or device with such a name inside a folder is
     skipped with one line (reading it could wait forever); one named on the command line is read,
     as ``spinscope analyze <(curl ...)`` expects."""
+    from .formats import DOCUMENT_SUFFIXES
+
+    suffixes = (".txt",) + DOCUMENT_SUFFIXES
     out: list[str] = []
     skipped = 0
     for p in paths:
@@ -39,7 +43,9 @@ def expand_inputs(paths: list[str]) -> tuple[list[str], int]:
         if path.is_dir():
             found = []
             try:
-                listed = sorted(f for f in path.iterdir() if f.name.endswith(".txt"))
+                # hidden files (macOS "._x.pdf") and Word's lock files ("~$x.docx") are no articles
+                listed = sorted(f for f in path.iterdir()
+                                if f.suffix.lower() in suffixes and not f.name.startswith((".", "~$")))
             except OSError as e:
                 err(f"{p}: cannot read folder ({e.strerror or e})")
                 skipped += 1
@@ -51,7 +57,7 @@ def expand_inputs(paths: list[str]) -> tuple[list[str], int]:
                     err(f"{f}: not a regular file (a pipe, socket or device); skipped")
                     skipped += 1
             if not found and not skipped:
-                err(f"{p}: folder has no .txt files")
+                err(f"{p}: folder has no .txt, .pdf, .docx or .md files")
             out.extend(found)
         else:
             out.append(p)
@@ -525,7 +531,8 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
         "Each input is read up to 16 MB. URLs are fetched from any address, private and loopback ones "
         "included (spinscope serve refuses those unless started with --allow-private)."))
     p.add_argument("paths", nargs="+", metavar="PATH",
-                   help="a .txt or .html file, a folder of .txt files, an http(s) URL, or - for stdin")
+                   help="a .txt, .html, .pdf, .docx or .md file, a folder of .txt, .pdf, .docx and .md files, "
+                        "an http(s) URL, or - for stdin")
     p.add_argument("--html", action="store_true", help="the inputs are HTML: extract the main text first")
     p.add_argument("--no-claims", action="store_true", help="skip check-worthy claim detection")
     p.add_argument("--no-entities", action="store_true", help="skip entities and targets (faster)")

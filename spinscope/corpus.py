@@ -1,6 +1,7 @@
 """Whole corpora: ingest many articles into one SQLite store, analyse each once, query them.
 
-- :func:`add_paths` reads ``.txt`` and ``.html`` files, folders, and JSONL/CSV files with the fields
+- :func:`add_paths` reads ``.txt``, ``.html``, ``.pdf``, ``.docx`` and ``.md`` files (see
+  :mod:`spinscope.formats`), folders, and JSONL/CSV files with the fields
   ``text`` (required), ``title``, ``url``, ``source``, ``published`` (ISO date) and any others (kept
   as metadata). Each document is identified by the SHA-256 of its text: adding it again stores
   nothing new. Every document is written together with its analysis in one transaction (small
@@ -45,10 +46,11 @@ from .document import (
     check_unicode,
     covered_length,
     MAX_INPUT_BYTES,
+    decode_bytes,
     read_file_bytes,
-    read_text_file,
     split_sentences,
 )
+from .formats import DOCUMENT_SUFFIXES
 
 SCHEMA_VERSION = 2
 # an analysis's notes for the reader (Analysis.notes) are stored in its model_info JSON under this key
@@ -70,7 +72,8 @@ TEXT_SUFFIXES = (".txt",)
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
-SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES
+SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + DOCUMENT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES
+KINDS = ".txt, .html, .pdf, .docx, .md, .jsonl or .csv"
 GROUPINGS = ("technique", "source", "month", "entity")
 STAT_FORMATS = ("table", "csv", "json")
 NO_GROUP = "(none)"  # group value of documents without a source / date
@@ -209,7 +212,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]
                 seen_dirs.add((st.st_dev, st.st_ino))
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
                 for name in sorted(filenames):
-                    if name.startswith("."):
+                    if name.startswith((".", "~$")):  # and Word's lock files
                         ignored["(hidden)"] += 1
                         continue
                     f = Path(dirpath) / name
@@ -220,16 +223,23 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]
                     else:
                         found.append(f)
             if not found and len(problems) == before:
-                problems.append(Problem(f"{p}: folder has no .txt, .html, .jsonl or .csv files"))
+                problems.append(Problem(f"{p}: folder has no {KINDS} files"))
             files.extend(found)
         elif not path.exists():
             problems.append(Problem(f"{p}: no such file or folder"))
         elif path.suffix.lower() not in SUFFIXES:
-            problems.append(Problem(f"{p}: unsupported file type {path.suffix or '(no suffix)'!r}; "
-                                    "give .txt, .html, .jsonl or .csv files or folders"))
+            problems.append(Problem(_unsupported(p, path.suffix)))
         else:
             files.append(path)
     return files, problems, ignored
+
+
+def _unsupported(p, suffix: str) -> str:
+    from .formats import REFUSED_SUFFIXES, refusal
+
+    if suffix.lower() in REFUSED_SUFFIXES:
+        return refusal(str(p), suffix.lower())
+    return f"{p}: unsupported file type {suffix or '(no suffix)'!r}; give {KINDS} files or folders"
 
 
 def _html_tools():
@@ -312,7 +322,6 @@ def _read_csv(path: Path, default_source: str | None) -> Iterator[Record | Probl
 
 def read_records(files: Iterable[Path], default_source: str | None = None) -> Iterator[Record | Problem]:
     """Every document in ``files`` (see :func:`expand_paths`), or a :class:`Problem` for each bad one."""
-    html = None
     for path in files:
         suffix = path.suffix.lower()
         try:
@@ -320,29 +329,40 @@ def read_records(files: Iterable[Path], default_source: str | None = None) -> It
                 yield from _read_jsonl(path, default_source)
             elif suffix in CSV_SUFFIXES:
                 yield from _read_csv(path, default_source)
-            elif suffix in HTML_SUFFIXES:
-                html = html or _html_tools()
-                if html is None:
-                    yield Problem(f"{path}: HTML input is not available in this installation")
-                    continue
-                decode, extract = html
-                page = extract(decode(read_file_bytes(path, binary_hint="an HTML or text file"), str(path)))
-                if not page.text.strip():
-                    yield Problem(f"{path}: no article text found in the HTML")
-                    continue
-                # a page whose article body was not found keeps the note in its metadata
-                yield Record(text=page.text, origin=str(path), title=page.title, source=default_source,
-                             metadata={"input_note": page.note} if page.note else {})
             else:
-                text = read_text_file(path)
-                if not text.strip():
-                    yield Problem(f"{path}: empty text")
-                    continue
-                yield Record(text=text, origin=str(path), source=default_source)
+                yield _file_record(path, default_source)
         except InputError as e:
             yield Problem(str(e))
         except OSError as e:
             yield Problem(f"{path}: cannot read ({e.strerror or e})")
+
+
+def _file_record(path: Path, default_source: str | None) -> Record | Problem:
+    """The one document of a text, HTML, PDF, Word or Markdown file (by its content, then its suffix)."""
+    from .formats import document_page, has_document_magic
+
+    is_html = path.suffix.lower() in HTML_SUFFIXES
+    data = read_file_bytes(path, binary_hint="an HTML or text file" if is_html else "a UTF-8 text file",
+                           binary_ok=has_document_magic)
+    page = document_page(data, str(path))
+    if page is None and is_html:
+        html = _html_tools()
+        if html is None:
+            return Problem(f"{path}: HTML input is not available in this installation")
+        decode, extract = html
+        page = extract(decode(data, str(path)))
+        if not page.text.strip():
+            return Problem(f"{path}: no article text found in the HTML")
+    elif page is None:
+        text = decode_bytes(data, str(path))
+        if not text.strip():
+            return Problem(f"{path}: empty text")
+        return Record(text=text, origin=str(path), source=default_source)
+    if not page.text.strip():
+        return Problem(f"{path}: empty text")
+    # a page whose article body was not found, or text extracted from a PDF, keeps its note in the metadata
+    return Record(text=page.text, origin=str(path), title=page.title, source=default_source,
+                  metadata={"input_note": page.note} if page.note else {})
 
 
 def count_records(files: Iterable[Path]) -> int:
@@ -1970,9 +1990,9 @@ def add_corpus_parser(subparsers) -> None:
                        help="skip entities and span targets (the slowest stage: several times faster without)")
         q.add_argument("--no-claims", action="store_true", help="skip check-worthy claims")
 
-    q = sub.add_parser("add", help="add .txt/.html files, folders, JSONL or CSV to a store (resumable)")
+    q = sub.add_parser("add", help="add .txt/.html/.pdf/.docx/.md files, folders, JSONL or CSV to a store (resumable)")
     q.add_argument("db", metavar="DB.sqlite")
-    q.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt, .html, .jsonl, .csv)")
+    q.add_argument("paths", nargs="+", metavar="PATH", help="files or folders (.txt, .html, .pdf, .docx, .md, .jsonl, .csv)")
     q.add_argument("--source", help="source name for documents that do not give one")
     q.add_argument("--workers", type=_positive, default=1, metavar="N", help="analysis processes (default 1)")
     q.add_argument("--model", type=Path, help="model folder (default: the shipped model)")

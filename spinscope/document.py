@@ -213,9 +213,12 @@ _NUL_WINDOW = 65_536  # where a NUL means a binary file (text in UTF-16/32 start
 _BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
 
-def read_bounded(stream, name: str, limit: int = MAX_INPUT_BYTES, *, binary_hint: str = "a UTF-8 text file") -> bytes:
+def read_bounded(stream, name: str, limit: int = MAX_INPUT_BYTES, *, binary_hint: str = "a UTF-8 text file",
+                 binary_ok=None) -> bytes:
     """Read a binary stream to its end, but never more than ``limit`` bytes: an endless device,
-    pipe or file is refused by name before memory grows, and so is a NUL in its first 64 KiB."""
+    pipe or file is refused by name before memory grows, and so is a NUL in its first 64 KiB,
+    unless ``binary_ok(head)`` says those bytes begin a document format that is read as such
+    (see :func:`spinscope.formats.has_document_magic`)."""
     chunks: list[bytes] = []
     total = 0
     checked = False
@@ -226,7 +229,7 @@ def read_bounded(stream, name: str, limit: int = MAX_INPUT_BYTES, *, binary_hint
             total += len(chunk)
         if not checked and (total >= _NUL_WINDOW or not chunk):
             head = b"".join(chunks)[:_NUL_WINDOW]
-            if b"\x00" in head and not head.startswith(_BOMS):
+            if b"\x00" in head and not head.startswith(_BOMS) and not (binary_ok and binary_ok(head)):
                 raise InputError(f"{name}: looks like a binary file (it contains NUL bytes); give {binary_hint}")
             checked = True
         if not chunk:
@@ -236,12 +239,12 @@ def read_bounded(stream, name: str, limit: int = MAX_INPUT_BYTES, *, binary_hint
                              "split it into articles (one file each) first")
 
 
-def read_file_bytes(path: str | Path, *, binary_hint: str = "a UTF-8 text file") -> bytes:
+def read_file_bytes(path: str | Path, *, binary_hint: str = "a UTF-8 text file", binary_ok=None) -> bytes:
     """A file's bytes through :func:`read_bounded`, with one clear line for a folder or an unreadable file."""
     path = Path(path)
     try:
         with open(path, "rb") as f:
-            return read_bounded(f, str(path), binary_hint=binary_hint)
+            return read_bounded(f, str(path), binary_hint=binary_hint, binary_ok=binary_ok)
     except IsADirectoryError:
         raise InputError(f"{path}: is a folder, not a file") from None
     except OSError as e:

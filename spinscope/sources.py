@@ -9,8 +9,8 @@ refer to that text, which the :class:`~spinscope.document.Analysis` carries as `
 - :func:`fetch_url` fetches an ``http``/``https`` address with a guard against server-side request
   forgery: every resolved address of every redirect hop must be public unless ``allow_private``,
   and the connection goes to the address that was checked (no second DNS look-up to rebind).
-- :func:`open_source` is what the CLI uses: a URL, an HTML file or a text file (:func:`read_source`
-  without the note).
+- :func:`open_source` is what the CLI uses: a URL, an HTML file, a PDF, Word or Markdown file
+  (:mod:`spinscope.formats`) or a text file (:func:`read_source` without the note).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import __version__
-from .document import InputError, decode_bytes, read_bounded, read_file_bytes, read_text_file
+from .document import InputError, decode_bytes, read_bounded, read_file_bytes
 
 USER_AGENT = f"spinscope/{__version__} (article analysis)"
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -696,24 +696,37 @@ def open_source(arg: str, *, html: bool | None = None, allow_private: bool = Tru
 
     - ``http://``/``https://`` URL: fetched (private addresses only if ``allow_private``); HTML
       pages are extracted unless ``html`` is False.
-    - ``-``: standard input (strict UTF-8; extracted if ``html`` is True).
+    - ``-``: standard input (strict UTF-8; extracted if ``html`` is True; a PDF or .docx is read).
+    - a PDF, Word .docx or Markdown file (by its content, or its suffix): its text, with a note
+      (:func:`spinscope.formats.document_page`); RTF, .doc, .odt and other formats are refused by name.
     - a ``.html``/``.htm`` file, or any file with ``html=True``: decoded with its declared charset
       (else strict UTF-8) and extracted.
     - any other file: returned unchanged (strict UTF-8), title None.
     """
+    from .formats import document_page, has_document_magic
+
     if is_url(arg):
         return load_page(arg, html=html, allow_private=allow_private)[0]
     if arg == "-":
-        data = read_bounded(sys.stdin.buffer, "stdin")
+        data = read_bounded(sys.stdin.buffer, "stdin", binary_ok=has_document_magic)
+        page = document_page(data, "stdin", by_suffix=False)
+        if page is not None:
+            return page
         if html:
             return extract_page(decode_html_bytes(data, "stdin"))
         return Page(decode_bytes(data, "stdin"), None)
     path = Path(arg)
     if not path.exists():
         raise InputError(f"{arg}: no such file")
-    if html is True or (html is None and path.suffix.lower() in HTML_SUFFIXES):
-        if path.is_dir():
-            raise InputError(f"{arg}: is a folder, not a file")
-        data = read_file_bytes(path, binary_hint="an HTML or text file")
+    as_html = html is True or (html is None and path.suffix.lower() in HTML_SUFFIXES)
+    if as_html and path.is_dir():
+        raise InputError(f"{arg}: is a folder, not a file")
+    data = read_file_bytes(path, binary_hint="an HTML or text file" if as_html else "a UTF-8 text file",
+                           binary_ok=has_document_magic)
+    # --html says what the inputs are: only their content, not a suffix such as .md, can overrule it
+    page = document_page(data, arg, by_suffix=not html)
+    if page is not None:
+        return page
+    if as_html:
         return extract_page(decode_html_bytes(data, arg))
-    return Page(read_text_file(path), None)
+    return Page(decode_bytes(data, arg), None)

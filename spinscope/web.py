@@ -1,6 +1,7 @@
 """The spinscope web app and HTTP API (``spinscope serve``).
 
-- ``GET /``: paste a text or upload a .txt/.html file (or give a URL, when fetching is allowed),
+- ``GET /``: paste a text or upload a .txt, .html, .pdf, .docx or .md file (or give a URL, when
+  fetching is allowed),
   press Analyze, see the report.
 - ``POST /api/analyze``: JSON ``{"text": ..., "title": ...}`` (or ``{"html": ...}``, or
   ``{"url": ...}`` when fetching is allowed) gives ``Analysis.as_dict()``, the documented JSON.
@@ -180,6 +181,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
     from . import analyze
     from . import techniques as T
     from .detect import ModelError, default_detector
+    from .formats import document_page
     from .sources import decode_html_bytes, extract_page, load_page
 
     state = {"detector": detector, "error": None, "limiter": None, "input_limiter": None}
@@ -348,7 +350,11 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
                 data = await upload.read()
                 name = Path(upload.filename).name
                 source = name
-                if name.lower().endswith((".html", ".htm", ".xhtml")) or (upload.content_type or "").startswith("text/html"):
+                # a PDF, Word or Markdown file is read as such, by its content or its name
+                got = await run_input(lambda: document_page(data, name))
+                if got is not None:
+                    text, title, note = got.text, title or got.title, got.note
+                elif name.lower().endswith((".html", ".htm", ".xhtml")) or (upload.content_type or "").startswith("text/html"):
                     got = await run_input(lambda: extract_page(decode_html_bytes(data, name)))
                     text, title, note = got.text, title or got.title, got.note
                 else:
@@ -363,7 +369,7 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
         except InputError as e:
             return html_page(422 if not url else 400, form=shown, error=str(e))
         if not text.strip():
-            return html_page(422, form=shown, error="Nothing to analyse: paste a text, or choose a .txt or .html file.")
+            return html_page(422, form=shown, error="Nothing to analyse: paste a text, or choose a .txt, .html, .pdf, .docx or .md file.")
         try:
             analysis = await run_analysis(text, title, note=note, started=started)
         except ApiError as e:  # busy, too slow, or no model: the form says so

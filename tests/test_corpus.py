@@ -106,7 +106,7 @@ def test_read_records_every_kind_and_every_problem(inputs):
     assert ignored == {".labels": 1}
     assert [str(p) for p in problems] == [f"{inputs / 'missing.txt'}: no such file or folder",
                                           f"{inputs / 'notes.labels'}: unsupported file type '.labels'; "
-                                          "give .txt, .html, .jsonl or .csv files or folders"]
+                                          "give .txt, .html, .pdf, .docx, .md, .jsonl or .csv files or folders"]
     items = list(read_records(files, default_source="default"))
     recs = [r for r in items if isinstance(r, Record)]
     probs = [str(p) for p in items if isinstance(p, Problem)]
