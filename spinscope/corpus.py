@@ -635,6 +635,11 @@ class Store:
     def has(self, h: str) -> bool:
         return self.conn.execute("SELECT 1 FROM documents WHERE hash = ?", (h,)).fetchone() is not None
 
+    def source_of(self, h: str) -> str | None:
+        """The source of the stored document with hash ``h`` (None if none, or not stored)."""
+        row = self.conn.execute("SELECT source FROM documents WHERE hash = ?", (h,)).fetchone()
+        return row[0] if row else None
+
     def _run_id(self, command: str, identity: "ModelIdentity", info: dict | None = None,
                 options: dict | None = None) -> int:
         """The run of this command with this model (created inside the current transaction).
@@ -1127,6 +1132,7 @@ class Report:
 
     added: int = 0  # documents stored (add/import) or re-analysed (reanalyze)
     existing: int = 0  # documents already in the store (or repeated in the input)
+    kept_source: int = 0  # of those, stored under another source, which they keep
     problems: list[str] = field(default_factory=list)  # skipped inputs, "path: reason"
     seconds: float = 0.0
 
@@ -1188,6 +1194,8 @@ def add_paths(db: str | Path, paths: Iterable[str | Path], *, source: str | None
                 continue
             if item.hash in inflight or item.hash in writer.keys or store.has(item.hash):
                 report.existing += 1
+                if item.source is not None and store.source_of(item.hash) not in (None, item.source):
+                    report.kept_source += 1
                 prog.advance()
                 continue
             inflight.add(item.hash)
@@ -2164,10 +2172,10 @@ def cmd_corpus(args) -> int:
             rep = add_paths(args.db, args.paths, source=args.source, workers=args.workers, model=args.model,
                             batch=args.batch, quiet=args.quiet, claims=not args.no_claims,
                             entities=not args.no_entities)
-            if args.source and rep.existing:  # the same text keeps the source it was first stored with
-                n = rep.existing
+            if rep.kept_source:  # the same text keeps the source it was first stored with
+                n = rep.kept_source
                 err(f"note: {n} document{'s were' if n != 1 else ' was'} already in the store and kept "
-                    f"{'their' if n != 1 else 'its'} source; --source {args.source!r} applies to new documents only")
+                    f"{'their' if n != 1 else 'its'} first source; --source {args.source!r} applies to new documents only")
             return _summary(rep, "added", args.quiet)
         if action == "reanalyze":
             rep = reanalyze(args.db, model=args.model, workers=args.workers, every=args.all, quiet=args.quiet,

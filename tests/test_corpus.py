@@ -869,6 +869,6 @@ def test_adding_stored_documents_under_another_source_says_so(tmp_path):
     db = tmp_path / "s.sqlite"
     assert corpus_cli("add", str(db), str(folder), "--source", "first", "--no-entities").returncode == 0
     r = corpus_cli("add", str(db), str(folder), "--source", "second", "--no-entities")
-    assert r.returncode == 0 and "1 document was already in the store and kept its source" in r.stderr
+    assert r.returncode == 0 and "1 document was already in the store and kept its first source" in r.stderr
     with Store(db) as st:
         assert [x[0] for x in st.conn.execute("SELECT source FROM documents")] == ["first"]
