@@ -494,6 +494,8 @@ def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: b
 def _rounded(d):
     if isinstance(d, dict):
         return {k: _rounded(v) for k, v in d.items()}
+    if isinstance(d, list):
+        return [_rounded(v) for v in d]
     return round(d, 4) if isinstance(d, float) else d
 
 
