@@ -5,6 +5,13 @@ Data: the ClaimBuster files ``crowdsourced.csv`` and/or ``groundtruth.csv`` of a
 not). A seeded, stratified 10% of the sentences is held out to choose the regularisation (shared
 mode) and the decision threshold (both modes); the model is trained on the other 90%.
 
+With ``--holdout-debates N`` the split is by whole debates instead (File_id is the debate's date,
+``YYYY-MM-DD.txt``, so its order is chronological): the N latest debates are held out as a test of
+debates never seen, the ``--val-debates`` latest of the rest choose the regularisation, the
+threshold and a score calibration (Platt or isotonic), and the model trains on the remaining
+debates. The log then reports F1/P/R of "Yes" and a reliability table with the expected calibration
+error on the held-out debates, and on a ``--dev-test`` TSV file if given, at the validation threshold.
+
 Two modes (see ``spinscope.claims``):
 
 - ``shared``: a logistic-regression head on mean-pooled hidden states of an existing *technique*
@@ -33,8 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .claims import CONFIG_NAME, ClaimScorer, block_sentence_vectors, sentence_vectors, yes_f1
+from .claims import CONFIG_NAME, ClaimScorer, block_sentence_vectors, read_sentences_tsv, sentence_vectors, yes_f1
 from .detect import sha256
+from .document import InputError
 from .train import default_encoder, load_encoder, log_line
 
 FILES = ("crowdsourced.csv", "groundtruth.csv")
@@ -89,6 +97,126 @@ def best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, dict]:
     return best[1], best[2]
 
 
+def debate_order(items: list[dict]) -> list[str]:
+    """The File_ids of ``items``, oldest first (ClaimBuster names debates by date, YYYY-MM-DD.txt)."""
+    return sorted({r["file"] for r in items})
+
+
+def split_debates(items: list[dict], holdout: int, val: int) -> tuple[list[int], list[int], list[int], dict]:
+    """Split by whole debates: the ``holdout`` latest debates are the test set, the ``val`` latest of
+    the others the validation set, the rest the training set. Returns (train, val, test, names)."""
+    files = debate_order(items)
+    if holdout < 1 or val < 1 or holdout + val >= len(files):
+        raise SystemExit(f"spinscope train claims: {len(files)} debates cannot give {holdout} held-out and "
+                         f"{val} validation debates and still leave one to train on")
+    test_f, val_f = set(files[-holdout:]), set(files[-holdout - val : -holdout])
+    parts: dict[str, list[int]] = {"train": [], "val": [], "test": []}
+    for i, r in enumerate(items):
+        parts["test" if r["file"] in test_f else "val" if r["file"] in val_f else "train"].append(i)
+    names = {"train": files[: -holdout - val], "val": sorted(val_f), "test": sorted(test_f)}
+    return parts["train"], parts["val"], parts["test"], names
+
+
+def fit_platt(scores: np.ndarray, gold: np.ndarray, iters: int = 100) -> dict:
+    """Platt scaling p = sigmoid(a * logit(score) + b), fitted by Newton's method on (scores, gold)."""
+    s = np.clip(np.asarray(scores, np.float64), 1e-6, 1 - 1e-6)
+    x, y = np.log(s / (1 - s)), np.asarray(gold, np.float64)
+    a, b = 1.0, 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(a * x + b)))
+        g = np.array([((p - y) * x).sum(), (p - y).sum()])
+        w = p * (1 - p) + 1e-9
+        h = np.array([[(w * x * x).sum(), (w * x).sum()], [(w * x).sum(), w.sum()]]) + 1e-6 * np.eye(2)
+        step = np.linalg.solve(h, g)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-9:
+            break
+    return {"method": "platt", "a": float(a), "b": float(b)}
+
+
+def fit_isotonic(scores: np.ndarray, gold: np.ndarray) -> dict:
+    """Isotonic regression of gold on score (pool adjacent violators); applied by linear
+    interpolation between the blocks' mean scores, flat beyond them."""
+    order = np.argsort(scores, kind="stable")
+    xs, ys = np.asarray(scores, np.float64)[order], np.asarray(gold, np.float64)[order]
+    blocks: list[list[float]] = []  # [sum x, sum y, count]
+    for x, y in zip(xs, ys):
+        blocks.append([x, y, 1.0])
+        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
+            last = blocks.pop()
+            blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], blocks[-1][2] + last[2]]
+    return {"method": "isotonic", "x": [b[0] / b[2] for b in blocks], "y": [b[1] / b[2] for b in blocks]}
+
+
+def fit_calibration(scores: np.ndarray, gold: np.ndarray, method: str) -> dict:
+    if method == "platt":
+        return fit_platt(scores, gold)
+    if method == "isotonic":
+        return fit_isotonic(scores, gold)
+    raise ValueError(f"calibration must be 'platt' or 'isotonic', not {method!r}")
+
+
+def apply_calibration(cal: dict, scores: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities of raw scores under a :func:`fit_calibration` result."""
+    s = np.asarray(scores, np.float64)
+    if cal["method"] == "platt":
+        c = np.clip(s, 1e-6, 1 - 1e-6)
+        return 1.0 / (1.0 + np.exp(-(cal["a"] * np.log(c / (1 - c)) + cal["b"])))
+    return np.interp(s, cal["x"], cal["y"])
+
+
+def reliability_table(scores: np.ndarray, gold: np.ndarray, bins: int = 10) -> dict:
+    """Equal-width bins of the score in [0, 1] (the last one closed): count, mean score and share of
+    Yes per bin, and the expected calibration error (count-weighted mean |mean score - share Yes|)."""
+    s, g = np.asarray(scores, np.float64), np.asarray(gold, np.float64)
+    k = np.minimum((s * bins).astype(int), bins - 1)
+    rows, ece = [], 0.0
+    for b in range(bins):
+        m = k == b
+        n = int(m.sum())
+        row = {"lo": round(b / bins, 4), "hi": round((b + 1) / bins, 4), "n": n,
+               "mean_score": float(s[m].mean()) if n else None, "share_yes": float(g[m].mean()) if n else None}
+        if n:
+            ece += n / len(s) * abs(row["mean_score"] - row["share_yes"])
+        rows.append(row)
+    return {"bins": rows, "ece": float(ece), "n": int(len(s))}
+
+
+def format_reliability(name: str, table: dict) -> str:
+    """A reliability table as text, one line per bin."""
+    lines = [f"{name}: ECE {table['ece']:.4f} over {table['n']} sentences", "  bin        n  mean score  share Yes"]
+    for r in table["bins"]:
+        ms = "-" if r["mean_score"] is None else f"{r['mean_score']:.3f}"
+        sy = "-" if r["share_yes"] is None else f"{r['share_yes']:.3f}"
+        lines.append(f"  {r['lo']:.1f}-{r['hi']:.1f} {r['n']:6d} {ms:>11} {sy:>10}")
+    return "\n".join(lines)
+
+
+def holdout_report(val_scores: np.ndarray, val_gold: np.ndarray, threshold: float,
+                   tests: dict[str, tuple[np.ndarray, np.ndarray]], calibration: str = "platt") -> dict:
+    """Scores of each test set at ``threshold`` (chosen on validation, never on a test set), with a
+    calibration fitted on the validation scores and reliability tables before and after it."""
+    cal = fit_calibration(val_scores, val_gold, calibration)
+    out = {"threshold": threshold, "calibration": cal,
+           "validation": {**yes_f1(list(val_scores >= threshold), list(val_gold.astype(bool))),
+                          "ece_raw": reliability_table(val_scores, val_gold)["ece"]}}
+    for name, (scores, gold) in tests.items():
+        m = yes_f1(list(scores >= threshold), list(gold.astype(bool)))
+        out[name] = {**m, "reliability_raw": reliability_table(scores, gold),
+                     "reliability_calibrated": reliability_table(apply_calibration(cal, scores), gold)}
+    return out
+
+
+def feature_cache_key(enc_sha: str, items: list[dict], max_len: int) -> str:
+    """A key for cached sentence vectors: the encoder, max_len and every sentence with its place."""
+    import hashlib
+
+    h = hashlib.sha256(f"{enc_sha}|{max_len}".encode())
+    for r in items:
+        h.update(f"\0{r['file']}\0{r['line']}\0{r['speaker']}\0{r['text']}".encode())
+    return h.hexdigest()[:20]
+
+
 def debates(items: list[dict]) -> list[tuple[str, list[tuple[int, int, int]]]]:
     """Rebuild each transcript: sentences in line order, a speaker's turn on one line.
 
@@ -131,9 +259,11 @@ def context_vectors(detector, items: list[dict], pooling: str = "mean") -> np.nd
 # --- shared mode: a logistic-regression head ------------------------------------------------
 
 
-def fit_logreg(X: np.ndarray, y: np.ndarray, l2: float, threads: int = 2) -> tuple[np.ndarray, float]:
+def fit_logreg(X: np.ndarray, y: np.ndarray, l2: float, threads: int = 2,
+               pos_weight: float = 1.0) -> tuple[np.ndarray, float]:
     """L2-regularised logistic regression (L-BFGS on standardised features), folded back to raw
-    features: returns (weight [H], bias) with p = sigmoid(X @ weight + bias)."""
+    features: returns (weight [H], bias) with p = sigmoid(X @ weight + bias). ``pos_weight``
+    weighs the positive examples' loss (class balancing)."""
     import torch
 
     torch.set_num_threads(threads)
@@ -147,7 +277,8 @@ def fit_logreg(X: np.ndarray, y: np.ndarray, l2: float, threads: int = 2) -> tup
 
     def closure():
         opt.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(Xs @ w + b, yt) + 0.5 * l2 * (w * w).sum()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(
+            Xs @ w + b, yt, pos_weight=torch.tensor(pos_weight)) + 0.5 * l2 * (w * w).sum()
         loss.backward()
         return loss
 
@@ -158,20 +289,39 @@ def fit_logreg(X: np.ndarray, y: np.ndarray, l2: float, threads: int = 2) -> tup
     return weight, bias
 
 
-def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, features: str, pooling: str,
-                  max_len: int, threads: int, log) -> dict:
-    from .claims import sigmoid
-    from .detect import MODEL_DIR, Detector
-
-    tech_dir = Path(technique_model) if technique_model else MODEL_DIR
-    det = Detector(tech_dir, threads=threads)
-    H = det.hidden_size
+def shared_features(det, items: list[dict], max_len: int, cache: Path | None = None, log=None):
+    """Mean+max vectors of every sentence on its own and in context ([N, 2H] each), read from and
+    written to ``cache`` (a folder) when given, keyed by encoder, max_len and sentences."""
+    path = None
+    if cache is not None:
+        key = feature_cache_key(det.config["sha256"][det.config["onnx"]], items, max_len)
+        path = Path(cache) / f"claims_features_{key}.npz"
+        if path.exists():
+            z = np.load(path)
+            log_line(log, event="features", kind="cached", n=len(items), path=str(path))
+            return z["iso"], z["ctx"]
     t0 = time.time()
     iso_all = sentence_vectors(det, [r["text"] for r in items], max_len, "mean+max")
     log_line(log, event="features", kind="sentence", n=len(items), seconds=round(time.time() - t0, 1))
     t0 = time.time()
     ctx_all = context_vectors(det, items, "mean+max")
     log_line(log, event="features", kind="context", n=len(items), seconds=round(time.time() - t0, 1))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, iso=iso_all, ctx=ctx_all)
+    return iso_all, ctx_all
+
+
+def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, features: str, pooling: str,
+                  max_len: int, threads: int, log, test=None, dev_test=None, calibration: str = "platt",
+                  feature_cache: Path | None = None) -> dict:
+    from .claims import sigmoid
+    from .detect import MODEL_DIR, Detector
+
+    tech_dir = Path(technique_model) if technique_model else MODEL_DIR
+    det = Detector(tech_dir, threads=threads)
+    H = det.hidden_size
+    iso_all, ctx_all = shared_features(det, items, max_len, feature_cache, log)
     y = np.asarray([r["label"] for r in items], np.int64)
     tr, dev = np.asarray(tr), np.asarray(dev)
     grid = []
@@ -199,6 +349,20 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
     thr, m = best_threshold(np.concatenate([s_iso, s_ctx]), np.concatenate([y[dev], y[dev]]))
     m["sentence"] = yes_f1(list(s_iso >= thr), list(y[dev].astype(bool)))  # at the chosen threshold
     m["context"] = yes_f1(list(s_ctx >= thr), list(y[dev].astype(bool)))
+    report = None
+    if test is not None or dev_test is not None:
+        tests = {}
+        if test is not None:
+            te = np.asarray(test)
+            tests["heldout_sentence"] = (sigmoid(iso[te] @ w + b), y[te])
+            tests["heldout_context"] = (sigmoid(ctx[te] @ w + b), y[te])
+        if dev_test is not None:
+            texts, gold = dev_test
+            F = sentence_vectors(det, texts, max_len, "mean+max")
+            F = F[:, :H] if row["pooling"] == "mean" else F
+            tests["dev_test"] = (sigmoid(F @ w + b), np.asarray(gold, np.int64))
+        report = holdout_report(np.concatenate([s_iso, s_ctx]), np.concatenate([y[dev], y[dev]]), thr, tests,
+                                calibration)
     np.savez(out / "claims_head.npz", weight=w, bias=np.asarray([b], np.float32))
     if tech_dir.resolve() != out.resolve():  # a complete model folder: the technique model beside the head
         for f in ["config.json", *det.config.get("sha256", {})]:
@@ -209,8 +373,11 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
                                "onnx": det.config["onnx"]},
            "pooling": row["pooling"], "train_features": features, "l2": row["l2"], "analyze_in_context": True,
            "threshold": thr, "max_len": max_len}
+    if report is not None:
+        cfg["calibration"] = report["calibration"]
     return {"config": cfg, "files": ["claims_head.npz"], "grid": [g[0] for g in grid], "chosen": row,
-            "dev": {**m, "threshold": thr, "scored_on": "held-out sentences, on their own and in context"}}
+            "dev": {**m, "threshold": thr, "scored_on": "held-out sentences, on their own and in context"},
+            "report": report}
 
 
 # --- finetune mode ---------------------------------------------------------------------------
@@ -327,6 +494,8 @@ def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: b
 def _rounded(d):
     if isinstance(d, dict):
         return {k: _rounded(v) for k, v in d.items()}
+    if isinstance(d, list):
+        return [_rounded(v) for v in d]
     return round(d, 4) if isinstance(d, float) else d
 
 
@@ -334,11 +503,15 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
                      technique_model: Path | None = None, encoder: Path | None = None, tiny: bool = False,
                      batch_size: int = 32, max_len: int | None = None, lr: float = 5e-5, threads: int = 2,
                      dev_fraction: float = 0.1, features: str = "both", pooling: str = "auto", limit: int = 0,
-                     max_steps: int = 0, version: str = "dev") -> dict:
+                     max_steps: int = 0, version: str = "dev", holdout_debates: int = 0, val_debates: int = 3,
+                     dev_test: Path | None = None, calibration: str = "platt",
+                     feature_cache: Path | None = None) -> dict:
     """Train the claims model on ClaimBuster files in ``data`` and export it to ``out``.
 
     Returns a summary (also logged): mode, sizes, the held-out threshold and the held-out scores.
     ``out`` becomes a model folder for ``ClaimScorer(out)`` / ``spinscope claims --model out``.
+    With ``holdout_debates`` the split is by debates (:func:`split_debates`) and the summary's
+    ``report`` holds the held-out debates' and ``dev_test``'s scores at the validation threshold.
     """
     data, out = Path(data), Path(out)
     if mode not in ("shared", "finetune"):
@@ -347,6 +520,16 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
         raise ValueError(f"features must be 'sentence', 'context' or 'both', not {features!r}")
     if pooling not in ("auto", "mean", "mean+max"):
         raise ValueError(f"pooling must be 'auto', 'mean' or 'mean+max', not {pooling!r}")
+    if calibration not in ("platt", "isotonic"):
+        raise ValueError(f"calibration must be 'platt' or 'isotonic', not {calibration!r}")
+    dev_rows = None
+    if dev_test is not None:
+        try:
+            dev_rows = read_sentences_tsv(dev_test, extra=("class_label",))
+        except InputError as e:
+            raise SystemExit(f"spinscope train claims: --dev-test: {e}") from None
+        dev_rows = ([r["text"] for r in dev_rows],
+                    [int(r["class_label"].strip().lower() in ("yes", "1", "true")) for r in dev_rows])
     max_len = max_len or (128 if mode == "shared" else 64)
     random.seed(seed)
     np.random.seed(seed)
@@ -355,19 +538,29 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
     with open(out / "train_claims.log.jsonl", "w", encoding="utf-8") as log:
         items = load_claimbuster(data, limit)
         labels = [r["label"] for r in items]
-        tr, dev = split_dev(len(items), labels, seed, dev_fraction)
+        test, names = None, None
+        if holdout_debates:
+            tr, dev, test, names = split_debates(items, holdout_debates, val_debates)
+        else:
+            tr, dev = split_dev(len(items), labels, seed, dev_fraction)
         if mode == "shared":
             settings = {"mode": mode, "seed": seed, "max_len": max_len, "dev_fraction": dev_fraction,
                         "features": features, "pooling": pooling, "l2_grid": list(C_GRID), "threads": threads}
+            if holdout_debates:
+                settings.update(holdout_debates=holdout_debates, val_debates=val_debates, calibration=calibration)
         else:
             settings = {"mode": mode, "seed": seed, "epochs": epochs, "batch_size": batch_size, "max_len": max_len,
                         "lr": lr, "head_lr": 1e-3, "warmup": 0.1, "threads": threads, "dev_fraction": dev_fraction,
                         "max_steps": max_steps, "tiny": tiny}
+        if holdout_debates:
+            settings.pop("dev_fraction")  # the validation set is whole debates
         log_line(log, event="start", data=str(data), n=len(items), n_pos=sum(labels), n_train=len(tr), n_dev=len(dev),
                  settings=settings, technique_model=str(technique_model) if technique_model else None,
-                 encoder=str(encoder) if encoder else None)
+                 encoder=str(encoder) if encoder else None, debates=names,
+                 n_test=len(test) if test is not None else 0, dev_test=str(dev_test) if dev_test else None)
         if mode == "shared":
-            res = _train_shared(items, tr, dev, out, technique_model, features, pooling, max_len, threads, log)
+            res = _train_shared(items, tr, dev, out, technique_model, features, pooling, max_len, threads, log,
+                                test=test, dev_test=dev_rows, calibration=calibration, feature_cache=feature_cache)
         else:
             import torch
 
@@ -388,12 +581,25 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
             cfg["threshold"] = thr
             (out / CONFIG_NAME).write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
             res["dev"] = {**m, "threshold": thr, "scored_on": "held-out sentences, int8 ONNX model"}
+            if test is not None or dev_rows is not None:
+                tests = {}
+                if test is not None:
+                    tests["heldout_sentence"] = (scorer.score_sentences([items[i]["text"] for i in test]),
+                                                 np.asarray([labels[i] for i in test]))
+                if dev_rows is not None:
+                    tests["dev_test"] = (scorer.score_sentences(dev_rows[0]), np.asarray(dev_rows[1]))
+                res["report"] = holdout_report(dev_scores, np.asarray([labels[i] for i in dev]), thr, tests, calibration)
         log_line(log, event="dev", **_rounded(res["dev"]))
+        if res.get("report"):
+            log_line(log, event="heldout", debates=names, **_rounded(res["report"]))
         summary = {"model": str(out), "mode": mode, "threshold": cfg["threshold"], "n_train": len(tr), "n_dev": len(dev),
                    "dev": _rounded(res["dev"]), "files": {f: (out / f).stat().st_size for f in files},
                    "seconds": round(time.time() - t_start, 1)}
         if "grid" in res:
             summary["grid"] = res["grid"]
+        if res.get("report"):
+            summary["report"] = _rounded(res["report"])
+            summary["debates"] = names
         log_line(log, event="done", out=str(out), seconds=summary["seconds"])
     return summary
 
@@ -422,6 +628,14 @@ def add_claims_parser(train_subparsers) -> argparse.ArgumentParser:
     q.add_argument("--limit", type=int, default=0, help="use only the first N sentences")
     q.add_argument("--max-steps", type=int, default=0, help="finetune mode: stop after N steps (for tests)")
     q.add_argument("--version", default="dev", help="version string written into the model config")
+    q.add_argument("--holdout-debates", type=int, default=0,
+                   help="hold out the N latest debates (by File_id date) as a test; split by debates")
+    q.add_argument("--val-debates", type=int, default=3,
+                   help="with --holdout-debates: the latest K other debates choose L2, threshold and calibration")
+    q.add_argument("--dev-test", type=Path, help="also score this CheckThat!-style TSV (class_label) at the chosen threshold")
+    q.add_argument("--calibration", choices=("platt", "isotonic"), default="platt",
+                   help="score calibration fitted on the validation sentences (reported, not applied)")
+    q.add_argument("--feature-cache", type=Path, help="shared mode: folder to cache the sentence vectors in")
     q.set_defaults(handler=cmd_train_claims)
     return q
 
@@ -431,8 +645,16 @@ def cmd_train_claims(args) -> int:
                                technique_model=args.technique_model, encoder=args.encoder, tiny=args.tiny,
                                batch_size=args.batch_size, max_len=args.max_len, lr=args.lr, threads=args.threads,
                                dev_fraction=args.dev_fraction, features=args.features, pooling=args.pooling, limit=args.limit,
-                               max_steps=args.max_steps, version=args.version)
+                               max_steps=args.max_steps, version=args.version, holdout_debates=args.holdout_debates,
+                               val_debates=args.val_debates, dev_test=args.dev_test, calibration=args.calibration,
+                               feature_cache=args.feature_cache)
     print(json.dumps(summary, indent=2))
+    for name, r in (summary.get("report") or {}).items():
+        if isinstance(r, dict) and "reliability_raw" in r:
+            print(f"{name}: F1 {r['f1']:.4f} P {r['precision']:.4f} R {r['recall']:.4f} at threshold "
+                  f"{summary['report']['threshold']}", file=sys.stderr)
+            print(format_reliability(f"{name} raw score", r["reliability_raw"]), file=sys.stderr)
+            print(format_reliability(f"{name} calibrated", r["reliability_calibrated"]), file=sys.stderr)
     return 0
 
 

@@ -269,3 +269,104 @@ def test_shipped_model_prefers_a_checkable_claim():
     yes, no = scorer.score_sentences([CHECKWORTHY, OPINION])
     assert yes > no
     assert yes >= scorer.threshold > no
+
+
+# --- validation on held-out debates, calibration and reliability -----------------------------
+
+
+def _debate_items(files_sentences: dict[str, int]) -> list[dict]:
+    items = []
+    for f, n in files_sentences.items():
+        for k in range(n):
+            items.append({"id": f"{f}-{k}", "text": f"s{k}", "label": k % 2, "file": f, "line": k, "speaker": "A"})
+    return items
+
+
+def test_split_debates_holds_out_the_latest_whole_debates():
+    from spinscope.train_claims import split_debates
+
+    files = {"2016-10-19.txt": 4, "1960-09-26.txt": 3, "2012-10-22.txt": 2, "1988-10-13.txt": 5,
+             "2016-09-26.txt": 3, "2008-10-15.txt": 2}  # not in date order
+    items = _debate_items(files)
+    random.Random(1).shuffle(items)
+    tr, va, te, names = split_debates(items, 2, 2)
+    assert names == {"train": ["1960-09-26.txt", "1988-10-13.txt"], "val": ["2008-10-15.txt", "2012-10-22.txt"],
+                     "test": ["2016-09-26.txt", "2016-10-19.txt"]}
+    assert sorted(tr + va + te) == list(range(len(items)))
+    file_of = lambda idx: {items[i]["file"] for i in idx}  # noqa: E731
+    assert file_of(te) == set(names["test"]) and file_of(va) == set(names["val"]) and file_of(tr) == set(names["train"])
+    assert not file_of(tr) & file_of(te) and not file_of(va) & file_of(te) and not file_of(tr) & file_of(va)
+    assert len(te) == 7 and len(va) == 4
+    with pytest.raises(SystemExit, match="6 debates cannot give 3 held-out and 3 validation"):
+        split_debates(items, 3, 3)
+    with pytest.raises(SystemExit, match="cannot give 0 held-out"):
+        split_debates(items, 0, 2)
+
+
+def test_reliability_table_and_ece_on_hand_made_scores():
+    from spinscope.train_claims import format_reliability, reliability_table
+
+    t = reliability_table(np.array([0.05, 0.15, 0.15, 0.95, 1.0]), np.array([0, 0, 1, 1, 1]))
+    assert [b["n"] for b in t["bins"]] == [1, 2, 0, 0, 0, 0, 0, 0, 0, 2]
+    assert t["bins"][1]["mean_score"] == pytest.approx(0.15) and t["bins"][1]["share_yes"] == 0.5
+    assert t["bins"][9]["mean_score"] == pytest.approx(0.975) and t["bins"][9]["share_yes"] == 1.0
+    assert t["bins"][2]["mean_score"] is None and t["bins"][0]["lo"] == 0.0 and t["bins"][9]["hi"] == 1.0
+    assert t["ece"] == pytest.approx((0.05 + 2 * 0.35 + 2 * 0.025) / 5)
+    assert reliability_table(np.array([0.0, 1.0]), np.array([0, 1]))["ece"] == 0.0
+    text = format_reliability("x", t)
+    assert "ECE 0.1600 over 5 sentences" in text and len(text.splitlines()) == 12
+
+
+def test_calibration_fitted_on_validation_and_threshold_never_on_test():
+    from spinscope.train_claims import apply_calibration, best_threshold, fit_isotonic, fit_platt, holdout_report
+
+    rng = np.random.default_rng(0)
+    # validation: raw scores overconfident; truth follows sigmoid(0.5 * logit(s) - 0.3)
+    s = rng.uniform(0.01, 0.99, 4000)
+    p = 1 / (1 + np.exp(-(0.5 * np.log(s / (1 - s)) - 0.3)))
+    y = (rng.uniform(size=s.size) < p).astype(int)
+    platt = fit_platt(s, y)
+    assert platt["a"] == pytest.approx(0.5, abs=0.08) and platt["b"] == pytest.approx(-0.3, abs=0.1)
+    iso = fit_isotonic(s, y)
+    assert np.all(np.diff(iso["y"]) > 0) and np.all(np.diff(iso["x"]) > 0)
+    assert np.all(np.diff(apply_calibration(iso, np.linspace(0, 1, 50))) >= 0)
+    # a test set whose best threshold (0.8) is not validation's: the report keeps validation's
+    vs, vy = np.array([0.1, 0.2, 0.35, 0.4, 0.6, 0.9]), np.array([0, 0, 1, 1, 1, 1])
+    ts, ty = np.array([0.3, 0.5, 0.7, 0.85, 0.9]), np.array([0, 0, 0, 1, 1])
+    thr = best_threshold(vs, vy)[0]
+    assert thr == 0.21 and best_threshold(ts, ty)[0] != thr
+    rep = holdout_report(vs, vy, thr, {"heldout": (ts, ty)}, "platt")
+    assert rep["threshold"] == thr and rep["calibration"] == fit_platt(vs, vy)
+    assert (rep["heldout"]["tp"], rep["heldout"]["fp"], rep["heldout"]["fn"]) == (2, 3, 0)
+    assert rep["validation"]["f1"] == 1.0
+    assert rep["heldout"]["reliability_raw"]["n"] == 5
+    assert holdout_report(vs, vy, thr, {"heldout": (ts, ty)}, "isotonic")["calibration"]["method"] == "isotonic"
+
+
+def test_shared_training_with_held_out_debates(claims_data, tiny_model, tmp_path):
+    pytest.importorskip("torch")
+    from spinscope.train_claims import run_train_claims
+
+    tsv = tmp_path / "dt.tsv"
+    tsv.write_text("Sentence_id\tText\tclass_label\r\n1\t" + CHECKWORTHY + "\tYes\r\n2\t" + OPINION + "\tNo\r\n",
+                   encoding="utf-8")
+    out = tmp_path / "held"
+    s = run_train_claims(claims_data, out, technique_model=tiny_model, threads=1, holdout_debates=1, val_debates=1,
+                         dev_test=tsv, feature_cache=tmp_path / "cache")
+    assert s["debates"] == {"train": ["debate0.txt"], "val": ["debate1.txt"], "test": ["debate2.txt"]}
+    rep = s["report"]
+    n_test = sum(1 for r in csv.DictReader(open(claims_data / "crowdsourced.csv")) if r["File_id"] == "debate2.txt") + \
+        sum(1 for r in csv.DictReader(open(claims_data / "groundtruth.csv")) if r["File_id"] == "debate2.txt")
+    assert rep["heldout_sentence"]["n"] == rep["heldout_context"]["n"] == n_test
+    assert rep["dev_test"]["n"] == 2 and rep["threshold"] == s["threshold"]
+    assert s["n_train"] + s["n_dev"] + n_test == 150 and s["n_train"] > 0 and s["n_dev"] > 0
+    log = [json.loads(x) for x in (out / "train_claims.log.jsonl").read_text().splitlines()]
+    assert [e for e in log if e["event"] == "heldout"][0]["heldout_sentence"]["reliability_raw"]["n"] == n_test
+    assert len(list((tmp_path / "cache").glob("claims_features_*.npz"))) == 1
+    again = run_train_claims(claims_data, tmp_path / "again", technique_model=tiny_model, threads=1, holdout_debates=1,
+                             val_debates=1, dev_test=tsv, feature_cache=tmp_path / "cache")
+    assert again["report"] == rep  # from the cached vectors, the same numbers
+    proc = run_module("spinscope.train_claims", "--data", claims_data, "--out", tmp_path / "x", "--technique-model",
+                      tiny_model, "--holdout-debates", "3")
+    assert proc.returncode != 0 and b"Traceback" not in proc.stderr
+    assert b"3 debates cannot give 3 held-out and 3 validation" in proc.stderr
