@@ -399,7 +399,9 @@ def add_claims_command(subparsers) -> argparse.ArgumentParser:
 
 
 def _err(msg: str) -> None:
-    print(f"spinscope claims: {msg}", file=sys.stderr)
+    from .output import err
+
+    err(msg, "spinscope claims")
 
 
 def cmd_claims(args) -> int:

@@ -9,15 +9,9 @@ from pathlib import Path
 
 from . import __version__
 from .document import InputError, decode_bytes, read_text_file
-from .output import OutputError, open_output, stdout_to_devnull
+from .output import OutputError, err, open_output, stdout_to_devnull
 
 FORMATS = ("text", "json", "ptc-si", "ptc-tc", "html")
-
-
-def err(msg: str) -> None:
-    from .report import terminal_safe  # messages name files and inputs: no control characters reach the terminal
-
-    print(f"spinscope: {terminal_safe(msg)}", file=sys.stderr)
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -83,7 +77,7 @@ def input_id(p: str) -> str:
 
 def _cmd_analyze(args) -> int:
     from . import analyze_many
-    from .detect import Detector, ModelError
+    from .detect import ModelError, load_detector
     from .report import pipe_console, ptc_si_rows, ptc_tc_rows, render_html, render_index, terminal_safe
     from .terminal import DEFAULT_MIN_SCORE, render_text
 
@@ -109,11 +103,7 @@ def _cmd_analyze(args) -> int:
             err(str(e))
             return 2
     try:
-        detector = Detector(args.model) if args.model else None
-        if detector is None:
-            from .detect import default_detector
-
-            detector = default_detector()
+        detector = load_detector(args.model)
     except ModelError as e:
         err(str(e))
         return 2
@@ -212,13 +202,13 @@ def _cmd_analyze(args) -> int:
 
 def _cmd_classify(args) -> int:
     from . import ptc
-    from .detect import Detector, ModelError, default_detector
+    from .detect import ModelError, load_detector
     from .evaluation import tc_predictions
 
     try:
         articles = ptc.load_articles(args.articles)
         rows = ptc.read_tc_file(args.spans)
-        detector = Detector(args.model) if args.model else default_detector()
+        detector = load_detector(args.model)
     except (InputError, ModelError, OSError) as e:
         err(str(e))
         return 2
@@ -285,12 +275,12 @@ def _cmd_eval(args) -> int:
         if not args.articles:
             err("eval needs --articles DIR (to run the models) or --predictions FILE (to score a file)")
             return 2
-        from .detect import Detector, ModelError, default_detector
+        from .detect import ModelError, load_detector
         from .evaluation import evaluate
 
         try:
             articles = ptc.load_articles(args.articles)
-            detector = Detector(args.model) if args.model else default_detector()
+            detector = load_detector(args.model)
         except (InputError, ModelError, OSError) as e:
             err(str(e))
             return 2

@@ -51,6 +51,8 @@ from .document import (
     split_sentences,
 )
 from .formats import DOCUMENT_SUFFIXES
+from .output import err
+from .sources import HTML_SUFFIXES
 
 SCHEMA_VERSION = 2
 # an analysis's notes for the reader (Analysis.notes) are stored in its model_info JSON under this key
@@ -69,7 +71,6 @@ def _split_notes(model: dict) -> tuple[dict, list[str]]:
     return model, model.pop(NOTES_KEY, [])
 FIELDS = ("text", "title", "url", "source", "published")
 TEXT_SUFFIXES = (".txt",)
-HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 CSV_SUFFIXES = (".csv",)
 SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + DOCUMENT_SUFFIXES + JSONL_SUFFIXES + CSV_SUFFIXES
@@ -1800,16 +1801,11 @@ def list_documents(conn, filters: Filters | None = None, limit: int = 50, offset
 
 # --- dashboard ---------------------------------------------------------------------------------
 
-_PALETTE_FALLBACK = "#888888"
-
 
 def _tech(label: str):
     from . import techniques as T
 
-    t = T.BY_LABEL.get(label)
-    if t is None:
-        return T.Technique(label, label.replace("_", " "), "", "", _PALETTE_FALLBACK)
-    return t
+    return T.lookup(label)
 
 
 def _esc(s) -> str:
@@ -1967,12 +1963,6 @@ def corpus_router(db_path: str | Path, *, top_techniques: int = 6):
 
 
 # --- command line ------------------------------------------------------------------------------
-
-
-def err(msg: str) -> None:
-    from .report import terminal_safe  # messages name files and inputs: no control characters reach the terminal
-
-    print(f"spinscope: {terminal_safe(msg)}", file=sys.stderr)
 
 
 def _positive(value: str) -> int:

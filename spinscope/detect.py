@@ -776,6 +776,11 @@ class Detector:
 _DEFAULT: Detector | None = None
 
 
+def load_detector(model_dir: str | Path | None = None) -> Detector:
+    """The model in ``model_dir``, or the shipped one (loaded once per process) when None."""
+    return Detector(model_dir) if model_dir else default_detector()
+
+
 def default_detector() -> Detector:
     global _DEFAULT
     if _DEFAULT is None:

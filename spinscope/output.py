@@ -33,3 +33,11 @@ def stdout_to_devnull() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError):
         pass
+
+
+def err(msg: str, prog: str = "spinscope") -> None:
+    """One error line on stderr, ``prog: msg``; messages name files and inputs, so no control
+    character of theirs reaches the terminal."""
+    from .report import terminal_safe
+
+    print(f"{prog}: {terminal_safe(msg)}", file=sys.stderr)

@@ -71,12 +71,7 @@ def ptc_tc_rows(article_id: str, analysis: Analysis) -> list[str]:
 # --- shared geometry and numbers ---------------------------------------------------------------
 
 
-def technique(label: str) -> T.Technique:
-    """The technique for a label; an unknown label (say from another model) gets a grey stand-in."""
-    try:
-        return T.get(label)
-    except KeyError:
-        return T.Technique(label, label.replace("_", " "), "", "", "#888888")
+technique = T.lookup  # the technique of a label, with a grey stand-in for unknown ones
 
 
 class Segment(NamedTuple):

@@ -59,9 +59,9 @@ class SpinscopeComponent:
 
     def _detector(self):
         if self.detector is None:
-            from .detect import Detector, default_detector
+            from .detect import load_detector
 
-            self.detector = Detector(self.model_dir) if self.model_dir else default_detector()
+            self.detector = load_detector(self.model_dir)
         return self.detector
 
     def _scorer(self):

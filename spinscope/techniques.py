@@ -138,3 +138,9 @@ def get(label: str) -> Technique:
         return BY_LABEL[label]
     except KeyError:
         raise KeyError(f"unknown technique {label!r}; known: {', '.join(LABELS)}") from None
+
+
+def lookup(label: str) -> Technique:
+    """The technique for a label; an unknown label (say from another model) gets a grey stand-in,
+    so that renderers can show any model's output."""
+    return BY_LABEL.get(label) or Technique(label, label.replace("_", " "), "", "", "#888888")

@@ -546,7 +546,7 @@ def cmd_serve(args) -> int:
         import uvicorn
     except ImportError as e:  # pragma: no cover - a core dependency
         return err(f"missing dependency ({e.name}); reinstall spinscope")
-    from .detect import Detector, ModelError, default_detector
+    from .detect import ModelError, load_detector
 
     try:
         sock = _bind(args.host, args.port)  # first, so that a taken port is reported at once
@@ -561,7 +561,7 @@ def cmd_serve(args) -> int:
             return err(f"not allowed to listen on port {args.port} on {args.host}; choose a port above 1023")
         return err(f"cannot listen on {args.host}:{args.port} ({e.strerror or e})")
     try:
-        detector = Detector(args.model) if getattr(args, "model", None) else default_detector()
+        detector = load_detector(getattr(args, "model", None))
     except ModelError as e:
         sock.close()
         return err(str(e))
