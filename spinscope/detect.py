@@ -20,6 +20,7 @@ import os
 import re
 import threading
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,20 +114,28 @@ def snap_span(text: str, s: int, e: int, lo: int = 0, hi: int | None = None, *,
     while e > s and (text[e - 1] in TRAIL_TRIM or _edge_junk(text[e - 1])):
         e -= 1
     # a closing bracket whose opener is outside the span ends none ("they lied}" -> "they lied"),
-    # nor does an opener start one whose closer is outside
-    while e > s and text[e - 1] in _CLOSERS and text.count(_CLOSERS[text[e - 1]], s, e) < text.count(text[e - 1], s, e):
-        e -= 1
-        while e > s and (text[e - 1] in TRAIL_TRIM or _edge_junk(text[e - 1])):
+    # nor does an opener start one whose closer is outside; the brackets are counted once, so a
+    # long run of them costs its length, not its square
+    if any(text[i] in _OPENERS or text[i] in _CLOSERS for i in (s, e - 1) if s < e):
+        counts = Counter(ch for ch in text[s:e] if ch in _BRACKETS)
+        while e > s:
+            ch = text[e - 1]
+            if not (ch in TRAIL_TRIM or _edge_junk(ch) or (ch in _CLOSERS and counts[_CLOSERS[ch]] < counts[ch])):
+                break
+            counts[ch] -= 1
             e -= 1
-    while s < e and text[s] in _OPENERS and text.count(_OPENERS[text[s]], s, e) < text.count(text[s], s, e):
-        s += 1
-        while s < e and (text[s] in LEAD_TRIM or _edge_junk(text[s], lead=True)):
+        while s < e:
+            ch = text[s]
+            if not (ch in LEAD_TRIM or _edge_junk(ch, lead=True) or (ch in _OPENERS and counts[_OPENERS[ch]] < counts[ch])):
+                break
+            counts[ch] -= 1
             s += 1
     return s, e
 
 
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _OPENERS = {v: k for k, v in _CLOSERS.items()}
+_BRACKETS = frozenset("()[]{}")
 
 
 def has_word(text: str, s: int, e: int) -> bool:

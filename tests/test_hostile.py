@@ -80,6 +80,13 @@ def test_targets_take_linear_time_in_a_run_on_sentence():
     assert growth(run, lambda n: "Mr. " * (n // 4), 4_000) < 8
 
 
+@pytest.mark.parametrize("run", ["}", "(", ")]}", "!?)"])
+def test_span_snapping_takes_linear_time_on_runs_of_brackets(run):
+    from spinscope.detect import snap_span
+
+    assert growth(lambda t: snap_span(t, 0, len(t)), lambda n: "a" + run * (n // len(run)), 20_000) < 8
+
+
 def test_a_long_jsonl_token_is_read_in_linear_time(tmp_path):
     def run(path):
         list(_read_jsonl(path, None))
