@@ -8,11 +8,10 @@ import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from .errors import AnalysisTimeout
+
 _deadline: ContextVar[float | None] = ContextVar("spinscope_deadline", default=None)
 
-
-class AnalysisTimeout(Exception):
-    """The analysis ran past its time budget (see :func:`time_limit`)."""
 
 
 @contextmanager

@@ -17,7 +17,6 @@ runs the same command).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import json
@@ -90,7 +89,7 @@ def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: st
         # the graph takes no attention mask (technique models from 0.2.3 on): no padding, so one
         # sentence a run, as the detector runs its windows
         for i, t in enumerate(toks):
-            _, hidden = detector._run_window(t)
+            _, hidden = detector.run_window(t)
             out[i] = pool_sentence(hidden, pooling)
         return out
     for idx in _batches([len(t) for t in toks]):
@@ -103,7 +102,7 @@ def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: st
 
 def block_sentence_vectors(block, spans: list[tuple[int, int]], pooling: str = "mean") -> np.ndarray:
     """Shared-mode features of sentences ``[s, e)`` (absolute offsets) pooled *in context* from an
-    encoded block of the technique detector (``Detector._encode_block``): no second encoder pass.
+    encoded block of the technique detector (``Detector.iter_encoded``): no second encoder pass.
 
     The tokens overlapping the sentence are pooled from the window where the sentence sits most
     centrally, exactly as the detector pools a span for technique classification.
@@ -296,12 +295,9 @@ def detect_with_claims(detector, scorer: ClaimScorer | None, text: str, sentence
     spans = []
     scores = np.zeros(len(sentences), np.float32)
     starts = np.asarray([s.start for s in sentences], np.int64)
-    for bstart, block in detector._blocks(text):
-        bend = bstart + len(block)
+    for blk in detector.iter_encoded(text):
+        bstart, bend = blk.start, blk.start + len(blk.text)
         lo, hi = int(np.searchsorted(starts, bstart, "left")), int(np.searchsorted(starts, bend, "left"))
-        if not block.strip():
-            continue
-        blk = detector._encode_block(block, bstart)
         spans.extend(detector.decode(text, [blk], threshold))
         if hi > lo and len(blk.offsets):
             mine = [(s.start, min(s.end, bend)) for s in sentences[lo:hi]]
@@ -379,80 +375,3 @@ def yes_f1(pred: list[bool], gold: list[bool]) -> dict:
 
 
 # --- the command -----------------------------------------------------------------------------
-
-
-def add_claims_command(subparsers) -> argparse.ArgumentParser:
-    """Add ``claims`` to the ``spinscope`` subcommands (handler: :func:`cmd_claims`)."""
-    p = subparsers.add_parser(
-        "claims", help="score the check-worthiness of sentences in a TSV file (CheckThat! format)",
-        description="Score each sentence of a TSV file with a header and columns Sentence_id and Text "
-                    "(other columns are ignored); print Sentence_id<TAB>score<TAB>label (Yes/No at the "
-                    "model's threshold), one row per input row, in the same order, after a header row.")
-    p.add_argument("sentences", metavar="SENTENCES.tsv", help="TSV file with columns Sentence_id and Text, or - for stdin")
-    p.add_argument("-o", "--output", metavar="OUT", help="write here instead of stdout")
-    p.add_argument("--model", type=Path, help="model folder holding claims.json (default: the shipped model)")
-    p.add_argument("--threshold", type=float, help="label Yes at or above this score (default: the model's)")
-    p.add_argument("--eval", action="store_true",
-                   help="also print precision, recall and F1 of the Yes class against the file's class_label column (stderr)")
-    p.set_defaults(handler=cmd_claims)
-    return p
-
-
-def _err(msg: str) -> None:
-    from .output import err
-
-    err(msg, "spinscope claims")
-
-
-def cmd_claims(args) -> int:
-    from .detect import ModelError
-
-    try:
-        rows = read_sentences_tsv(args.sentences, extra=("class_label",) if args.eval else ())
-    except InputError as e:
-        _err(str(e))
-        return 2
-    from .output import OutputError, open_output
-
-    try:  # before the model runs, so that an unwritable -o costs nothing
-        out = open_output(args.output, newline="")
-    except OutputError as e:
-        _err(str(e))
-        return 2
-    try:
-        scorer = ClaimScorer(args.model) if args.model else default_claim_scorer()
-    except ModelError as e:
-        _err(str(e))
-        return 2
-    threshold = scorer.threshold if args.threshold is None else args.threshold
-    scores = scorer.score_sentences([r["text"] for r in rows])
-    try:
-        out.write("Sentence_id\tscore\tlabel\n")
-        for r, s in zip(rows, scores):
-            out.write(f"{r['id']}\t{float(s):.4f}\t{'Yes' if s >= threshold else 'No'}\n")
-        out.flush()
-    finally:
-        if out is not sys.stdout:
-            out.close()
-    if args.eval:
-        gold = [r["class_label"].strip().lower() in ("yes", "1", "true") for r in rows]
-        m = yes_f1([bool(s >= threshold) for s in scores], gold)
-        print(f"Yes class: precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  "
-              f"(n={m['n']}, threshold {threshold:.3f})", file=sys.stderr)
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m spinscope.claims SENTENCES.tsv``: the ``spinscope claims`` command on its own."""
-    parser = argparse.ArgumentParser(prog="spinscope")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_claims_command(sub)
-    args = parser.parse_args(["claims", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return cmd_claims(args)
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import InputError
+
 SCHEMA_VERSION = "1.0"
 
-
-class InputError(Exception):
-    """Input that spinscope cannot read; the message names the input and says what is wrong."""
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -7,9 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-
-class OutputError(Exception):
-    """An output that cannot be written; the message names it and says why."""
+from .errors import OutputError
 
 
 def open_output(path: str | None, newline: str | None = None):
@@ -38,6 +36,18 @@ def stdout_to_devnull() -> None:
 def err(msg: str, prog: str = "spinscope") -> None:
     """One error line on stderr, ``prog: msg``; messages name files and inputs, so no control
     character of theirs reaches the terminal."""
-    from .report import terminal_safe
-
     print(f"{prog}: {terminal_safe(msg)}", file=sys.stderr)
+
+
+# An article is untrusted input. Its control characters would reach the terminal as they are: an
+# ESC in the text could clear the screen, retitle the window or write to the clipboard (OSC 52).
+# They are shown as Unicode control pictures instead (ESC as ␛), one character for one, so what
+# the reader sees lines up with the text; a carriage return (of CRLF line ends) is dropped.
+_SAFE = {c: 0x2400 + c for c in range(0x20) if c not in (9, 10, 13)}
+_SAFE.update({13: None, 0x7F: 0x2421})
+_SAFE.update({c: 0xFFFD for c in range(0x80, 0xA0)})  # C1 controls (0x9B is CSI on some terminals)
+
+
+def terminal_safe(s: str) -> str:
+    """``s`` with every control character but tab and line feed made visible (see above)."""
+    return s.translate(_SAFE)

