@@ -46,7 +46,7 @@ class TorchEncoder:
     def __init__(self, weights: Path, threads: int):
         import torch
 
-        from spinscope.train import build_model, default_encoder
+        from spinscope.training.model import build_model, default_encoder
 
         torch.set_num_threads(threads)
         self.torch = torch
@@ -145,9 +145,9 @@ def main() -> None:
 
         enc = TorchEncoder(args.torch_weights, threads)
         tdet = Detector(threads=threads)
-        tdet._run_window = lambda ids, session=None: enc(tdet, ids)
+        tdet.run_window = lambda ids, session=None: enc(tdet, ids)
         tone = tdet.with_threads(1)
-        tone._run_window = lambda ids, session=None: enc(tone, ids)
+        tone.run_window = lambda ids, session=None: enc(tone, ids)
         time_analyze(tdet, texts[:2])
         torch_s, torch_b = [], []
         for _ in range(max(1, args.repeats - 1)):

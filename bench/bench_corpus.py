@@ -40,7 +40,7 @@ SOURCES = ("daily-post", "morning-star", "the-herald", "city-news", "free-voice"
 
 
 def corpus_cmd(*args, env=None) -> list[str]:
-    return [sys.executable, "-m", "spinscope.corpus", *map(str, args)]
+    return [sys.executable, "-m", "spinscope", "corpus", *map(str, args)]
 
 
 def stages(args) -> list[str]:
@@ -136,7 +136,7 @@ import ray
 t = time.perf_counter()
 ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
 t_init = time.perf_counter() - t
-from spinscope.corpus_ray import run_ray
+from spinscope.corpus.raydata import run_ray
 t = time.perf_counter()
 rep = run_ray([{str(folder)!r}], {str(tmp / 'ray-out')!r}, workers=2, model={args.model!r}, quiet=True,
               claims={not args.fast}, entities={not args.fast})

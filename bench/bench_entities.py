@@ -56,7 +56,8 @@ def main() -> None:
     ap.add_argument("--no-load", action="store_true", help="skip timing the spaCy load in a subprocess")
     args = ap.parse_args()
 
-    from spinscope import _claims_available, analyze, analyze_many
+    from spinscope.pipeline import _claims_available
+    from spinscope import analyze, analyze_many
     from spinscope.detect import Detector
     from spinscope.document import read_text_file
     from spinscope.entities import enrich, entities_from_docs, load_nlp, parse

@@ -49,7 +49,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from spinscope.detect import Detector, _Block, session_options, sha256  # noqa: E402
+from spinscope.detect import Detector, Block as _Block, session_options, sha256  # noqa: E402
 
 NUM_HEADS, HIDDEN = 12, 384  # all-MiniLM-L6-v2 (its config.json: num_attention_heads, hidden_size)
 
@@ -61,7 +61,9 @@ def export_fp32(weights: Path, ref: Path, out: Path) -> Path:
     """fp32 ONNX of the ref network, exported exactly as train.export() does (no quantisation)."""
     import torch
 
-    from spinscope.train import TrainConfig, build_model, default_encoder, export
+    from spinscope.training.config import TrainConfig
+    from spinscope.training.model import build_model, default_encoder
+    from spinscope.training.export import export
 
     meta = json.loads((ref / "config.json").read_text(encoding="utf-8"))["train"]
     net = build_model(default_encoder(), tiny=False, seed=13, layers=int(meta.get("layers", 0)))

@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 from rich.console import Console  # noqa: E402
 
 from spinscope.document import Analysis, Span, split_sentences  # noqa: E402
-from spinscope.report import render_html, render_text  # noqa: E402
+from spinscope.render.html import render_html  # noqa: E402
+from spinscope.render.terminal import render_text  # noqa: E402
 
 SAMPLE = ROOT / "spinscope" / "samples" / "sample_article.txt"
 

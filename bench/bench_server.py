@@ -79,7 +79,7 @@ class Client:
 
 
 def start_server(model: str | None, threads: str | None) -> tuple[subprocess.Popen, str, int]:
-    cmd = [sys.executable, "-m", "spinscope.web", "serve", "--host", "127.0.0.1", "--port", "0"]
+    cmd = [sys.executable, "-m", "spinscope", "serve", "--host", "127.0.0.1", "--port", "0"]
     if model:
         cmd += ["--model", model]
     env = dict(os.environ)

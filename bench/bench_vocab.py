@@ -37,7 +37,7 @@ def main() -> None:
     import spinscope.entities as E
 
     if args.no_reload:
-        E.VOCAB_GROWTH = 10**12
+        EN.VOCAB_GROWTH = 10**12
     E.parse("Warm up. Barack Obama visited Paris.")
     if args.articles:
         files = sorted(args.articles.glob("*.txt"))[: args.texts]
@@ -53,7 +53,7 @@ def main() -> None:
         E.parse(" ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 10))) for _ in range(args.words)) + ".")
         if i % max(args.texts // 4, 1) == 0:
             marks.append(f"{i} texts: +{rss_mb() - start:.0f} MB")
-    print(("without reloading" if args.no_reload else f"reloading every {E.VOCAB_GROWTH:,} new strings") + ": "
+    print(("without reloading" if args.no_reload else f"reloading every {EN.VOCAB_GROWTH:,} new strings") + ": "
           + "; ".join(marks))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -123,7 +124,8 @@ def outputs(checkout: Path, ptc: Path, n_json: int, work: Path, claims_tsv: Path
         got[f"analyze {fmt} (all {len(arts)} PTC articles)"] = run(
             checkout, ["analyze", str(ptc / "articles"), "--format", fmt, "--no-entities", "--no-claims",
                        "-o", str(work / f"{fmt}.tsv"), "-q"], work / f"{fmt}.tsv")
-    sample = ROOT / SAMPLE
+    sample = work / "sample_article.txt"  # at the same path for both: the path shows in outputs
+    shutil.copy(ROOT / SAMPLE, sample)
     got["analyze html (sample)"] = run(checkout, ["analyze", str(sample), "--format", "html",
                                                   "-o", str(work / "s.html"), "-q"], work / "s.html")
     got["analyze json (sample)"] = run(checkout, ["analyze", str(sample), "--format", "json", "-q"])
@@ -142,7 +144,8 @@ def outputs(checkout: Path, ptc: Path, n_json: int, work: Path, claims_tsv: Path
     for by in ("technique", "source", "month", "entity"):
         got[f"corpus stats --by {by}"] = run(checkout, ["corpus", "stats", str(db), "--by", by, "--format", "json"])
     got["corpus compare"] = run(checkout, ["corpus", "compare", str(db), "--source", "one", "--source", "two"])
-    got["corpus info"] = run(checkout, ["corpus", "info", str(db)])
+    got["corpus info (times masked)"] = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", b"<time>",
+                                                run(checkout, ["corpus", "info", str(db)]))
     got.update(serve_answers(checkout, db, sample.read_text(encoding="utf-8")))
     return got
 

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from spinscope import entities as E  # noqa: E402
+from spinscope.entities import types as ET
 from spinscope.document import Span, read_text_file  # noqa: E402
 
 
@@ -36,11 +37,11 @@ def spans_of(ptc: Path, aid: str, text: str) -> list[Span]:
 
 
 def run(text: str, spans, rules: bool):
-    E.TYPE_RULES = rules
+    ET.TYPE_RULES = rules
     try:
         return E.extract_entities(text, spans)
     finally:
-        E.TYPE_RULES = True
+        ET.TYPE_RULES = True
 
 
 def main(argv=None) -> int:

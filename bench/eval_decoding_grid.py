@@ -25,10 +25,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     args = ap.parse_args()
 
-    from spinscope import ptc
+    from spinscope.training import ptc
     from spinscope.detect import Detector
-    from spinscope.evaluation import GRID, evaluate
-    from spinscope.train import dev_split
+    from spinscope.training.evaluation import GRID, evaluate
+    from spinscope.training.data import dev_split
 
     arts = ptc.load_articles(args.ptc / "articles")
     labels = ptc.load_labels_by_article(args.ptc / "labels-tc")

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from spinscope import entities as E  # noqa: E402
+from spinscope.entities import types as ET
 
 
 def norm(s: str) -> str:
@@ -46,7 +47,7 @@ def read_gold(path: Path) -> list[tuple[str, str, str]]:
 
 
 def evaluate(rows, rules: bool, verbose: bool = False) -> dict:
-    E.TYPE_RULES = rules
+    ET.TYPE_RULES = rules
     cache: dict[str, list] = {}
     n = found = right = shown_wrong = hidden_right = none_rows = none_right = 0
     for text, name, gold in rows:
@@ -98,7 +99,7 @@ def main(argv=None) -> int:
     print(line("baseline (spaCy types)", evaluate(rows, False, a.verbose)))
     if not a.baseline:
         print(line("type rules            ", evaluate(rows, True, a.verbose)))
-    E.TYPE_RULES = True
+    ET.TYPE_RULES = True
     return 0
 
 

@@ -184,7 +184,7 @@ def forms(p: dict, side: str) -> list[str]:
 
 def article_cases(ptc: Path, pairs: list[dict], per_pair: int, most: int) -> list[dict]:
     """PTC articles with a pair's names: swapped when both occur, else the one replaced by the other."""
-    from spinscope.ptc import load_articles
+    from spinscope.training.ptc import load_articles
 
     folder = ptc / "articles" if (ptc / "articles").is_dir() else ptc
     try:

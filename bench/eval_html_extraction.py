@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from spinscope.sources import extract_html
+from spinscope.inputs.html import extract_html
 
 
 def page_of(text: str) -> tuple[str, list[str]]:

@@ -72,7 +72,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None, help="model whose decoding settings to use (default: the shipped one)")
     args = ap.parse_args()
 
-    from spinscope import ptc
+    from spinscope.training import ptc
     from spinscope.detect import Detector
 
     folds = sorted(args.cv.glob("fold*/result.json"))
@@ -83,8 +83,8 @@ def main() -> None:
     gold: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
     for a, tech, s, e in ptc.load_tc_labels(args.ptc / "labels-tc"):
         gold[a].append((tech, s, e))
-    from spinscope.evaluation import (apply_score_map, calibration_error, fit_score_map, fit_technique_factors,
-                                      technique_calibration_error)
+    from spinscope.detect.calibration import apply_score_map
+    from spinscope.training.evaluation import calibration_error, fit_score_map, fit_technique_factors, technique_calibration_error
 
     per_fold, fold_techs = [], []
     for res in folds:

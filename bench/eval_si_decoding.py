@@ -73,7 +73,7 @@ def decode(text, enc, t, g, h=0.0, m=0.0, bsplit=True, pre=False, smooth=0, minw
 
 
 def si(arts, encs, gold, ids, **kw):
-    from spinscope import scoring
+    from spinscope.training import scoring
 
     pred = [(a, s, e) for a in ids for s, e in decode(arts[a], encs[a], **kw)]
     return scoring.score_si([g for g in gold if g[0] in set(ids)], pred)
@@ -101,9 +101,9 @@ def main() -> None:
     ap.add_argument("--families", default=",".join(FAMILIES))
     args = ap.parse_args()
 
-    from spinscope import ptc
+    from spinscope.training import ptc
     from spinscope.detect import Detector
-    from spinscope.train import dev_split
+    from spinscope.training.data import dev_split
 
     arts = ptc.load_articles(args.ptc / "articles")
     labels = ptc.load_labels_by_article(args.ptc / "labels-tc")

@@ -44,8 +44,11 @@ def main() -> None:
     args = ap.parse_args()
 
     from spinscope.detect import Detector
-    from spinscope.evaluation import evaluate
-    from spinscope.train import TrainConfig, _load, _subset, cv_folds, oof_decoding, run_train
+    from spinscope.training.evaluation import evaluate
+    from spinscope.training.config import TrainConfig
+    from spinscope.training.data import load_data as _load, write_subset as _subset, cv_folds
+    from spinscope.training.cv import oof_decoding
+    from spinscope.training.techniques import run_train
 
     cfg = TrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads, layers=args.layers,
                       claims_weight=args.claims_weight if args.claims_data else 0.0)

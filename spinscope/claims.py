@@ -240,7 +240,7 @@ def default_claim_scorer() -> ClaimScorer:
     """The shipped claims model, loaded once per process (sharing the default technique detector)."""
     global _DEFAULT
     if _DEFAULT is None:
-        from .detect import default_detector
+        from .detect.detector import default_detector
 
         cfg = json.loads((MODEL_DIR / CONFIG_NAME).read_text(encoding="utf-8")) if (MODEL_DIR / CONFIG_NAME).exists() else {}
         _DEFAULT = ClaimScorer(detector=default_detector() if cfg.get("mode") == "shared" else None)

@@ -59,7 +59,7 @@ def analyze_many(texts: Iterable, *, detector=None, claims: bool = True, entitie
     def out(result, ctx):
         return (result, ctx) if as_tuples else result
 
-    from .detect import default_detector
+    from .detect.detector import default_detector
 
     det = (detector or default_detector()) if len(head) == 2 else None
     workers = det.threads if det is not None and hasattr(det, "with_threads") else 1
@@ -158,7 +158,7 @@ def _techniques_stage(text: str, title: str | None, note: str | None, detector, 
     check_unicode(text)
     if title is not None:
         check_unicode(title, "the title")
-    from .detect import default_detector
+    from .detect.detector import default_detector
 
     det = detector or default_detector()
     sentences = split_sentences(text)

@@ -59,7 +59,7 @@ class SpinscopeComponent:
 
     def _detector(self):
         if self.detector is None:
-            from .detect import load_detector
+            from .detect.detector import load_detector
 
             self.detector = load_detector(self.model_dir)
         return self.detector

@@ -147,7 +147,7 @@ def test_a_lazy_detector_makes_only_the_sessions_it_uses(det):
     (True, "claims, entities and targets skipped: the text is longer than"),
 ])
 def test_a_text_too_long_for_claims_says_so_with_or_without_entities(monkeypatch, entities, note):
-    monkeypatch.setattr(spinscope, "ENTITY_MAX_CHARS", 200)
+    monkeypatch.setattr(spinscope.pipeline, "ENTITY_MAX_CHARS", 200)
     text = "The corrupt council betrayed the town once again. " * 10
     a = spinscope.analyze(text, entities=entities)
     assert a.claims == [] and a.entities == []

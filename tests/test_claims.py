@@ -24,12 +24,13 @@ CHECKWORTHY = "Unemployment fell to 3.5 percent in 2019, the lowest rate in 50 y
 OPINION = "I think we should all be kind to each other."
 
 
-def run_module(module: str, *args, check: bool = False) -> subprocess.CompletedProcess:
+def run_spinscope(*args, check: bool = False) -> subprocess.CompletedProcess:
+    """The real ``spinscope`` command (``python -m spinscope ARGS``) with one thread."""
     env = dict(os.environ, PYTHONWARNINGS="ignore", SPINSCOPE_THREADS="1")
-    proc = subprocess.run([sys.executable, "-m", module, *map(str, args)], capture_output=True, env=env, cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "spinscope", *map(str, args)], capture_output=True, env=env, cwd=ROOT,
                           timeout=600)
     if check and proc.returncode != 0:
-        raise AssertionError(f"{module} {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr.decode()}")
+        raise AssertionError(f"spinscope {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stderr.decode()}")
     return proc
 
 
@@ -74,7 +75,7 @@ def claims_data(tmp_path_factory) -> Path:
 def tiny_finetuned(claims_data, tmp_path_factory) -> Path:
     pytest.importorskip("torch")
     out = tmp_path_factory.mktemp("claims") / "ft"
-    run_module("spinscope.train_claims", "--data", claims_data, "--out", out, "--mode", "finetune", "--tiny",
+    run_spinscope("train", "claims", "--data", claims_data, "--out", out, "--mode", "finetune", "--tiny",
                "--epochs", "1", "--batch-size", "8", "--threads", "1", check=True)
     return out
 
@@ -115,7 +116,7 @@ def test_claims_command_errors_are_one_line(tmp_path, content, message):
         p.write_text(content, encoding="utf-8", newline="")
     with pytest.raises(InputError, match=message):
         read_sentences_tsv(p)
-    proc = run_module("spinscope.claims", p, "--model", tmp_path / "no-model")
+    proc = run_spinscope("claims", p, "--model", tmp_path / "no-model")
     err = proc.stderr.decode()
     assert proc.returncode == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
@@ -126,7 +127,7 @@ def test_claims_command_scores_in_order(tiny_finetuned, tmp_path):
                   b'37436\t"He said ""the deficit rose 40 percent"" in 2010."\tYes\r\n'
                   b'11\tThank you very much.\tNo\r\n'
                   b'5\tTaxes went up 3 times in 1999.\tYes\r\n')
-    proc = run_module("spinscope.claims", p, "--model", tiny_finetuned, "--eval", check=True)
+    proc = run_spinscope("claims", p, "--model", tiny_finetuned, "--eval", check=True)
     lines = proc.stdout.decode().splitlines()
     assert lines[0] == "Sentence_id\tscore\tlabel"
     rows = [line.split("\t") for line in lines[1:]]
@@ -136,9 +137,9 @@ def test_claims_command_scores_in_order(tiny_finetuned, tmp_path):
         assert 0.0 <= float(score) <= 1.0 and label == ("Yes" if float(score) >= thr else "No")
     assert "F1" in proc.stderr.decode()
     out = tmp_path / "o.tsv"
-    run_module("spinscope.claims", p, "--model", tiny_finetuned, "--threshold", "0", "-o", out, check=True)
+    run_spinscope("claims", p, "--model", tiny_finetuned, "--threshold", "0", "-o", out, check=True)
     assert [r.split("\t")[2] for r in out.read_text().splitlines()[1:]] == ["Yes"] * 3
-    missing = run_module("spinscope.claims", p, "--model", tmp_path)
+    missing = run_spinscope("claims", p, "--model", tmp_path)
     assert missing.returncode == 2 and "claims.json missing" in missing.stderr.decode()
 
 
@@ -198,7 +199,7 @@ def test_finetune_training_files_log_and_reproducibility(claims_data, tiny_finet
     log = [json.loads(line) for line in (tiny_finetuned / "train_claims.log.jsonl").read_text().splitlines()]
     assert log[0]["event"] == "start" and log[-1]["event"] == "done"
     assert log[0]["n_dev"] == round(0.1 * log[0]["n_pos"]) + round(0.1 * (log[0]["n"] - log[0]["n_pos"]))
-    from spinscope.train_claims import run_train_claims
+    from spinscope.training.claims import run_train_claims
 
     again = run_train_claims(claims_data, tmp_path / "again", mode="finetune", tiny=True, epochs=1, batch_size=8,
                              threads=1)
@@ -222,7 +223,7 @@ def test_shared_training_on_tiny_technique_model(claims_data, tiny_model, tmp_pa
     from spinscope.detect import Detector, ModelError
 
     out = tmp_path / "shared"
-    proc = run_module("spinscope.train_claims", "--data", claims_data, "--out", out, "--mode", "shared",
+    proc = run_spinscope("train", "claims", "--data", claims_data, "--out", out, "--mode", "shared",
                       "--technique-model", tiny_model, "--threads", "1", check=True)
     summary = json.loads(proc.stdout)
     assert {g["train_features"] for g in summary["grid"]} == {"sentence", "context", "both"}
@@ -249,7 +250,7 @@ def test_shared_training_on_tiny_technique_model(claims_data, tiny_model, tmp_pa
     assert sorted(round(c.score, 5) for c in claims2) == sorted(round(float(x), 5) for x in iso)
     # blocks: every sentence is still scored, offsets stay exact
     long_text = TEXT * 20
-    monkeypatch.setattr(detect, "BLOCK_CHARS", 300)
+    monkeypatch.setattr(detect.detector, "BLOCK_CHARS", 300)
     sents = split_sentences(long_text)
     _, claims = detect_with_claims(det, ClaimScorer(out, detector=det), long_text, sents, claim_threshold=0.0)
     assert len(claims) == len(sents) and all(long_text[c.start : c.end] == c.text and c.score > 0 for c in claims)
@@ -283,7 +284,7 @@ def _debate_items(files_sentences: dict[str, int]) -> list[dict]:
 
 
 def test_split_debates_holds_out_the_latest_whole_debates():
-    from spinscope.train_claims import split_debates
+    from spinscope.training.claims import split_debates
 
     files = {"2016-10-19.txt": 4, "1960-09-26.txt": 3, "2012-10-22.txt": 2, "1988-10-13.txt": 5,
              "2016-09-26.txt": 3, "2008-10-15.txt": 2}  # not in date order
@@ -304,7 +305,7 @@ def test_split_debates_holds_out_the_latest_whole_debates():
 
 
 def test_reliability_table_and_ece_on_hand_made_scores():
-    from spinscope.train_claims import format_reliability, reliability_table
+    from spinscope.training.claims import format_reliability, reliability_table
 
     t = reliability_table(np.array([0.05, 0.15, 0.15, 0.95, 1.0]), np.array([0, 0, 1, 1, 1]))
     assert [b["n"] for b in t["bins"]] == [1, 2, 0, 0, 0, 0, 0, 0, 0, 2]
@@ -318,7 +319,7 @@ def test_reliability_table_and_ece_on_hand_made_scores():
 
 
 def test_calibration_fitted_on_validation_and_threshold_never_on_test():
-    from spinscope.train_claims import apply_calibration, best_threshold, fit_isotonic, fit_platt, holdout_report
+    from spinscope.training.claims import apply_calibration, best_threshold, fit_isotonic, fit_platt, holdout_report
 
     rng = np.random.default_rng(0)
     # validation: raw scores overconfident; truth follows sigmoid(0.5 * logit(s) - 0.3)
@@ -345,7 +346,7 @@ def test_calibration_fitted_on_validation_and_threshold_never_on_test():
 
 def test_shared_training_with_held_out_debates(claims_data, tiny_model, tmp_path):
     pytest.importorskip("torch")
-    from spinscope.train_claims import run_train_claims
+    from spinscope.training.claims import run_train_claims
 
     tsv = tmp_path / "dt.tsv"
     tsv.write_text("Sentence_id\tText\tclass_label\r\n1\t" + CHECKWORTHY + "\tYes\r\n2\t" + OPINION + "\tNo\r\n",
@@ -366,7 +367,7 @@ def test_shared_training_with_held_out_debates(claims_data, tiny_model, tmp_path
     again = run_train_claims(claims_data, tmp_path / "again", technique_model=tiny_model, threads=1, holdout_debates=1,
                              val_debates=1, dev_test=tsv, feature_cache=tmp_path / "cache")
     assert again["report"] == rep  # from the cached vectors, the same numbers
-    proc = run_module("spinscope.train_claims", "--data", claims_data, "--out", tmp_path / "x", "--technique-model",
+    proc = run_spinscope("train", "claims", "--data", claims_data, "--out", tmp_path / "x", "--technique-model",
                       tiny_model, "--holdout-debates", "3")
     assert proc.returncode != 0 and b"Traceback" not in proc.stderr
     assert b"3 debates cannot give 3 held-out and 3 validation" in proc.stderr

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from spinscope.document import Analysis, Span
+from conftest import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("eval_even_handedness", ROOT / "bench" / "eval_even_handedness.py")
 eh = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = eh  # dataclasses look their module up there

@@ -20,10 +20,11 @@ import pytest
 
 from conftest import ROOT, run_cli
 from spinscope import entities, language
-from spinscope.corpus import ModelIdentity, Record, Store, _read_jsonl, result_from_analysis
+from spinscope.corpus import ModelIdentity, Record, Store, result_from_analysis
+from spinscope.corpus.records import _read_jsonl
 from spinscope.document import Analysis, Span, split_sentences
-from spinscope.report import ptc_tc_rows
-from spinscope.sources import extract_html
+from spinscope.render.tsv import ptc_tc_rows
+from spinscope.inputs.html import extract_html
 
 FAKE = ModelIdentity({"name": "fake", "version": "1", "threshold": 0.5}, "fake0001", None)
 

@@ -51,6 +51,6 @@ def test_the_analysis_and_every_output_carry_it(tmp_path):
     assert proc.stderr.decode().strip() == f"spinscope: {f}: note: {a.notes[0]}"
     proc = run_cli("analyze", str(f), "--no-entities", check=True)
     assert b"Note: the text does not look like English" in proc.stdout and proc.stderr == b""
-    from spinscope.report import render_html
+    from spinscope.render.html import render_html
 
     assert 'class="note" role="note">Note: the text does not look like English' in render_html(a)

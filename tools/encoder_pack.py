@@ -33,7 +33,7 @@ def pack(out: Path, text_dirs: list[Path], csvs: list[Path]) -> None:
     from safetensors.numpy import load_file, save_file
     from tokenizers import Tokenizer
 
-    from spinscope.train import default_encoder
+    from spinscope.training.model import default_encoder
 
     src = default_encoder()
     tensors = load_file(str(src / "model.safetensors"))
@@ -86,7 +86,9 @@ def assemble(weights: Path, device_config: Path, out: Path) -> None:
     """
     import torch
 
-    from spinscope.train import TrainConfig, build_model, default_encoder, export
+    from spinscope.training.config import TrainConfig
+    from spinscope.training.model import build_model, default_encoder
+    from spinscope.training.export import export
 
     for f in (weights, device_config):
         if not f.is_file():

@@ -77,7 +77,8 @@ def input_id(p: str) -> str:
 
 def run(args) -> int:
     from .. import analyze_many
-    from ..detect import ModelError, load_detector
+    from ..detect import ModelError
+    from ..detect.detector import load_detector
     from ..output import terminal_safe
     from ..render.html import render_html, render_index
     from ..render.summary import DEFAULT_MIN_SCORE

@@ -9,7 +9,8 @@ from ..output import OutputError, err, open_output
 
 
 def run(args) -> int:
-    from ..detect import ModelError, load_detector
+    from ..detect import ModelError
+    from ..detect.detector import load_detector
     from ..training import ptc
     from ..training.evaluation import tc_predictions
 

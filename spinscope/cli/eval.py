@@ -48,7 +48,8 @@ def run(args) -> int:
         if not args.articles:
             err("eval needs --articles DIR (to run the models) or --predictions FILE (to score a file)")
             return 2
-        from ..detect import ModelError, load_detector
+        from ..detect import ModelError
+        from ..detect.detector import load_detector
         from ..training.evaluation import evaluate
 
         try:

@@ -94,7 +94,8 @@ def run(args) -> int:
         import uvicorn
     except ImportError as e:  # pragma: no cover - a core dependency
         return err(f"missing dependency ({e.name}); reinstall spinscope")
-    from ..detect import ModelError, load_detector
+    from ..detect import ModelError
+    from ..detect.detector import load_detector
 
     try:
         sock = _bind(args.host, args.port)  # first, so that a taken port is reported at once

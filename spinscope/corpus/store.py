@@ -14,9 +14,10 @@ from ..document import (
     covered_length,
 )
 from ..errors import CorpusError
+from . import schema
 from .records import Record
 from .results import analysis_from_result, model_with_notes, split_notes
-from .schema import SCHEMA_VERSION, connect, migrate, now
+from .schema import connect, migrate, now
 
 if TYPE_CHECKING:
     from .workers import ModelIdentity
@@ -40,8 +41,8 @@ class Store:
             self.conn = connect(self.path, readonly=readonly)
             if readonly:
                 version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-                if version != SCHEMA_VERSION:
-                    raise CorpusError(f"schema version {version}, expected {SCHEMA_VERSION}; "
+                if version != schema.SCHEMA_VERSION:
+                    raise CorpusError(f"schema version {version}, expected {schema.SCHEMA_VERSION}; "
                                       "open it once with a spinscope corpus command to migrate it")
             else:
                 self.conn.execute("PRAGMA journal_mode = WAL")

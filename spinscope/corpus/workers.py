@@ -52,7 +52,8 @@ def model_identity(model: str | Path | None = None, detector=None) -> ModelIdent
 
 
 def load_detector(model_dir: str | None, threads: int | None = None):
-    from ..detect import Detector, ModelError, default_detector
+    from ..detect import Detector, ModelError
+    from ..detect.detector import default_detector
 
     try:
         if model_dir is None and threads is None:

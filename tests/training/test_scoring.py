@@ -11,14 +11,7 @@ from collections import defaultdict
 
 import pytest
 
-from spinscope.scoring import (
-    PRF,
-    merge_spans,
-    score_full,
-    score_si,
-    score_tc,
-    score_tc_per_technique,
-)
+from spinscope.training.scoring import PRF, merge_spans, score_full, score_si, score_tc, score_tc_per_technique
 
 approx = pytest.approx
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import run_cli
-from spinscope import ptc
+from spinscope.training import ptc
 from spinscope.document import InputError, split_sentences
 
 

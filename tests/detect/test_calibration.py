@@ -10,8 +10,8 @@ import pytest
 
 from spinscope.detect import ModelError, checked_score_map
 from spinscope.document import Span
-from spinscope.evaluation import (apply_score_map, calibration_error, fit_score_map, fit_technique_factors, span_hits,
-                                  technique_calibration_error)
+from spinscope.detect.calibration import apply_score_map
+from spinscope.training.evaluation import calibration_error, fit_score_map, fit_technique_factors, span_hits, technique_calibration_error
 
 from conftest import run_cli
 
@@ -123,9 +123,9 @@ def test_detector_maps_its_scores_and_nothing_else(tiny_model, tmp_path, ptc_dir
 
 
 def test_score_calibration_out_of_fold(ptc_dir, tiny_model):
-    from spinscope import ptc
+    from spinscope.training import ptc
     from spinscope.detect import Detector
-    from spinscope.train import score_calibration
+    from spinscope.training.cv import score_calibration
 
     arts = ptc.load_articles(ptc_dir / "articles")
     labels = ptc.load_labels_by_article(ptc_dir / "labels-tc")
@@ -169,7 +169,7 @@ def test_train_techniques_writes_the_map_and_refuses_a_bad_one_before_training(p
 def test_the_report_says_whether_confidence_is_calibrated(tiny_model, tmp_path):
     from spinscope import analyze
     from spinscope.detect import Detector
-    from spinscope.report import render_html
+    from spinscope.render.html import render_html
 
     cal = tmp_path / "cal"
     shutil.copytree(tiny_model, cal)

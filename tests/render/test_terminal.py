@@ -12,7 +12,8 @@ from rich.console import Console
 
 from conftest import ROOT, run_cli
 from spinscope.document import Analysis, Span, split_sentences
-from spinscope.terminal import DEFAULT_MIN_SCORE, marked_article, plural, render_text
+from spinscope.render.summary import DEFAULT_MIN_SCORE, plural
+from spinscope.render.terminal import marked_article, render_text
 
 SAMPLE = ROOT / "spinscope" / "samples" / "sample_article.txt"
 FACTS = ("The unemployment rate fell to 3.9 percent in March, the Labor Department said on Friday, "

@@ -38,7 +38,7 @@ TIMEOUT_MS = 120_000  # the shipped model on a busy 2-core machine
 @pytest.fixture(scope="module")
 def server():
     """``spinscope serve`` on a free 127.0.0.1 port (port 0: the server says which it got)."""
-    cmd = [sys.executable, "-m", "spinscope.web", "serve", "--host", "127.0.0.1", "--port", "0"]
+    cmd = [sys.executable, "-m", "spinscope", "serve", "--host", "127.0.0.1", "--port", "0"]
     if os.environ.get("SPINSCOPE_TEST_MODEL"):  # development only; the default is the shipped model
         cmd += ["--model", os.environ["SPINSCOPE_TEST_MODEL"]]
     env = dict(os.environ, SPINSCOPE_THREADS="1", PYTHONWARNINGS="ignore")

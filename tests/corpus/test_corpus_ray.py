@@ -72,7 +72,7 @@ def test_ray_and_local_engines_give_identical_results(local_ray, fixture_corpus,
 def test_cli_ray_engine_connects_to_a_given_address_or_says_why_not(fixture_corpus, tiny_model, tmp_path):
     env = dict(os.environ, SPINSCOPE_THREADS="1", PYTHONWARNINGS="ignore")
     env.pop("RAY_ADDRESS", None)
-    proc = subprocess.run([sys.executable, "-m", "spinscope.corpus", "run", "--engine", "ray", "--address",
+    proc = subprocess.run([sys.executable, "-m", "spinscope", "corpus", "run", "--engine", "ray", "--address",
                            "127.0.0.1:1", str(fixture_corpus), "--out", str(tmp_path / "o"), "--model", str(tiny_model),
                            "-q"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert proc.returncode == 2

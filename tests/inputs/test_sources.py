@@ -9,9 +9,11 @@ import time
 
 import pytest
 
-from spinscope import sources
+from spinscope.inputs import fetch, html as sources
 from spinscope.document import InputError
-from spinscope.sources import address_refusal, extract_html, fetch_url, read_source, strip_tags
+from spinscope.inputs.fetch import address_refusal, fetch_url
+from spinscope.inputs.html import extract_html, strip_tags
+from spinscope.inputs.open import read_source
 
 ARTICLE_HTML = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Bridge &amp; Council | The Daily</title>
@@ -104,7 +106,7 @@ def test_extract_html_keeps_paragraphs_repeated_in_a_row():
 
 
 def test_restore_repeats_only_puts_back_what_the_page_repeats():
-    from spinscope.sources import restore_repeats
+    from spinscope.inputs.html import restore_repeats
 
     page = "Menu\n\nA line\n\nB line\nB line\nB  line\n\nC line\nA line\nA line\n"
     assert restore_repeats("A line\nB line\nC line\nA line", page) == (
@@ -221,14 +223,14 @@ def test_public_addresses_allowed(addr):
 @pytest.fixture()
 def no_outside_connections(monkeypatch):
     """Safety net: any connection attempt to a non-loopback address fails the test at once."""
-    real = sources._connect
+    real = fetch._connect
 
     def guarded(addrs, timeout):
         for a in addrs:
             assert ipaddress.ip_address(a[3][0].split("%")[0]).is_loopback, f"tried to connect to {a[3][0]}"
         return real(addrs, timeout)
 
-    monkeypatch.setattr(sources, "_connect", guarded)
+    monkeypatch.setattr(fetch, "_connect", guarded)
 
 
 @pytest.mark.parametrize("url,reason", [
@@ -377,8 +379,8 @@ def server():
 @pytest.fixture()
 def loopback_counts_as_public(monkeypatch, no_outside_connections):
     """Let the guard treat 127.0.0.1 (only) as public, so redirects from the test server are checked."""
-    real = sources.address_refusal
-    monkeypatch.setattr(sources, "address_refusal",
+    real = fetch.address_refusal
+    monkeypatch.setattr(fetch, "address_refusal",
                         lambda ip: None if str(ip) == "127.0.0.1" else real(ip))
 
 
@@ -442,7 +444,7 @@ def test_a_charset_that_is_not_a_text_encoding_is_not_used(server, label):
 
 
 def test_xhtml_encoding_from_the_xml_declaration():
-    from spinscope.sources import decode_html_bytes
+    from spinscope.inputs.html import decode_html_bytes
 
     page = ('<?xml version="1.0" encoding="iso-8859-1"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
             "<body><p>Café</p></body></html>").encode("latin-1")

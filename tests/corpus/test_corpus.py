@@ -18,6 +18,9 @@ import pytest
 from conftest import ROOT
 
 from spinscope import analyze, corpus
+from spinscope.cli import corpus as cli_corpus
+from spinscope.corpus import queries
+from spinscope.web import charts, dashboard
 from spinscope.corpus import (
     CorpusError,
     Filters,
@@ -54,8 +57,8 @@ def detector(tiny_model):
 
 
 def corpus_cli(*args, timeout=300) -> subprocess.CompletedProcess:
-    """``python -m spinscope.corpus`` (the same parser as ``spinscope corpus``)."""
-    return subprocess.run([sys.executable, "-m", "spinscope.corpus", *map(str, args)], capture_output=True, text=True,
+    """``python -m spinscope corpus`` (the same parser as ``spinscope corpus``)."""
+    return subprocess.run([sys.executable, "-m", "spinscope", "corpus", *map(str, args)], capture_output=True, text=True,
                           env=ENV, cwd=ROOT, timeout=timeout)
 
 
@@ -149,7 +152,7 @@ def test_csv_without_text_column_and_ragged_rows(tmp_path):
 
 
 def test_a_page_with_no_article_body_keeps_the_note(tmp_path):
-    from spinscope.sources import NO_BODY_NOTE
+    from spinscope.inputs.html import NO_BODY_NOTE
 
     (tmp_path / "asides.html").write_text("<aside><a href='/'>Home</a></aside><aside>The elites lied.</aside>",
                                           encoding="utf-8")
@@ -159,7 +162,7 @@ def test_a_page_with_no_article_body_keeps_the_note(tmp_path):
 
 def test_html_is_reported_when_extraction_is_unavailable(tmp_path, monkeypatch):
     (tmp_path / "p.html").write_text("<p>Hello world</p>", encoding="utf-8")
-    monkeypatch.setattr(corpus, "_html_tools", lambda: None)
+    monkeypatch.setattr(corpus.records, "_html_tools", lambda: None)
     [p] = list(read_records([tmp_path / "p.html"]))
     assert str(p) == f"{tmp_path / 'p.html'}: HTML input is not available in this installation"
 
@@ -338,13 +341,13 @@ def test_progress_never_shows_more_done_than_in_all():
     ("2024-02", False, "2024-02-01"), ("2024", True, "2024-12-31"),
 ])
 def test_date_bounds(value, end, expected):
-    assert corpus._date_bound(value, end) == expected
+    assert queries._date_bound(value, end) == expected
 
 
 @pytest.mark.parametrize("value", ["+024-12", "2024-1x", "2024-13", "0000-01", "24-12-01"])
 def test_date_bounds_refuse(value):
     with pytest.raises(CorpusError, match="not a date"):
-        corpus._date_bound(value, False)
+        queries._date_bound(value, False)
 
 
 def test_cli_refuses_a_missing_store_for_reanalyze_and_a_huge_top(tmp_path, known_store):
@@ -439,7 +442,7 @@ def test_schema_version_and_migrations(tmp_path, monkeypatch):
         assert st.conn.execute("PRAGMA user_version").fetchone()[0] == corpus.SCHEMA_VERSION == 2
         st.write_new([(Record(text="hello world", origin="x"), _doc("hello world", [(0, 5, "Doubt")]))], "add", FAKE)
     # a failing migration changes nothing
-    monkeypatch.setattr(corpus, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(corpus.schema, "SCHEMA_VERSION", 3)
 
     def broken(conn):
         conn.execute("ALTER TABLE documents ADD COLUMN lang TEXT")
@@ -457,7 +460,7 @@ def test_schema_version_and_migrations(tmp_path, monkeypatch):
     with Store(db) as st:
         assert st.conn.execute("PRAGMA user_version").fetchone()[0] == 3
         assert st.conn.execute("SELECT text, lang FROM documents").fetchall() == [("hello world", None)]
-    monkeypatch.setattr(corpus, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(corpus.schema, "SCHEMA_VERSION", 2)
     with pytest.raises(CorpusError, match="schema version 3, newer than this spinscope knows"):
         Store(db)
 
@@ -598,7 +601,7 @@ def test_kill_9_and_resume(tmp_path, tiny_model):
     db = tmp_path / "kill.sqlite"
     log = []
     for kill_at, workers in ((10, "1"), (60, "2"), (120, "1"), (170, "1")):
-        proc = subprocess.Popen([sys.executable, "-m", "spinscope.corpus", "add", str(db), str(folder), "--model",
+        proc = subprocess.Popen([sys.executable, "-m", "spinscope", "corpus", "add", str(db), str(folder), "--model",
                                  str(tiny_model), "-q", "--batch", "4", "--workers", workers, *FAST],
                                 cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 300
@@ -705,7 +708,7 @@ def test_parser_wires_into_a_cli():
 
     parser = argparse.ArgumentParser(prog="spinscope")
     sub = parser.add_subparsers(dest="command")
-    corpus.add_corpus_parser(sub)
+    cli_corpus.add_parser(sub)
     args = parser.parse_args(["corpus", "add", "db.sqlite", "a", "b", "--workers", "2", "--source", "S"])
     assert (args.command, args.corpus_command, args.db, args.paths, args.workers, args.source) == (
         "corpus", "add", "db.sqlite", ["a", "b"], 2, "S")
@@ -774,7 +777,7 @@ def test_router_pages(dash_db):
     FastAPI, TestClient = _testclient()
 
     app = FastAPI()
-    app.include_router(corpus.corpus_router(dash_db), prefix="/corpus")
+    app.include_router(dashboard.corpus_router(dash_db), prefix="/corpus")
     client = TestClient(app)
     r = client.get("/corpus/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
@@ -818,7 +821,7 @@ def test_router_mounted_in_a_sub_app_builds_its_links(dash_db):
     FastAPI, TestClient = _testclient()
 
     sub = FastAPI()
-    sub.include_router(corpus.corpus_router(dash_db))
+    sub.include_router(dashboard.corpus_router(dash_db))
     app = FastAPI()
     app.mount("/c", sub)
     client = TestClient(app)
@@ -834,7 +837,7 @@ def test_router_answers_huge_ids_and_a_lost_store_clearly(dash_db, tmp_path):
     db = tmp_path / "copy.sqlite"
     shutil.copy(dash_db, db)
     app = FastAPI()
-    app.include_router(corpus.corpus_router(db), prefix="/corpus")
+    app.include_router(dashboard.corpus_router(db), prefix="/corpus")
     client = TestClient(app, raise_server_exceptions=False)
     # SQLite's integers are 64-bit: these were OverflowErrors (500)
     assert client.get("/corpus/articles/9223372036854775808").status_code == 404
@@ -849,17 +852,17 @@ def test_router_answers_huge_ids_and_a_lost_store_clearly(dash_db, tmp_path):
 
 def test_router_needs_an_existing_store(tmp_path):
     with pytest.raises(CorpusError, match="no such corpus store"):
-        corpus.corpus_router(tmp_path / "none.sqlite")
+        dashboard.corpus_router(tmp_path / "none.sqlite")
 
 
 def test_svg_charts_escape_and_scale():
-    svg = corpus.line_chart_svg({"Doubt": {"2024-01": 1.0, "2024-03": 4.0}, "<x>": {"2024-02": 2.0}},
+    svg = charts.line_chart_svg({"Doubt": {"2024-01": 1.0, "2024-03": 4.0}, "<x>": {"2024-02": 2.0}},
                                 ["2024-01", "2024-02", "2024-03"], title="t <&>")
     assert svg.startswith("<svg") and "t &lt;&amp;&gt;" in svg and "<x>" not in svg
     assert svg.count("<polyline") == 2
-    bars = corpus.stacked_bars_svg([("S<1>", [("Doubt", 2.0), ("Slogans", 1.0)]), ("S2", [("Doubt", 3.0)])], title="b")
+    bars = charts.stacked_bars_svg([("S<1>", [("Doubt", 2.0), ("Slogans", 1.0)]), ("S2", [("Doubt", 3.0)])], title="b")
     assert bars.count("<rect") == 3 and "S&lt;1&gt;" in bars
-    assert corpus.line_chart_svg({}, [], title="x").startswith("<p")
+    assert charts.line_chart_svg({}, [], title="x").startswith("<p")
 
 
 def test_adding_stored_documents_under_another_source_says_so(tmp_path):

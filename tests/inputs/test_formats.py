@@ -17,12 +17,12 @@ pytest.importorskip("pypdf")
 docx = pytest.importorskip("docx")
 fpdf = pytest.importorskip("fpdf")
 
-from spinscope import formats  # noqa: E402
-from spinscope.cli import expand_inputs  # noqa: E402
+from spinscope.inputs import documents as formats  # noqa: E402
+from spinscope.cli.analyze import expand_inputs  # noqa: E402
 from spinscope.corpus import Problem, Record, expand_paths, read_records  # noqa: E402
 from spinscope.document import InputError, read_file_bytes  # noqa: E402
-from spinscope.formats import document_page, read_docx, read_markdown, read_pdf, reflow  # noqa: E402
-from spinscope.sources import open_source  # noqa: E402
+from spinscope.inputs.documents import document_page, read_docx, read_markdown, read_pdf, reflow  # noqa: E402
+from spinscope.inputs.open import open_source  # noqa: E402
 
 ARTICLE = ("The corrupt elites betrayed us again. Everyone knows the reckless minister is a liar and a clown. "
            "They are destroying our country, and only a fool would trust them. The minister, who has never "

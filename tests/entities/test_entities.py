@@ -15,18 +15,10 @@ import pytest
 spacy = pytest.importorskip("spacy")
 
 from spinscope.document import Analysis, Span, split_sentences  # noqa: E402
-from spinscope.entities import (  # noqa: E402
-    _chunks,
-    country_of_name,
-    enrich,
-    extract_entities,
-    load_nlp,
-    profile_lines,
-    ranked_by_mentions,
-    ranked_by_techniques,
-)
+from spinscope.entities.nlp import _chunks
+from spinscope.entities import country_of_name, enrich, extract_entities, load_nlp, profile_lines, ranked_by_mentions, ranked_by_techniques
+from conftest import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def span(text: str, phrase: str, technique: str = "Loaded_Language", occurrence: int = 0) -> Span:
@@ -81,12 +73,12 @@ def test_offsets_are_exact_in_long_text_cut_into_pieces():
     assert all(text[o:o + len(p)] == p for o, p in pieces)
     from spinscope import entities as E
 
-    old = E.CHUNK_CHARS
-    E.CHUNK_CHARS = 300
+    old = EN.CHUNK_CHARS
+    EN.CHUNK_CHARS = 300
     try:
         ents, _ = extract_entities(text)
     finally:
-        E.CHUNK_CHARS = old
+        EN.CHUNK_CHARS = old
     putin = by_name(ents, "Vladimir Putin")
     assert len(putin.mentions) == 40
     for e in ents:
@@ -273,7 +265,7 @@ def test_pipeline_is_reloaded_once_its_vocabulary_has_grown(monkeypatch):
     before = extract_entities(text)[0]
     nlp = load_nlp()
     assert load_nlp() is nlp  # no new strings yet
-    monkeypatch.setattr(E, "VOCAB_GROWTH", 5)
+    monkeypatch.setattr(EN, "VOCAB_GROWTH", 5)
     E.parse("zorblax quibbitz frandle sprockwhit glimmerdash vantrope kelquist")  # new word forms
     fresh = load_nlp()
     assert fresh is not nlp and load_nlp() is fresh
@@ -358,7 +350,7 @@ def test_docs_example_runs(monkeypatch, capsys):
     if not (ROOT / "spinscope" / "models" / "config.json").exists():
         import spinscope.detect
 
-        monkeypatch.setattr(spinscope.detect, "default_detector", lambda: StubDetector())
+        monkeypatch.setattr(spinscope.detect.detector, "default_detector", lambda: StubDetector())
     for code in blocks:
         exec(compile(code, "docs/spacy.md", "exec"), {})
     out = capsys.readouterr().out
@@ -406,10 +398,10 @@ def _offsets_exact(text, entities):
     ("Homs was shelled again overnight, activists said.", "Homs", "ORG"),
 ])
 def test_known_place_is_gpe_where_spacy_says_person_org_or_norp(monkeypatch, text, name, spacy_label):
-    monkeypatch.setattr(E, "TYPE_RULES", False)
+    monkeypatch.setattr(ET, "TYPE_RULES", False)
     before, _ = extract_entities(text)
     assert _entity_with(before, name).label == spacy_label  # the small model's mistake
-    monkeypatch.setattr(E, "TYPE_RULES", True)
+    monkeypatch.setattr(ET, "TYPE_RULES", True)
     ents, _ = extract_entities(text)
     en = _entity_with(ents, name)
     assert en.label == "GPE" and E.type_is_certain(en)
@@ -429,8 +421,8 @@ def test_person_named_like_a_town_stays_a_person():
 
 
 def test_place_size_uses_geonames_main_names_and_aliases():
-    assert E.place_size("Kiev") >= E.PERSON_PLACE_POP  # alias table
-    assert E.place_size("the United States") >= E.PERSON_PLACE_POP
+    assert E.place_size("Kiev") >= EC.PERSON_PLACE_POP  # alias table
+    assert E.place_size("the United States") >= EC.PERSON_PLACE_POP
     assert E.place_size("Aleppo") > 1_000_000
     assert E.place_size("White House") == 0  # one of Casablanca's other names, not used
     assert E.place_size("Chaos") == 0 and E.place_size("") == 0
@@ -446,30 +438,30 @@ def test_full_name_then_surname_is_a_person_throughout():
 
 
 def test_decide_type_majority_and_ties():
-    g = E._Group("trump", [(0, 5, "Trump", "ORG"), (10, 15, "Trump", "PERSON"), (20, 25, "Trump", "PERSON")])
-    assert E._decide_type("", g.mentions, g, frozenset()) == ("PERSON", True)
+    g = EM.MentionGroup("trump", [(0, 5, "Trump", "ORG"), (10, 15, "Trump", "PERSON"), (20, 25, "Trump", "PERSON")])
+    assert ET.decide_type("", g.mentions, g, frozenset()) == ("PERSON", True)
     # a tie goes to PERSON where one mention is a full name
-    root = E._Group("nathan deal", [(0, 11, "Nathan Deal", "ORG")])
+    root = EM.MentionGroup("nathan deal", [(0, 11, "Nathan Deal", "ORG")])
     mentions = [(0, 11, "Nathan Deal", "ORG"), (20, 24, "Deal", "PERSON")]
-    assert E._decide_type("", mentions, root, frozenset())[0] == "ORG"  # no multi-word PERSON mention
+    assert ET.decide_type("", mentions, root, frozenset())[0] == "ORG"  # no multi-word PERSON mention
     mentions = [(0, 11, "Nathan Deal", "PERSON"), (20, 24, "Deal", "ORG")]
-    assert E._decide_type("", mentions, root, frozenset())[0] == "PERSON"
+    assert ET.decide_type("", mentions, root, frozenset())[0] == "PERSON"
     # 2 of 3 votes is certain, 1 of 2 (a tie) is not
-    g = E._Group("x", [(0, 4, "Acme", "ORG"), (9, 13, "Acme", "ORG"), (20, 24, "Acme", "GPE")])
-    assert E._decide_type("", g.mentions, g, frozenset()) == ("ORG", True)
-    g = E._Group("x", [(0, 4, "Acme", "ORG"), (20, 24, "Acme", "FAC")])
-    assert E._decide_type("", g.mentions, g, frozenset())[1] is False
+    g = EM.MentionGroup("x", [(0, 4, "Acme", "ORG"), (9, 13, "Acme", "ORG"), (20, 24, "Acme", "GPE")])
+    assert ET.decide_type("", g.mentions, g, frozenset()) == ("ORG", True)
+    g = EM.MentionGroup("x", [(0, 4, "Acme", "ORG"), (20, 24, "Acme", "FAC")])
+    assert ET.decide_type("", g.mentions, g, frozenset())[1] is False
 
 
 def test_lone_word_that_is_a_persons_surname_elsewhere_is_a_person():
     mentions = [(40, 44, "Deal", "ORG")]
-    g = E._Group("deal", mentions)
-    assert E._decide_type("x" * 50, mentions, g, frozenset({"deal"})) == ("PERSON", True)
+    g = EM.MentionGroup("deal", mentions)
+    assert ET.decide_type("x" * 50, mentions, g, frozenset({"deal"})) == ("PERSON", True)
     # a nationality keeps its type even where a person has that word in their name
     mentions = [(40, 49, "Christian", "NORP")]
-    g = E._Group("christian", mentions)
-    assert E._decide_type("x" * 50, mentions, g, frozenset({"christian"}))[0] == "NORP"
-    assert "deal" in E._person_words("Gov. Deal spoke.", [])
+    g = EM.MentionGroup("christian", mentions)
+    assert ET.decide_type("x" * 50, mentions, g, frozenset({"christian"}))[0] == "NORP"
+    assert "deal" in ET.person_name_words("Gov. Deal spoke.", [])
 
 
 @pytest.mark.parametrize("text, word", [
@@ -477,10 +469,10 @@ def test_lone_word_that_is_a_persons_surname_elsewhere_is_a_person():
     ("The Empire of Hate is coming to Europe.", "Hate"),
 ])
 def test_common_word_ending_a_title_phrase_is_no_entity(monkeypatch, text, word):
-    monkeypatch.setattr(E, "TYPE_RULES", False)
+    monkeypatch.setattr(ET, "TYPE_RULES", False)
     before, _ = extract_entities(text)
     assert _entity_with(before, word) is not None  # spaCy lists it (as a GPE)
-    monkeypatch.setattr(E, "TYPE_RULES", True)
+    monkeypatch.setattr(ET, "TYPE_RULES", True)
     ents, _ = extract_entities(text)
     assert _entity_with(ents, word) is None
     if "Syria" in text:
@@ -490,9 +482,9 @@ def test_common_word_ending_a_title_phrase_is_no_entity(monkeypatch, text, word)
 
 def test_common_word_tail_keeps_known_places():
     text = "The Bank of England raised rates."
-    assert not E._common_word_tail(text, (12, 19, "England", "GPE"))
-    assert E._common_word_tail("Empire of Chaos bombs", (10, 15, "Chaos", "GPE"))
-    assert not E._common_word_tail("Empire of Chaos bombs", (10, 15, "Chaos", "PERSON"))
+    assert not ET.common_word_tail(text, (12, 19, "England", "GPE"))
+    assert ET.common_word_tail("Empire of Chaos bombs", (10, 15, "Chaos", "GPE"))
+    assert not ET.common_word_tail("Empire of Chaos bombs", (10, 15, "Chaos", "PERSON"))
 
 
 def test_type_is_certain_on_extracted_entities():

@@ -12,23 +12,16 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from spinscope.terminal import render_text
+from spinscope.render.terminal import render_text
 from spinscope import cli
 from spinscope import techniques as T
 from spinscope.document import Analysis, Sentence, Span, split_sentences
-from spinscope.report import (
-    article_summary,
-    json_for_script,
-    ptc_si_rows,
-    ptc_tc_rows,
-    render_html,
-    render_index,
-    terminal_safe,
-    segments,
-    span_tracks,
-)
+from spinscope.render.summary import article_summary, segments, span_tracks
+from spinscope.render.html import json_for_script, render_html, render_index
+from spinscope.render.tsv import ptc_si_rows, ptc_tc_rows
+from spinscope.output import terminal_safe
+from conftest import ROOT  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "spinscope" / "samples" / "sample_article.txt"
 
 
@@ -455,8 +448,8 @@ def fake_detector(monkeypatch):
     import spinscope
     import spinscope.detect
 
-    monkeypatch.setattr(spinscope.detect, "default_detector", lambda: FakeDetector())
-    monkeypatch.setattr(spinscope, "_claims_available", lambda: False)  # the claims head needs the real encoder
+    monkeypatch.setattr(spinscope.detect.detector, "default_detector", lambda: FakeDetector())
+    monkeypatch.setattr(spinscope.pipeline, "_claims_available", lambda: False)  # the claims head needs the real encoder
 
 
 def test_cli_html_single_file_and_stdout(tmp_path, fake_detector, capsys):

@@ -107,7 +107,7 @@ def test_spans_without_a_letter_or_digit_are_dropped(tiny_model):
 def test_detector_spans_stay_in_their_block_on_text_with_no_spaces(tiny_model, monkeypatch):
     from spinscope import detect
 
-    monkeypatch.setattr(detect, "BLOCK_CHARS", 400)
+    monkeypatch.setattr(detect.detector, "BLOCK_CHARS", 400)
     det = detect.Detector(tiny_model)
     det.threshold = 1.01  # every token inside
     text = "x" * 2000  # one "word" of 2,000 letters: cut into blocks of 400 characters

@@ -17,7 +17,8 @@ from conftest import ROOT
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from spinscope import sources, techniques  # noqa: E402
+from spinscope.inputs import fetch, html as sources  # noqa: E402
+from spinscope import techniques  # noqa: E402
 from spinscope.document import Span  # noqa: E402
 from spinscope.web import create_app  # noqa: E402
 
@@ -252,14 +253,14 @@ def test_openapi_and_docs_offline(client):
 
 @pytest.fixture()
 def no_outside_connections(monkeypatch):
-    real = sources._connect
+    real = fetch._connect
 
     def guarded(addrs, timeout):
         for a in addrs:
             assert ipaddress.ip_address(a[3][0].split("%")[0]).is_loopback, f"tried to connect to {a[3][0]}"
         return real(addrs, timeout)
 
-    monkeypatch.setattr(sources, "_connect", guarded)
+    monkeypatch.setattr(fetch, "_connect", guarded)
 
 
 @pytest.mark.parametrize("url,reason", [
@@ -328,7 +329,7 @@ def test_url_fetches_have_a_pool_of_their_own(detector, monkeypatch):
             seen["now"] -= 1
         return sources.Page("Real patriots will never surrender.", None), url
 
-    monkeypatch.setattr(sources, "load_page", slow_load)
+    monkeypatch.setattr(fetch, "load_page", slow_load)
     n = web.INPUT_WORKERS + 4
     with TestClient(create_app(detector=detector, allow_fetch=True)) as c:
         results = []
@@ -541,7 +542,7 @@ def test_model_error_is_503(monkeypatch):
     def broken():
         raise ModelError("no model in /nowhere (config.json missing)")
 
-    monkeypatch.setattr(detect, "default_detector", broken)
+    monkeypatch.setattr(detect.detector, "default_detector", broken)
     with TestClient(create_app()) as c:
         r = c.get("/healthz")
         assert r.status_code == 503 and "config.json missing" in r.json()["error"]
@@ -555,7 +556,8 @@ def test_serve_command_line():
     import subprocess
     import sys
 
-    from spinscope.web import add_serve_parser, cmd_serve
+    from spinscope.cli.serve import add_parser as add_serve_parser
+    from spinscope.cli.serve import run as cmd_serve
 
     parser = argparse.ArgumentParser()
     add_serve_parser(parser.add_subparsers(dest="command"))
@@ -570,7 +572,7 @@ def test_serve_command_line():
     taken.listen(1)
     try:
         port = taken.getsockname()[1]
-        proc = subprocess.run([sys.executable, "-m", "spinscope.web", "serve", "--port", str(port)],
+        proc = subprocess.run([sys.executable, "-m", "spinscope", "serve", "--port", str(port)],
                               capture_output=True, text=True, timeout=120, cwd=ROOT)
     finally:
         taken.close()
