@@ -3,7 +3,7 @@
     python bench/eval_claims_holdout.py --data ../shared/data/claims \
         --dev-test ../shared/data/claims/CT24_checkworthy_english_dev-test.tsv \
         --holdout-debates 5 --val-debates 3 [--variants] [--class-balance] [--calibration auto]
-        [--out runs/claims_holdout]
+        [--pooling auto] [--out runs/claims_holdout]
 
 Trains the shared-mode logistic head (``spinscope train claims --holdout-debates``) on all but the
 N latest debates (by File_id date) and the K validation debates before them; L2, pooling, the
@@ -14,7 +14,7 @@ with reliability tables and ECE. Sentence vectors are cached under ``--out``/cac
 skips the encoder (about 3 minutes on 2 CPUs the first time). ``--variants`` also fits a
 class-balanced logistic head and a small MLP head on the same vectors and split, for comparison
 (not shipped), with a paired bootstrap interval of each one's held-out F1 minus the baseline's.
-``--class-balance`` / ``--calibration`` train a candidate with ``spinscope train claims`` and those
+``--class-balance`` / ``--calibration`` / ``--pooling`` train a candidate with ``spinscope train claims`` and those
 options on the same split (its map applied, threshold on the calibrated scale) and give the same
 intervals on the held-out debates and the dev-test file.
 The shipped encoder's multi-task training saw the claim labels of a random 90% of all ClaimBuster
@@ -104,6 +104,7 @@ def main() -> None:
     ap.add_argument("--class-balance", action="store_true", help="candidate: class-balanced head")
     ap.add_argument("--calibration", choices=("auto", "platt", "isotonic", "none"), default="none",
                     help="candidate: score map applied")
+    ap.add_argument("--pooling", choices=("auto", "mean", "mean+max"), default="auto", help="candidate: pooling")
     args = ap.parse_args()
     cache = args.out / "cache"
     summary = run_train_claims(args.data, args.out / "shared", seed=args.seed, threads=args.threads,
@@ -114,11 +115,11 @@ def main() -> None:
     chosen = json.loads((args.out / "shared/claims.json").read_text())
     print(f"chosen: pooling {chosen['pooling']}, L2 {chosen['l2']}; Platt a {rep['calibration']['a']:.3f} b {rep['calibration']['b']:.3f}")
     candidate = None
-    if args.class_balance or args.calibration != "none":
+    if args.class_balance or args.calibration != "none" or args.pooling != "auto":
         candidate = run_train_claims(args.data, args.out / "candidate", seed=args.seed, threads=args.threads,
                                      holdout_debates=args.holdout_debates, val_debates=args.val_debates,
                                      dev_test=args.dev_test, feature_cache=cache, calibration=args.calibration,
-                                     class_balance=args.class_balance)
+                                     class_balance=args.class_balance, pooling=args.pooling)
     show("baseline: shared-mode logistic head", rep)
     for name in ("heldout_sentence", "dev_test"):
         if name in rep:

@@ -145,7 +145,10 @@ def fit_isotonic(scores: np.ndarray, gold: np.ndarray) -> dict:
     xs, ys = np.asarray(scores, np.float64)[order], np.asarray(gold, np.float64)[order]
     blocks: list[list[float]] = []  # [sum x, sum y, count]
     for x, y in zip(xs, ys):
-        blocks.append([x, y, 1.0])
+        if blocks and blocks[-1][0] / blocks[-1][2] == x:  # equal scores share one block: x stays increasing
+            blocks[-1] = [blocks[-1][0] + x, blocks[-1][1] + y, blocks[-1][2] + 1.0]
+        else:
+            blocks.append([x, y, 1.0])
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
             last = blocks.pop()
             blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], blocks[-1][2] + last[2]]
@@ -158,6 +161,12 @@ def fit_calibration(scores: np.ndarray, gold: np.ndarray, method: str) -> dict:
     if method == "isotonic":
         return fit_isotonic(scores, gold)
     raise ValueError(f"calibration must be 'platt' or 'isotonic', not {method!r}")
+
+
+def calibrated_threshold(cal: dict | None, raw_threshold: float) -> float:
+    """A threshold chosen on raw validation scores, on the calibrated scale: the maps are strictly
+    increasing inside the fitted range, so the same sentences are labelled Yes as before the map."""
+    return raw_threshold if cal is None else float(apply_calibration(cal, np.asarray([raw_threshold]))[0])
 
 
 def choose_calibration(scores: np.ndarray, gold: np.ndarray, groups, method: str) -> tuple[dict | None, dict]:
@@ -371,10 +380,10 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
     s_iso, s_ctx = sigmoid(iso[dev] @ w + b), sigmoid(ctx[dev] @ w + b)
     val_raw, val_gold = np.concatenate([s_iso, s_ctx]), np.concatenate([y[dev], y[dev]])
     cal, cal_ece = choose_calibration(val_raw, val_gold, [items[i]["file"] for i in dev] * 2, calibration)
-    at = (lambda x: apply_calibration(cal, x)) if cal is not None else (lambda x: x)
-    thr, m = best_threshold(at(val_raw), val_gold)  # on the calibrated scale when a map ships
-    m["sentence"] = yes_f1(list(at(s_iso) >= thr), list(y[dev].astype(bool)))  # at the chosen threshold
-    m["context"] = yes_f1(list(at(s_ctx) >= thr), list(y[dev].astype(bool)))
+    raw_thr, m = best_threshold(val_raw, val_gold)
+    thr = calibrated_threshold(cal, raw_thr)
+    m["sentence"] = yes_f1(list(s_iso >= raw_thr), list(y[dev].astype(bool)))  # at the chosen threshold
+    m["context"] = yes_f1(list(s_ctx >= raw_thr), list(y[dev].astype(bool)))
     log_line(log, event="calibration", method=cal["method"] if cal else "none", crossfit_ece=_rounded(cal_ece))
     report = None
     if test is not None or dev_test is not None:
@@ -399,6 +408,8 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
                                "onnx": det.config["onnx"]},
            "pooling": row["pooling"], "train_features": features, "l2": row["l2"], "analyze_in_context": True,
            "threshold": thr, "max_len": max_len, "class_balance": class_balance}
+    if cal is not None:
+        cfg["raw_threshold"] = raw_thr
     if class_balance:
         cfg["pos_weight"] = round(pos_weight, 4)
     if cal is not None:
@@ -623,9 +634,10 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
             dev_scores = scorer.score_sentences([items[i]["text"] for i in dev])
             dev_gold = np.asarray([labels[i] for i in dev])
             cal, cal_ece = choose_calibration(dev_scores, dev_gold, [items[i]["file"] for i in dev], calibration)
-            thr, m = best_threshold(apply_calibration(cal, dev_scores) if cal else dev_scores, dev_gold)
-            cfg["threshold"] = thr
+            raw_thr, m = best_threshold(dev_scores, dev_gold)
+            thr = cfg["threshold"] = calibrated_threshold(cal, raw_thr)
             if cal is not None:
+                cfg["raw_threshold"] = raw_thr
                 cfg["calibration_map"], cfg["calibration_crossfit_ece"] = cal, _rounded(cal_ece)
             log_line(log, event="calibration", method=cal["method"] if cal else "none", crossfit_ece=_rounded(cal_ece))
             (out / CONFIG_NAME).write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")

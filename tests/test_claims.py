@@ -406,6 +406,21 @@ def test_choose_calibration_by_cross_fitted_ece():
     assert choose_calibration(s, step, groups, "none") == (None, {})
 
 
+def test_threshold_on_the_calibrated_scale_labels_the_same_sentences():
+    from spinscope.claims import apply_calibration, check_calibration
+    from spinscope.train_claims import calibrated_threshold, fit_isotonic, fit_platt
+
+    rng = np.random.default_rng(2)
+    s = np.round(rng.uniform(0.01, 0.99, 2000), 2)  # many equal scores, as duplicate sentences give
+    y = (rng.uniform(size=s.size) < s ** 2).astype(int)
+    for cal in (fit_platt(s, y), fit_isotonic(s, y)):
+        assert check_calibration(cal) is None  # isotonic: equal scores pooled, so x strictly increasing
+        for t in (0.2, 0.33, 0.5, 0.71):
+            thr = calibrated_threshold(cal, t)
+            assert np.array_equal(apply_calibration(cal, s) >= thr, s >= t)
+    assert calibrated_threshold(None, 0.33) == 0.33
+
+
 def test_final_split_has_no_test_debates():
     from spinscope.train_claims import split_debates
 
