@@ -40,8 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .claims import (CONFIG_NAME, ClaimScorer, apply_calibration, block_sentence_vectors, read_sentences_tsv,
-                     sentence_vectors, yes_f1)
+from .claims import (CONFIG_NAME, ClaimScorer, apply_calibration, block_sentence_vectors, check_calibration,
+                     read_sentences_tsv, sentence_vectors, yes_f1)
 from .detect import sha256
 from .document import InputError
 from .train import default_encoder, load_encoder, log_line
@@ -122,9 +122,15 @@ def split_debates(items: list[dict], holdout: int, val: int, final: bool = False
 
 
 def fit_platt(scores: np.ndarray, gold: np.ndarray, iters: int = 100) -> dict:
-    """Platt scaling p = sigmoid(a * logit(score) + b), fitted by Newton's method on (scores, gold)."""
+    """Platt scaling p = sigmoid(a * logit(score) + b), fitted by Newton's method on (scores, gold),
+    each step halved until the log loss falls (plain Newton can run away from a = 1)."""
     s = np.clip(np.asarray(scores, np.float64), 1e-6, 1 - 1e-6)
     x, y = np.log(s / (1 - s)), np.asarray(gold, np.float64)
+
+    def loss(a, b):
+        z = a * x + b
+        return float((np.logaddexp(0, z) - y * z).sum())
+
     a, b = 1.0, 0.0
     for _ in range(iters):
         p = 1.0 / (1.0 + np.exp(-(a * x + b)))
@@ -132,8 +138,11 @@ def fit_platt(scores: np.ndarray, gold: np.ndarray, iters: int = 100) -> dict:
         w = p * (1 - p) + 1e-9
         h = np.array([[(w * x * x).sum(), (w * x).sum()], [(w * x).sum(), w.sum()]]) + 1e-6 * np.eye(2)
         step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
+        before, t = loss(a, b), 1.0
+        while t > 1e-8 and loss(a - t * step[0], b - t * step[1]) > before:
+            t /= 2
+        a, b = a - t * step[0], b - t * step[1]
+        if np.abs(t * step).max() < 1e-9:
             break
     return {"method": "platt", "a": float(a), "b": float(b)}
 
@@ -165,7 +174,7 @@ def fit_calibration(scores: np.ndarray, gold: np.ndarray, method: str) -> dict:
 
 def calibrated_threshold(cal: dict | None, raw_threshold: float) -> float:
     """A threshold chosen on raw validation scores, on the calibrated scale: the maps are strictly
-    increasing inside the fitted range, so the same sentences are labelled Yes as before the map."""
+    increasing (isotonic: inside its fitted range), so the same sentences are labelled Yes."""
     return raw_threshold if cal is None else float(apply_calibration(cal, np.asarray([raw_threshold]))[0])
 
 
@@ -189,7 +198,10 @@ def choose_calibration(scores: np.ndarray, gold: np.ndarray, groups, method: str
             out[folds == k] = apply_calibration(cal, scores[folds == k])
         ece[m] = reliability_table(out, gold)["ece"]
     best = min(ece, key=lambda m: (ece[m], m != "platt")) if ece else ("platt" if method == "auto" else method)
-    return fit_calibration(scores, gold, best), ece
+    cal = fit_calibration(scores, gold, best)
+    if check_calibration(cal) or (best == "isotonic" and len(cal["x"]) < 2):
+        return None, ece  # scores that do not rise with the share of Yes (a useless head): left raw
+    return cal, ece
 
 
 def reliability_table(scores: np.ndarray, gold: np.ndarray, bins: int = 10) -> dict:
