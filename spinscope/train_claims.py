@@ -11,6 +11,10 @@ debates never seen, the ``--val-debates`` latest of the rest choose the regulari
 threshold and a score calibration (Platt or isotonic), and the model trains on the remaining
 debates. The log then reports F1/P/R of "Yes" and a reliability table with the expected calibration
 error on the held-out debates, and on a ``--dev-test`` TSV file if given, at the validation threshold.
+``--val-debates K`` alone splits by debates with no test set (the model to ship). The calibration
+map (``--calibration``, by default Platt or isotonic by cross-fitted ECE) is stored in the model's
+``claims.json`` and applied at run time, the threshold on its scale; ``--class-balance`` weighs
+the positive class by negatives / positives.
 
 Two modes (see ``spinscope.claims``):
 
