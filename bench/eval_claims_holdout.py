@@ -2,16 +2,21 @@
 
     python bench/eval_claims_holdout.py --data ../shared/data/claims \
         --dev-test ../shared/data/claims/CT24_checkworthy_english_dev-test.tsv \
-        --holdout-debates 5 --val-debates 3 [--variants] [--out runs/claims_holdout]
+        --holdout-debates 5 --val-debates 3 [--variants] [--class-balance] [--calibration auto]
+        [--pooling auto] [--out runs/claims_holdout]
 
 Trains the shared-mode logistic head (``spinscope train claims --holdout-debates``) on all but the
 N latest debates (by File_id date) and the K validation debates before them; L2, pooling, the
-threshold and a Platt calibration are chosen on the validation debates only. Prints F1/P/R of
+threshold are chosen on the validation debates only (raw scores, as shipped up to 0.2.0; a Platt
+map fitted there is reported, not applied). Prints F1/P/R of
 "Yes" on the held-out debates (sentences on their own and in context) and on the dev-test file,
 with reliability tables and ECE. Sentence vectors are cached under ``--out``/cache, so a rerun
 skips the encoder (about 3 minutes on 2 CPUs the first time). ``--variants`` also fits a
 class-balanced logistic head and a small MLP head on the same vectors and split, for comparison
 (not shipped), with a paired bootstrap interval of each one's held-out F1 minus the baseline's.
+``--class-balance`` / ``--calibration`` / ``--pooling`` train a candidate with ``spinscope train claims`` and those
+options on the same split (its map applied, threshold on the calibrated scale) and give the same
+intervals on the held-out debates and the dev-test file.
 The shipped encoder's multi-task training saw the claim labels of a random 90% of all ClaimBuster
 sentences, held-out debates included, so held-out-debate numbers with it lean optimistic; the
 dev-test file is unseen. Prints numbers; asserts nothing.
@@ -29,8 +34,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from spinscope.claims import read_sentences_tsv, sentence_vectors, sigmoid, yes_f1  # noqa: E402
-from spinscope.training.claims import C_GRID, best_threshold, fit_logreg, format_reliability, holdout_report, load_claimbuster, run_train_claims, shared_features, split_debates, split_dev
+from spinscope.claims import apply_calibration, read_sentences_tsv, sentence_vectors, sigmoid, yes_f1  # noqa: E402
+from spinscope.training.claims import (  # noqa: E402
+    C_GRID, best_threshold, fit_logreg, format_reliability, holdout_report, load_claimbuster, run_train_claims,
+    shared_features, split_debates, split_dev)
 
 
 def line(name: str, r: dict) -> str:
@@ -94,15 +101,25 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--variants", action="store_true")
+    ap.add_argument("--class-balance", action="store_true", help="candidate: class-balanced head")
+    ap.add_argument("--calibration", choices=("auto", "platt", "isotonic", "none"), default="none",
+                    help="candidate: score map applied")
+    ap.add_argument("--pooling", choices=("auto", "mean", "mean+max"), default="auto", help="candidate: pooling")
     args = ap.parse_args()
     cache = args.out / "cache"
     summary = run_train_claims(args.data, args.out / "shared", seed=args.seed, threads=args.threads,
                                holdout_debates=args.holdout_debates, val_debates=args.val_debates,
-                               dev_test=args.dev_test, feature_cache=cache)
+                               dev_test=args.dev_test, feature_cache=cache, calibration="none")
     rep = summary["report"]
     print("debates:", json.dumps(summary["debates"]))
     chosen = json.loads((args.out / "shared/claims.json").read_text())
     print(f"chosen: pooling {chosen['pooling']}, L2 {chosen['l2']}; Platt a {rep['calibration']['a']:.3f} b {rep['calibration']['b']:.3f}")
+    candidate = None
+    if args.class_balance or args.calibration != "none" or args.pooling != "auto":
+        candidate = run_train_claims(args.data, args.out / "candidate", seed=args.seed, threads=args.threads,
+                                     holdout_debates=args.holdout_debates, val_debates=args.val_debates,
+                                     dev_test=args.dev_test, feature_cache=cache, calibration=args.calibration,
+                                     class_balance=args.class_balance, pooling=args.pooling)
     show("baseline: shared-mode logistic head", rep)
     for name in ("heldout_sentence", "dev_test"):
         if name in rep:
@@ -115,6 +132,7 @@ def main() -> None:
     tr, va, te, _ = split_debates(items, args.holdout_debates, args.val_debates)
     iso, ctx = shared_features(det, items, chosen["max_len"], cache)
     H = det.hidden_size
+    iso_full, ctx_full = iso, ctx
     if chosen["pooling"] == "mean":
         iso, ctx = iso[:, :H], ctx[:, :H]
     y = np.asarray([r["label"] for r in items], np.int64)
@@ -125,6 +143,7 @@ def main() -> None:
         F = sentence_vectors(det, [r["text"] for r in rows], chosen["max_len"], "mean+max")
         dt = (F[:, :H] if chosen["pooling"] == "mean" else F,
               np.asarray([int(r["class_label"].strip().lower() == "yes") for r in rows]))
+        dt_full = F
     X, Y = np.concatenate([iso[tr], ctx[tr]]), np.concatenate([y[tr], y[tr]])
 
     head = np.load(args.out / "shared/claims_head.npz")
@@ -136,6 +155,43 @@ def main() -> None:
     for name, m in (("labels unseen by encoder", unseen), ("labels seen by encoder", ~unseen)):
         r = yes_f1(list(base_pred[m]), list(gold[m]))
         print(line(f"heldout_sentence, {name}", r))
+    if candidate is not None:
+        def predictions(folder: Path) -> dict:
+            """Yes/No of a trained model folder on each test set, from the cached vectors."""
+            cfg = json.loads((folder / "claims.json").read_text())
+            hd = np.load(folder / cfg["head"])
+            sets = {"heldout_sentence": iso_full[te], "heldout_context": ctx_full[te]}
+            if dt is not None:
+                sets["dev_test"] = dt_full
+            out = {}
+            for k, F in sets.items():
+                F = F[:, :H] if cfg["pooling"] == "mean" else F
+                sc = sigmoid(F @ hd["weight"] + float(hd["bias"][0]))
+                if cfg.get("calibration_map"):
+                    sc = apply_calibration(cfg["calibration_map"], sc)
+                out[k] = sc >= cfg["threshold"]
+            return out
+
+        crep = candidate["report"]
+        ccfg = json.loads((args.out / "candidate/claims.json").read_text())
+        show(f"candidate: class_balance {args.class_balance}, calibration {ccfg.get('calibration_map', {}).get('method', 'none')}"
+             f" (cross-fitted ECE on validation {ccfg.get('calibration_crossfit_ece')}), pooling {ccfg['pooling']}, "
+             f"L2 {ccfg['l2']}", crep)
+        for name in ("heldout_sentence", "heldout_context", "dev_test"):
+            if name in crep:
+                print(format_reliability(f"{name} raw score", crep[name]["reliability_raw"]))
+                print(format_reliability(f"{name} calibrated (as shipped)", crep[name]["reliability_calibrated"]))
+        pb, pc = predictions(args.out / "shared"), predictions(args.out / "candidate")
+        golds = {"heldout_sentence": gold, "heldout_context": gold}
+        if dt is not None:
+            golds["dev_test"] = dt[1].astype(bool)
+        rng = np.random.default_rng(args.seed)
+        for k, g in golds.items():  # paired bootstrap over sentences, 2,000 resamples
+            idx = rng.integers(0, len(g), (2000, len(g)))
+            d = [f1(pc[k][i], g[i]) - f1(pb[k][i], g[i]) for i in idx]
+            print(f"{k}: candidate F1 {f1(pc[k], g):.4f} minus baseline {f1(pb[k], g):.4f} = "
+                  f"{f1(pc[k], g) - f1(pb[k], g):+.4f}, 95% interval {np.percentile(d, 2.5):+.4f} to "
+                  f"{np.percentile(d, 97.5):+.4f}")
     if not args.variants:
         return
 

@@ -132,6 +132,32 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
 
 
+def apply_calibration(cal: dict, scores: np.ndarray) -> np.ndarray:
+    """Calibrated probabilities of raw scores: Platt ``sigmoid(a * logit(s) + b)``, or isotonic
+    (linear interpolation between the fitted points ``x`` -> ``y``, flat beyond them)."""
+    s = np.asarray(scores, np.float64)
+    if cal["method"] == "platt":
+        c = np.clip(s, 1e-6, 1 - 1e-6)
+        return 1.0 / (1.0 + np.exp(-(cal["a"] * np.log(c / (1 - c)) + cal["b"])))
+    return np.interp(s, cal["x"], cal["y"])
+
+
+def check_calibration(cal) -> str | None:
+    """Why a score map from a model config cannot be applied, or None when it can."""
+    if not isinstance(cal, dict) or cal.get("method") not in ("platt", "isotonic"):
+        return "its score calibration must be {'method': 'platt' | 'isotonic', ...}"
+    try:
+        if cal["method"] == "platt":
+            ok = np.isfinite([float(cal["a"]), float(cal["b"])]).all() and float(cal["a"]) > 0
+        else:
+            x, y = np.asarray(cal["x"], np.float64), np.asarray(cal["y"], np.float64)
+            ok = (x.ndim == 1 and x.shape == y.shape and len(x) > 0 and np.isfinite(x).all() and np.isfinite(y).all()
+                  and bool(np.all(np.diff(x) > 0)) and bool(np.all(np.diff(y) >= 0)) and y.min() >= 0 and y.max() <= 1)
+    except (KeyError, TypeError, ValueError):
+        ok = False
+    return None if ok else f"its {cal['method']} score calibration is malformed"
+
+
 # --- the scorer ------------------------------------------------------------------------------
 
 
@@ -164,6 +190,10 @@ class ClaimScorer:
         self.threshold: float = float(self.config["threshold"])
         self.max_len: int = int(self.config.get("max_len", 128))
         self.pooling: str = self.config.get("pooling", "mean")
+        # a score map fitted on validation data; when present, scores and threshold are calibrated probabilities
+        self.calibration: dict | None = self.config.get("calibration_map")
+        if self.calibration is not None and (why := check_calibration(self.calibration)):
+            raise ModelError(f"{cfg_path}: {why}")
         self.detector = None
         if self.mode == "shared":
             from .detect import Detector
@@ -198,7 +228,7 @@ class ClaimScorer:
     @property
     def info(self) -> dict:
         return {"name": self.config.get("name", "spinscope-claims"), "version": self.config.get("version", "unknown"),
-                "mode": self.mode, "threshold": self.threshold}
+                "mode": self.mode, "threshold": self.threshold, "calibrated": self.calibration is not None}
 
     @property
     def pools_in_context(self) -> bool:
@@ -212,9 +242,15 @@ class ClaimScorer:
             return False
         return config.get("sha256", {}).get(config.get("onnx", "")) == self.config["encoder_sha256"]
 
+    def calibrate(self, raw: np.ndarray) -> np.ndarray:
+        """The model's score map applied to raw head outputs (unchanged without a map): float32."""
+        if self.calibration is None:
+            return np.asarray(raw, np.float32)
+        return apply_calibration(self.calibration, raw).astype(np.float32)
+
     def score_vectors(self, vecs: np.ndarray) -> np.ndarray:
         """Shared mode: check-worthiness of pooled sentence vectors [N, H]."""
-        return sigmoid(vecs @ self.w + self.b).astype(np.float32)
+        return self.calibrate(sigmoid(vecs @ self.w + self.b).astype(np.float32))
 
     def score_sentences(self, texts) -> np.ndarray:
         """Check-worthiness (0-1) of each sentence, each encoded on its own: float32 array [N]."""
@@ -230,7 +266,7 @@ class ClaimScorer:
             ids, mask = _pad([toks[i] for i in idx], self.cls_id, self.sep_id)
             (probs,) = self.session.run(None, {"input_ids": ids, "attention_mask": mask})
             out[idx] = probs.reshape(-1)
-        return out
+        return self.calibrate(out)
 
 
 _DEFAULT: ClaimScorer | None = None

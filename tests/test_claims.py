@@ -224,7 +224,7 @@ def test_shared_training_on_tiny_technique_model(claims_data, tiny_model, tmp_pa
 
     out = tmp_path / "shared"
     proc = run_spinscope("train", "claims", "--data", claims_data, "--out", out, "--mode", "shared",
-                      "--technique-model", tiny_model, "--threads", "1", check=True)
+                         "--technique-model", tiny_model, "--threads", "1", "--calibration", "none", check=True)
     summary = json.loads(proc.stdout)
     assert {g["train_features"] for g in summary["grid"]} == {"sentence", "context", "both"}
     assert {g["pooling"] for g in summary["grid"]} == {"mean", "mean+max"}
@@ -359,7 +359,7 @@ def test_shared_training_with_held_out_debates(claims_data, tiny_model, tmp_path
     n_test = sum(1 for r in csv.DictReader(open(claims_data / "crowdsourced.csv")) if r["File_id"] == "debate2.txt") + \
         sum(1 for r in csv.DictReader(open(claims_data / "groundtruth.csv")) if r["File_id"] == "debate2.txt")
     assert rep["heldout_sentence"]["n"] == rep["heldout_context"]["n"] == n_test
-    assert rep["dev_test"]["n"] == 2 and rep["threshold"] == s["threshold"]
+    assert rep["dev_test"]["n"] == 2 and rep["threshold"] == pytest.approx(s["threshold"], abs=5e-5)
     assert s["n_train"] + s["n_dev"] + n_test == 150 and s["n_train"] > 0 and s["n_dev"] > 0
     log = [json.loads(x) for x in (out / "train_claims.log.jsonl").read_text().splitlines()]
     assert [e for e in log if e["event"] == "heldout"][0]["heldout_sentence"]["reliability_raw"]["n"] == n_test
@@ -371,3 +371,131 @@ def test_shared_training_with_held_out_debates(claims_data, tiny_model, tmp_path
                       tiny_model, "--holdout-debates", "3")
     assert proc.returncode != 0 and b"Traceback" not in proc.stderr
     assert b"3 debates cannot give 3 held-out and 3 validation" in proc.stderr
+
+
+# --- class balance and the applied score calibration ------------------------------------------
+
+
+def test_class_balance_weighs_the_positive_class():
+    pytest.importorskip("torch")
+    from spinscope.claims import sigmoid
+    from spinscope.training.claims import fit_logreg
+
+    rng = np.random.default_rng(0)
+    y = (rng.uniform(size=600) < 0.25).astype(np.int64)
+    X = (rng.normal(size=(600, 4)) + 0.8 * y[:, None]).astype(np.float32)  # overlapping classes
+    w1, b1 = fit_logreg(X, y, 0.01, 1)
+    w3, b3 = fit_logreg(X, y, 0.01, 1, pos_weight=3.0)
+    p1, p3 = sigmoid(X @ w1 + b1), sigmoid(X @ w3 + b3)
+    assert abs(p1.mean() - y.mean()) < 0.02  # unweighted: calibrated in the mean
+    assert p3.mean() > p1.mean() + 0.1 and b3 > b1
+
+
+def test_choose_calibration_by_cross_fitted_ece():
+    from spinscope.training.claims import choose_calibration
+
+    rng = np.random.default_rng(1)
+    s = rng.uniform(0.01, 0.99, 3000)
+    groups = [f"d{k % 3}" for k in range(s.size)]
+    smooth = (rng.uniform(size=s.size) < 1 / (1 + np.exp(-(0.5 * np.log(s / (1 - s)) - 0.3)))).astype(int)
+    step = (rng.uniform(size=s.size) < np.where(s < 0.5, 0.1, 0.9)).astype(int)
+    cal, ece = choose_calibration(s, smooth, groups, "auto")
+    assert cal["method"] == "platt" and set(ece) == {"platt", "isotonic"} and ece["platt"] < ece["isotonic"]
+    cal, ece = choose_calibration(s, step, groups, "auto")
+    assert cal["method"] == "isotonic" and ece["isotonic"] < ece["platt"]
+    assert choose_calibration(s, step, groups, "platt")[0]["method"] == "platt"
+    assert choose_calibration(s, step, groups, "none") == (None, {})
+    assert choose_calibration(s, 1 - smooth, groups, "platt")[0] is None  # scores falling with Yes: left raw
+
+
+def test_threshold_on_the_calibrated_scale_labels_the_same_sentences():
+    from spinscope.claims import apply_calibration, check_calibration
+    from spinscope.training.claims import calibrated_threshold, fit_isotonic, fit_platt
+
+    rng = np.random.default_rng(2)
+    s = np.round(rng.uniform(0.01, 0.99, 2000), 2)  # many equal scores, as duplicate sentences give
+    y = (rng.uniform(size=s.size) < s ** 2).astype(int)
+    for cal in (fit_platt(s, y), fit_isotonic(s, y)):
+        assert check_calibration(cal) is None  # isotonic: equal scores pooled, so x strictly increasing
+        for t in (0.2, 0.33, 0.5, 0.71):
+            thr = calibrated_threshold(cal, t)
+            assert np.array_equal(apply_calibration(cal, s) >= thr, s >= t)
+    assert calibrated_threshold(None, 0.33) == 0.33
+
+
+def test_final_split_has_no_test_debates():
+    from spinscope.training.claims import split_debates
+
+    items = _debate_items({"2016-10-19.txt": 4, "1960-09-26.txt": 3, "2012-10-22.txt": 2, "1988-10-13.txt": 5})
+    tr, va, te, names = split_debates(items, 0, 2, final=True)
+    assert te == [] and names["val"] == ["2012-10-22.txt", "2016-10-19.txt"] and len(va) == 6 and len(tr) == 8
+    with pytest.raises(SystemExit, match="cannot give 0 held-out"):
+        split_debates(items, 0, 2)
+
+
+@pytest.fixture(scope="module")
+def balanced_shared(claims_data, tiny_model, tmp_path_factory) -> Path:
+    """A shared-mode head trained by the real command with --class-balance, validated on the latest debate."""
+    pytest.importorskip("torch")
+    out = tmp_path_factory.mktemp("claims") / "balanced"
+    run_spinscope("train", "claims", "--data", claims_data, "--out", out, "--technique-model", tiny_model,
+               "--threads", "1", "--class-balance", "--val-debates", "1", "--calibration", "platt", check=True)
+    return out
+
+
+def test_class_balanced_training_records_its_weight_and_map(balanced_shared, claims_data):
+    from spinscope.training.claims import load_claimbuster
+
+    cfg = json.loads((balanced_shared / "claims.json").read_text())
+    items = [r for r in load_claimbuster(claims_data) if r["file"] != "debate2.txt"]  # debate2: validation
+    pos = sum(r["label"] for r in items)
+    assert cfg["class_balance"] is True and cfg["pos_weight"] == round((len(items) - pos) / pos, 4)
+    assert cfg["calibration_map"]["method"] == "platt" and cfg["calibration_map"]["a"] > 0
+    assert cfg["train"]["settings"]["val_debates"] == 1 and cfg["train"]["n_dev"] == sum(
+        1 for r in load_claimbuster(claims_data) if r["file"] == "debate2.txt")
+    log = [json.loads(x) for x in (balanced_shared / "train_claims.log.jsonl").read_text().splitlines()]
+    assert [e["method"] for e in log if e["event"] == "calibration"] == ["platt"]
+
+
+def test_runtime_applies_the_calibration_map(balanced_shared, tmp_path):
+    from spinscope.claims import apply_calibration, sentence_vectors, sigmoid
+    from spinscope.detect import ModelError
+
+    cfg = json.loads((balanced_shared / "claims.json").read_text())
+    raw_dir = tmp_path / "raw"
+    shutil.copytree(balanced_shared, raw_dir)
+    (raw_dir / "claims.json").write_text(json.dumps({k: v for k, v in cfg.items() if k != "calibration_map"}))
+    texts = [CHECKWORTHY, OPINION, "Taxes went up 3 times in 1999.", "Thank you, Jim."]
+    calibrated, raw = ClaimScorer(balanced_shared), ClaimScorer(raw_dir)
+    # without a map: the head's sigmoid, exactly as before
+    head = np.load(raw_dir / "claims_head.npz")
+    F = sentence_vectors(raw.detector, texts, raw.max_len, raw.pooling)
+    expect_raw = sigmoid(F @ head["weight"].reshape(-1) + float(head["bias"][0])).astype(np.float32)
+    np.testing.assert_array_equal(raw.score_sentences(texts), expect_raw)
+    got = calibrated.score_sentences(texts)
+    np.testing.assert_allclose(got, apply_calibration(cfg["calibration_map"], expect_raw), rtol=1e-6)
+    assert not np.allclose(got, expect_raw, atol=1e-3)  # the map moves the scores
+    # in analyze, the same map on the in-context scores
+    sentences = split_sentences(TEXT)
+    _, claims = detect_with_claims(calibrated.detector, calibrated, TEXT, sentences, claim_threshold=0.0)
+    _, claims_raw = detect_with_claims(raw.detector, raw, TEXT, sentences, claim_threshold=0.0)
+    by_start = {c.start: c.score for c in claims_raw}
+    for c in claims:
+        assert c.score == pytest.approx(float(apply_calibration(cfg["calibration_map"], by_start[c.start])), rel=1e-5)
+    # spinscope claims: same format, labels at the model's threshold on the calibrated scale
+    tsv = tmp_path / "s.tsv"
+    tsv.write_text("Sentence_id\tText\n" + "".join(f"{k}\t{t}\n" for k, t in enumerate(texts)), encoding="utf-8")
+    lines = run_spinscope("claims", tsv, "--model", balanced_shared, check=True).stdout.decode().splitlines()
+    assert lines[0] == "Sentence_id\tscore\tlabel" and len(lines) == 1 + len(texts)
+    for (k, score, label), g in zip((x.split("\t") for x in lines[1:]), got):
+        assert float(score) == pytest.approx(float(g), abs=6e-5)
+        assert label == ("Yes" if g >= cfg["threshold"] else "No")
+    # a malformed map is refused in one line
+    bad = tmp_path / "bad"
+    shutil.copytree(balanced_shared, bad)
+    (bad / "claims.json").write_text(json.dumps({**cfg, "calibration_map": {"method": "isotonic", "x": [0.5, 0.2],
+                                                                          "y": [0.1, 0.2]}}))
+    with pytest.raises(ModelError, match="isotonic score calibration is malformed"):
+        ClaimScorer(bad)
+    proc = run_spinscope("claims", tsv, "--model", bad)
+    assert proc.returncode == 2 and len(proc.stderr.decode().strip().splitlines()) == 1

@@ -189,11 +189,15 @@ def add_claims_parser(train_subparsers) -> argparse.ArgumentParser:
     q.add_argument("--version", default="dev", help="version string written into the model config")
     q.add_argument("--holdout-debates", type=int, default=0,
                    help="hold out the N latest debates (by File_id date) as a test; split by debates")
-    q.add_argument("--val-debates", type=int, default=3,
-                   help="with --holdout-debates: the latest K other debates choose L2, threshold and calibration")
+    q.add_argument("--val-debates", type=int,
+                   help="the latest K debates not held out choose L2, threshold and calibration (default 3 with "
+                        "--holdout-debates; alone: split by debates with no test, for the model to ship)")
     q.add_argument("--dev-test", type=Path, help="also score this CheckThat!-style TSV (class_label) at the chosen threshold")
-    q.add_argument("--calibration", choices=("platt", "isotonic"), default="platt",
-                   help="score calibration fitted on the validation sentences (reported, not applied)")
+    q.add_argument("--calibration", choices=("auto", "platt", "isotonic", "none"), default="auto",
+                   help="score map fitted on the validation sentences and applied (threshold on its scale); auto: "
+                        "Platt or isotonic by cross-fitted ECE over the validation debates; none: raw scores")
+    q.add_argument("--class-balance", action="store_true",
+                   help="weigh the positive class by negatives/positives of the training sentences")
     q.add_argument("--feature-cache", type=Path, help="shared mode: folder to cache the sentence vectors in")
     q.set_defaults(handler=run_claims)
     return q
@@ -207,8 +211,9 @@ def run_claims(args) -> int:
                                batch_size=args.batch_size, max_len=args.max_len, lr=args.lr, threads=args.threads,
                                dev_fraction=args.dev_fraction, features=args.features, pooling=args.pooling, limit=args.limit,
                                max_steps=args.max_steps, version=args.version, holdout_debates=args.holdout_debates,
-                               val_debates=args.val_debates, dev_test=args.dev_test, calibration=args.calibration,
-                               feature_cache=args.feature_cache)
+                               val_debates=args.val_debates or 3, dev_test=args.dev_test, calibration=args.calibration,
+                               feature_cache=args.feature_cache, class_balance=args.class_balance,
+                               final=bool(args.val_debates) and not args.holdout_debates)
     print(json.dumps(summary, indent=2))
     for name, r in (summary.get("report") or {}).items():
         if isinstance(r, dict) and "reliability_raw" in r:

@@ -11,6 +11,10 @@ debates never seen, the ``--val-debates`` latest of the rest choose the regulari
 threshold and a score calibration (Platt or isotonic), and the model trains on the remaining
 debates. The log then reports F1/P/R of "Yes" and a reliability table with the expected calibration
 error on the held-out debates, and on a ``--dev-test`` TSV file if given, at the validation threshold.
+``--val-debates K`` alone splits by debates with no test set (the model to ship). The calibration
+map (``--calibration``, by default Platt or isotonic by cross-fitted ECE) is stored in the model's
+``claims.json`` and applied at run time, the threshold on its scale; ``--class-balance`` weighs
+the positive class by negatives / positives.
 
 Two modes (see ``spinscope.claims``):
 
@@ -41,7 +45,9 @@ import numpy as np
 from ..claims import (
     CONFIG_NAME,
     ClaimScorer,
+    apply_calibration,
     block_sentence_vectors,
+    check_calibration,
     read_sentences_tsv,
     sentence_vectors,
     yes_f1,
@@ -108,25 +114,34 @@ def debate_order(items: list[dict]) -> list[str]:
     return sorted({r["file"] for r in items})
 
 
-def split_debates(items: list[dict], holdout: int, val: int) -> tuple[list[int], list[int], list[int], dict]:
+def split_debates(items: list[dict], holdout: int, val: int, final: bool = False
+                  ) -> tuple[list[int], list[int], list[int], dict]:
     """Split by whole debates: the ``holdout`` latest debates are the test set, the ``val`` latest of
-    the others the validation set, the rest the training set. Returns (train, val, test, names)."""
+    the others the validation set, the rest the training set. Returns (train, val, test, names).
+    ``final``: no test set is needed (``holdout`` may be 0), as for the model to ship."""
     files = debate_order(items)
-    if holdout < 1 or val < 1 or holdout + val >= len(files):
+    if holdout < (0 if final else 1) or val < 1 or holdout + val >= len(files):
         raise SystemExit(f"spinscope train claims: {len(files)} debates cannot give {holdout} held-out and "
                          f"{val} validation debates and still leave one to train on")
-    test_f, val_f = set(files[-holdout:]), set(files[-holdout - val : -holdout])
+    n = len(files)
+    test_f, val_f = set(files[n - holdout :]), set(files[n - holdout - val : n - holdout])
     parts: dict[str, list[int]] = {"train": [], "val": [], "test": []}
     for i, r in enumerate(items):
         parts["test" if r["file"] in test_f else "val" if r["file"] in val_f else "train"].append(i)
-    names = {"train": files[: -holdout - val], "val": sorted(val_f), "test": sorted(test_f)}
+    names = {"train": files[: n - holdout - val], "val": sorted(val_f), "test": sorted(test_f)}
     return parts["train"], parts["val"], parts["test"], names
 
 
 def fit_platt(scores: np.ndarray, gold: np.ndarray, iters: int = 100) -> dict:
-    """Platt scaling p = sigmoid(a * logit(score) + b), fitted by Newton's method on (scores, gold)."""
+    """Platt scaling p = sigmoid(a * logit(score) + b), fitted by Newton's method on (scores, gold),
+    each step halved until the log loss falls (plain Newton can run away from a = 1)."""
     s = np.clip(np.asarray(scores, np.float64), 1e-6, 1 - 1e-6)
     x, y = np.log(s / (1 - s)), np.asarray(gold, np.float64)
+
+    def loss(a, b):
+        z = a * x + b
+        return float((np.logaddexp(0, z) - y * z).sum())
+
     a, b = 1.0, 0.0
     for _ in range(iters):
         p = 1.0 / (1.0 + np.exp(-(a * x + b)))
@@ -134,8 +149,11 @@ def fit_platt(scores: np.ndarray, gold: np.ndarray, iters: int = 100) -> dict:
         w = p * (1 - p) + 1e-9
         h = np.array([[(w * x * x).sum(), (w * x).sum()], [(w * x).sum(), w.sum()]]) + 1e-6 * np.eye(2)
         step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-9:
+        before, t = loss(a, b), 1.0
+        while t > 1e-8 and loss(a - t * step[0], b - t * step[1]) > before:
+            t /= 2
+        a, b = a - t * step[0], b - t * step[1]
+        if np.abs(t * step).max() < 1e-9:
             break
     return {"method": "platt", "a": float(a), "b": float(b)}
 
@@ -147,7 +165,10 @@ def fit_isotonic(scores: np.ndarray, gold: np.ndarray) -> dict:
     xs, ys = np.asarray(scores, np.float64)[order], np.asarray(gold, np.float64)[order]
     blocks: list[list[float]] = []  # [sum x, sum y, count]
     for x, y in zip(xs, ys):
-        blocks.append([x, y, 1.0])
+        if blocks and blocks[-1][0] / blocks[-1][2] == x:  # equal scores share one block: x stays increasing
+            blocks[-1] = [blocks[-1][0] + x, blocks[-1][1] + y, blocks[-1][2] + 1.0]
+        else:
+            blocks.append([x, y, 1.0])
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
             last = blocks.pop()
             blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], blocks[-1][2] + last[2]]
@@ -162,13 +183,36 @@ def fit_calibration(scores: np.ndarray, gold: np.ndarray, method: str) -> dict:
     raise ValueError(f"calibration must be 'platt' or 'isotonic', not {method!r}")
 
 
-def apply_calibration(cal: dict, scores: np.ndarray) -> np.ndarray:
-    """Calibrated probabilities of raw scores under a :func:`fit_calibration` result."""
-    s = np.asarray(scores, np.float64)
-    if cal["method"] == "platt":
-        c = np.clip(s, 1e-6, 1 - 1e-6)
-        return 1.0 / (1.0 + np.exp(-(cal["a"] * np.log(c / (1 - c)) + cal["b"])))
-    return np.interp(s, cal["x"], cal["y"])
+def calibrated_threshold(cal: dict | None, raw_threshold: float) -> float:
+    """A threshold chosen on raw validation scores, on the calibrated scale: the maps are strictly
+    increasing (isotonic: inside its fitted range), so the same sentences are labelled Yes."""
+    return raw_threshold if cal is None else float(apply_calibration(cal, np.asarray([raw_threshold]))[0])
+
+
+def choose_calibration(scores: np.ndarray, gold: np.ndarray, groups, method: str) -> tuple[dict | None, dict]:
+    """The score map to ship, fitted on validation (scores, gold): ``method`` itself, none for
+    "none", or for "auto" Platt or isotonic, whichever has the lower ECE when cross-fitted by
+    ``groups`` (debates; each scored by a map fitted on the others, at most 5 folds).
+    Returns (map or None, {method: cross-fitted ECE})."""
+    if method == "none":
+        return None, {}
+    names = sorted(set(groups))
+    fold_of = {g: k % min(5, len(names)) for k, g in enumerate(names)}
+    folds = np.asarray([fold_of[g] for g in groups])
+    ece = {}
+    for m in (("platt", "isotonic") if method == "auto" else (method,)):
+        if len(names) < 2:
+            break
+        out = np.zeros(len(scores))
+        for k in np.unique(folds):
+            cal = fit_calibration(scores[folds != k], gold[folds != k], m)
+            out[folds == k] = apply_calibration(cal, scores[folds == k])
+        ece[m] = reliability_table(out, gold)["ece"]
+    best = min(ece, key=lambda m: (ece[m], m != "platt")) if ece else ("platt" if method == "auto" else method)
+    cal = fit_calibration(scores, gold, best)
+    if check_calibration(cal) or (best == "isotonic" and len(cal["x"]) < 2):
+        return None, ece  # scores that do not rise with the share of Yes (a useless head): left raw
+    return cal, ece
 
 
 def reliability_table(scores: np.ndarray, gold: np.ndarray, bins: int = 10) -> dict:
@@ -199,15 +243,18 @@ def format_reliability(name: str, table: dict) -> str:
 
 
 def holdout_report(val_scores: np.ndarray, val_gold: np.ndarray, threshold: float,
-                   tests: dict[str, tuple[np.ndarray, np.ndarray]], calibration: str = "platt") -> dict:
+                   tests: dict[str, tuple[np.ndarray, np.ndarray]], calibration: str = "platt",
+                   applied: dict | None = None) -> dict:
     """Scores of each test set at ``threshold`` (chosen on validation, never on a test set), with a
-    calibration fitted on the validation scores and reliability tables before and after it."""
-    cal = fit_calibration(val_scores, val_gold, calibration)
-    out = {"threshold": threshold, "calibration": cal,
-           "validation": {**yes_f1(list(val_scores >= threshold), list(val_gold.astype(bool))),
+    calibration fitted on the validation scores and reliability tables before and after it.
+    Scores are raw; with ``applied`` (the shipped map) the threshold is on its calibrated scale."""
+    cal = applied if applied is not None else fit_calibration(val_scores, val_gold, calibration)
+    at = (lambda x: apply_calibration(cal, x)) if applied is not None else (lambda x: x)
+    out = {"threshold": threshold, "calibration": cal, "calibration_applied": applied is not None,
+           "validation": {**yes_f1(list(at(val_scores) >= threshold), list(val_gold.astype(bool))),
                           "ece_raw": reliability_table(val_scores, val_gold)["ece"]}}
     for name, (scores, gold) in tests.items():
-        m = yes_f1(list(scores >= threshold), list(gold.astype(bool)))
+        m = yes_f1(list(at(scores) >= threshold), list(gold.astype(bool)))
         out[name] = {**m, "reliability_raw": reliability_table(scores, gold),
                      "reliability_calibrated": reliability_table(apply_calibration(cal, scores), gold)}
     return out
@@ -318,8 +365,8 @@ def shared_features(det, items: list[dict], max_len: int, cache: Path | None = N
 
 
 def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, features: str, pooling: str,
-                  max_len: int, threads: int, log, test=None, dev_test=None, calibration: str = "platt",
-                  feature_cache: Path | None = None) -> dict:
+                  max_len: int, threads: int, log, test=None, dev_test=None, calibration: str = "auto",
+                  feature_cache: Path | None = None, class_balance: bool = False) -> dict:
     from ..claims import sigmoid
     from ..detect import MODEL_DIR, Detector
 
@@ -329,6 +376,8 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
     iso_all, ctx_all = shared_features(det, items, max_len, feature_cache, log)
     y = np.asarray([r["label"] for r in items], np.int64)
     tr, dev = np.asarray(tr), np.asarray(dev)
+    # class balance: positives weighted by negatives / positives of the training sentences
+    pos_weight = float((y[tr] == 0).sum() / max(1, (y[tr] == 1).sum())) if class_balance else 1.0
     grid = []
     for pool in (("mean", "mean+max") if pooling == "auto" else (pooling,)):
         iso = iso_all[:, :H] if pool == "mean" else iso_all
@@ -338,7 +387,7 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
         for name, (X, Y) in train_sets.items():
             for l2 in C_GRID:
                 t0 = time.time()
-                w, b = fit_logreg(X, Y, l2, threads)
+                w, b = fit_logreg(X, Y, l2, threads, pos_weight=pos_weight)
                 row = {"pooling": pool, "train_features": name, "l2": l2}
                 for kind, F in (("sentence", iso), ("context", ctx)):
                     thr, m = best_threshold(sigmoid(F[dev] @ w + b), y[dev])
@@ -351,9 +400,13 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
     mine = [g for g in grid if g[0]["train_features"] == features]
     row, w, b, iso, ctx = max(mine, key=lambda g: (g[0]["dev_sentence_f1"] + g[0]["dev_context_f1"], -g[0]["l2"]))
     s_iso, s_ctx = sigmoid(iso[dev] @ w + b), sigmoid(ctx[dev] @ w + b)
-    thr, m = best_threshold(np.concatenate([s_iso, s_ctx]), np.concatenate([y[dev], y[dev]]))
-    m["sentence"] = yes_f1(list(s_iso >= thr), list(y[dev].astype(bool)))  # at the chosen threshold
-    m["context"] = yes_f1(list(s_ctx >= thr), list(y[dev].astype(bool)))
+    val_raw, val_gold = np.concatenate([s_iso, s_ctx]), np.concatenate([y[dev], y[dev]])
+    cal, cal_ece = choose_calibration(val_raw, val_gold, [items[i]["file"] for i in dev] * 2, calibration)
+    raw_thr, m = best_threshold(val_raw, val_gold)
+    thr = calibrated_threshold(cal, raw_thr)
+    m["sentence"] = yes_f1(list(s_iso >= raw_thr), list(y[dev].astype(bool)))  # at the chosen threshold
+    m["context"] = yes_f1(list(s_ctx >= raw_thr), list(y[dev].astype(bool)))
+    log_line(log, event="calibration", method=cal["method"] if cal else "none", crossfit_ece=_rounded(cal_ece))
     report = None
     if test is not None or dev_test is not None:
         tests = {}
@@ -366,8 +419,7 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
             F = sentence_vectors(det, texts, max_len, "mean+max")
             F = F[:, :H] if row["pooling"] == "mean" else F
             tests["dev_test"] = (sigmoid(F @ w + b), np.asarray(gold, np.int64))
-        report = holdout_report(np.concatenate([s_iso, s_ctx]), np.concatenate([y[dev], y[dev]]), thr, tests,
-                                calibration)
+        report = holdout_report(val_raw, val_gold, thr, tests, "platt" if cal is None else cal["method"], applied=cal)
     np.savez(out / "claims_head.npz", weight=w, bias=np.asarray([b], np.float32))
     if tech_dir.resolve() != out.resolve():  # a complete model folder: the technique model beside the head
         for f in ["config.json", *det.config.get("sha256", {})]:
@@ -377,9 +429,16 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
            "technique_model": {"name": det.config.get("name"), "version": det.config.get("version"),
                                "onnx": det.config["onnx"]},
            "pooling": row["pooling"], "train_features": features, "l2": row["l2"], "analyze_in_context": True,
-           "threshold": thr, "max_len": max_len}
-    if report is not None:
-        cfg["calibration"] = report["calibration"]
+           "threshold": thr, "max_len": max_len, "class_balance": class_balance}
+    if cal is not None:
+        cfg["raw_threshold"] = raw_thr
+    if class_balance:
+        cfg["pos_weight"] = round(pos_weight, 4)
+    if cal is not None:
+        cfg["calibration_map"] = cal
+        cfg["calibration_crossfit_ece"] = _rounded(cal_ece)
+    elif report is not None:
+        cfg["calibration"] = report["calibration"]  # recorded, not applied
     return {"config": cfg, "files": ["claims_head.npz"], "grid": [g[0] for g in grid], "chosen": row,
             "dev": {**m, "threshold": thr, "scored_on": "held-out sentences, on their own and in context"},
             "report": report}
@@ -414,7 +473,8 @@ def _build_classifier(encoder_dir: Path | None, tiny: bool, seed: int):
 
 
 def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: bool, seed: int, epochs: int,
-                    batch_size: int, max_len: int, lr: float, threads: int, max_steps: int, log) -> dict:
+                    batch_size: int, max_len: int, lr: float, threads: int, max_steps: int, log,
+                    class_balance: bool = False) -> dict:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from tokenizers import Tokenizer
@@ -427,6 +487,7 @@ def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: b
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     ids_all = [e.ids[: max_len - 2] for e in tok.encode_batch([r["text"] for r in items], add_special_tokens=False)]
     y = np.asarray([r["label"] for r in items], np.float32)
+    pos_weight = float((y[tr] == 0).sum() / max(1, (y[tr] == 1).sum())) if class_balance else 1.0
     net = _build_classifier(encoder_dir, tiny, seed)
     net.encoder.embeddings.word_embeddings.weight.requires_grad_(False)  # half the weights; faster on CPU
     steps_per_epoch = math.ceil(len(tr) / batch_size)
@@ -457,7 +518,8 @@ def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: b
                 ids[r, 1 : len(t) + 1] = torch.tensor(t, dtype=torch.long)
                 ids[r, len(t) + 1] = sep_id
                 mask[r, : len(t) + 2] = 1
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(net.logits(ids, mask), torch.from_numpy(y[batch]))
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                net.logits(ids, mask), torch.from_numpy(y[batch]), pos_weight=torch.tensor(pos_weight))
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in net.parameters() if p.requires_grad], 1.0, foreach=True)
@@ -489,7 +551,10 @@ def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: b
     fp32.unlink()
     shutil.copyfile(encoder_dir / "tokenizer.json", out / "tokenizer.json")
     cfg = {"mode": "finetune", "onnx": "claims.int8.onnx", "tokenizer": "tokenizer.json", "max_len": max_len,
-           "classifier": "mean over all tokens (attention mask), linear layer, sigmoid", "threshold": 0.5}
+           "classifier": "mean over all tokens (attention mask), linear layer, sigmoid", "threshold": 0.5,
+           "class_balance": class_balance}
+    if class_balance:
+        cfg["pos_weight"] = round(pos_weight, 4)
     return {"config": cfg, "files": ["claims.int8.onnx", "tokenizer.json"], "steps": step}
 
 
@@ -509,14 +574,16 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
                      batch_size: int = 32, max_len: int | None = None, lr: float = 5e-5, threads: int = 2,
                      dev_fraction: float = 0.1, features: str = "both", pooling: str = "auto", limit: int = 0,
                      max_steps: int = 0, version: str = "dev", holdout_debates: int = 0, val_debates: int = 3,
-                     dev_test: Path | None = None, calibration: str = "platt",
-                     feature_cache: Path | None = None) -> dict:
+                     dev_test: Path | None = None, calibration: str = "auto",
+                     feature_cache: Path | None = None, class_balance: bool = False, final: bool = False) -> dict:
     """Train the claims model on ClaimBuster files in ``data`` and export it to ``out``.
 
     Returns a summary (also logged): mode, sizes, the held-out threshold and the held-out scores.
     ``out`` becomes a model folder for ``ClaimScorer(out)`` / ``spinscope claims --model out``.
     With ``holdout_debates`` the split is by debates (:func:`split_debates`) and the summary's
-    ``report`` holds the held-out debates' and ``dev_test``'s scores at the validation threshold.
+    ``report`` holds the held-out debates' and ``dev_test``'s scores at the validation threshold;
+    ``final`` splits by debates with no test set (``holdout_debates`` may be 0), for the model to ship.
+    ``calibration`` (auto, platt, isotonic or none) is fitted on the validation set and applied.
     """
     data, out = Path(data), Path(out)
     if mode not in ("shared", "finetune"):
@@ -525,8 +592,8 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
         raise ValueError(f"features must be 'sentence', 'context' or 'both', not {features!r}")
     if pooling not in ("auto", "mean", "mean+max"):
         raise ValueError(f"pooling must be 'auto', 'mean' or 'mean+max', not {pooling!r}")
-    if calibration not in ("platt", "isotonic"):
-        raise ValueError(f"calibration must be 'platt' or 'isotonic', not {calibration!r}")
+    if calibration not in ("auto", "platt", "isotonic", "none"):
+        raise ValueError(f"calibration must be 'auto', 'platt', 'isotonic' or 'none', not {calibration!r}")
     dev_rows = None
     if dev_test is not None:
         try:
@@ -544,20 +611,24 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
         items = load_claimbuster(data, limit)
         labels = [r["label"] for r in items]
         test, names = None, None
-        if holdout_debates:
-            tr, dev, test, names = split_debates(items, holdout_debates, val_debates)
+        by_debates = bool(holdout_debates) or final
+        if by_debates:
+            tr, dev, test, names = split_debates(items, holdout_debates, val_debates, final=final)
+            test = test or None
         else:
             tr, dev = split_dev(len(items), labels, seed, dev_fraction)
         if mode == "shared":
             settings = {"mode": mode, "seed": seed, "max_len": max_len, "dev_fraction": dev_fraction,
                         "features": features, "pooling": pooling, "l2_grid": list(C_GRID), "threads": threads}
-            if holdout_debates:
-                settings.update(holdout_debates=holdout_debates, val_debates=val_debates, calibration=calibration)
+            if by_debates:
+                settings.update(holdout_debates=holdout_debates, val_debates=val_debates)
+            settings.update(calibration=calibration, class_balance=class_balance)
         else:
             settings = {"mode": mode, "seed": seed, "epochs": epochs, "batch_size": batch_size, "max_len": max_len,
                         "lr": lr, "head_lr": 1e-3, "warmup": 0.1, "threads": threads, "dev_fraction": dev_fraction,
-                        "max_steps": max_steps, "tiny": tiny}
-        if holdout_debates:
+                        "max_steps": max_steps, "tiny": tiny, "calibration": calibration,
+                        "class_balance": class_balance}
+        if by_debates:
             settings.pop("dev_fraction")  # the validation set is whole debates
         log_line(log, event="start", data=str(data), n=len(items), n_pos=sum(labels), n_train=len(tr), n_dev=len(dev),
                  settings=settings, technique_model=str(technique_model) if technique_model else None,
@@ -565,13 +636,14 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
                  n_test=len(test) if test is not None else 0, dev_test=str(dev_test) if dev_test else None)
         if mode == "shared":
             res = _train_shared(items, tr, dev, out, technique_model, features, pooling, max_len, threads, log,
-                                test=test, dev_test=dev_rows, calibration=calibration, feature_cache=feature_cache)
+                                test=test, dev_test=dev_rows, calibration=calibration, feature_cache=feature_cache,
+                                class_balance=class_balance)
         else:
             import torch
 
             torch.manual_seed(seed)
             res = _train_finetune(items, tr, dev, out, encoder, tiny, seed, epochs, batch_size, max_len, lr, threads,
-                                  max_steps, log)
+                                  max_steps, log, class_balance)
         meta = {"version": version, "data": str(data), "files": [f for f in FILES if (data / f).exists()],
                 "n_train": len(tr), "n_dev": len(dev), "seed": seed, "settings": settings,
                 "encoder": ("tiny-random-bert" if tiny else "all-MiniLM-L6-v2") if mode == "finetune" else "technique encoder"}
@@ -579,11 +651,17 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
         files = res["files"]
         cfg["sha256"] = {f: sha256(out / f) for f in files}
         (out / CONFIG_NAME).write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
-        if mode == "finetune":  # threshold on held-out sentences, scored by the exported int8 model
-            scorer = ClaimScorer(out, threads=threads)
+        if mode == "finetune":  # calibration and threshold on held-out sentences, scored by the exported int8 model
+            scorer = ClaimScorer(out, threads=threads)  # no map yet: raw scores
             dev_scores = scorer.score_sentences([items[i]["text"] for i in dev])
-            thr, m = best_threshold(dev_scores, np.asarray([labels[i] for i in dev]))
-            cfg["threshold"] = thr
+            dev_gold = np.asarray([labels[i] for i in dev])
+            cal, cal_ece = choose_calibration(dev_scores, dev_gold, [items[i]["file"] for i in dev], calibration)
+            raw_thr, m = best_threshold(dev_scores, dev_gold)
+            thr = cfg["threshold"] = calibrated_threshold(cal, raw_thr)
+            if cal is not None:
+                cfg["raw_threshold"] = raw_thr
+                cfg["calibration_map"], cfg["calibration_crossfit_ece"] = cal, _rounded(cal_ece)
+            log_line(log, event="calibration", method=cal["method"] if cal else "none", crossfit_ece=_rounded(cal_ece))
             (out / CONFIG_NAME).write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
             res["dev"] = {**m, "threshold": thr, "scored_on": "held-out sentences, int8 ONNX model"}
             if test is not None or dev_rows is not None:
@@ -593,7 +671,8 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
                                                  np.asarray([labels[i] for i in test]))
                 if dev_rows is not None:
                     tests["dev_test"] = (scorer.score_sentences(dev_rows[0]), np.asarray(dev_rows[1]))
-                res["report"] = holdout_report(dev_scores, np.asarray([labels[i] for i in dev]), thr, tests, calibration)
+                res["report"] = holdout_report(dev_scores, dev_gold, thr, tests, cal["method"] if cal else "platt",
+                                               applied=cal)
         log_line(log, event="dev", **_rounded(res["dev"]))
         if res.get("report"):
             log_line(log, event="heldout", debates=names, **_rounded(res["report"]))
