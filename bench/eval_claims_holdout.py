@@ -35,9 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from spinscope.claims import apply_calibration, read_sentences_tsv, sentence_vectors, sigmoid, yes_f1  # noqa: E402
-from spinscope.training.claims import (  # noqa: E402
-    C_GRID, best_threshold, fit_logreg, format_reliability, holdout_report, load_claimbuster, run_train_claims,
-    shared_features, split_debates, split_dev)
+from spinscope.training.claims import C_GRID, best_threshold, fit_logreg, holdout_report, load_claimbuster, run_train_claims, shared_features, split_debates, split_dev
+from spinscope.training.calibration import format_reliability
 
 
 def line(name: str, r: dict) -> str:

@@ -305,7 +305,7 @@ def test_split_debates_holds_out_the_latest_whole_debates():
 
 
 def test_reliability_table_and_ece_on_hand_made_scores():
-    from spinscope.training.claims import format_reliability, reliability_table
+    from spinscope.training.calibration import format_reliability, reliability_table
 
     t = reliability_table(np.array([0.05, 0.15, 0.15, 0.95, 1.0]), np.array([0, 0, 1, 1, 1]))
     assert [b["n"] for b in t["bins"]] == [1, 2, 0, 0, 0, 0, 0, 0, 0, 2]
@@ -319,7 +319,9 @@ def test_reliability_table_and_ece_on_hand_made_scores():
 
 
 def test_calibration_fitted_on_validation_and_threshold_never_on_test():
-    from spinscope.training.claims import apply_calibration, best_threshold, fit_isotonic, fit_platt, holdout_report
+    from spinscope.claims import apply_calibration
+    from spinscope.training.claims import best_threshold, holdout_report
+    from spinscope.training.calibration import fit_isotonic, fit_platt
 
     rng = np.random.default_rng(0)
     # validation: raw scores overconfident; truth follows sigmoid(0.5 * logit(s) - 0.3)
@@ -410,7 +412,8 @@ def test_choose_calibration_by_cross_fitted_ece():
 
 def test_threshold_on_the_calibrated_scale_labels_the_same_sentences():
     from spinscope.claims import apply_calibration, check_calibration
-    from spinscope.training.claims import calibrated_threshold, fit_isotonic, fit_platt
+    from spinscope.training.claims import calibrated_threshold
+    from spinscope.training.calibration import fit_isotonic, fit_platt
 
     rng = np.random.default_rng(2)
     s = np.round(rng.uniform(0.01, 0.99, 2000), 2)  # many equal scores, as duplicate sentences give

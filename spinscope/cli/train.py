@@ -204,7 +204,8 @@ def add_claims_parser(train_subparsers) -> argparse.ArgumentParser:
 
 
 def run_claims(args) -> int:
-    from ..training.claims import format_reliability, run_train_claims
+    from ..training.calibration import format_reliability
+    from ..training.claims import run_train_claims
 
     summary = run_train_claims(args.data, args.out, seed=args.seed, mode=args.mode, epochs=args.epochs,
                                technique_model=args.technique_model, encoder=args.encoder, tiny=args.tiny,

@@ -32,7 +32,6 @@ losses and held-out scores.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import random
@@ -45,267 +44,30 @@ import numpy as np
 from ..claims import (
     CONFIG_NAME,
     ClaimScorer,
-    apply_calibration,
-    block_sentence_vectors,
-    check_calibration,
     read_sentences_tsv,
     sentence_vectors,
     yes_f1,
 )
 from ..detect import MODEL_DIR, sha256
 from ..document import InputError
+from .calibration import (
+    best_threshold,
+    calibrated_threshold,
+    choose_calibration,
+    holdout_report,
+)
+from .claimbuster import (
+    FILES,
+    context_vectors,
+    feature_cache_key,
+    load_claimbuster,
+    split_debates,
+    split_dev,
+)
 from .log import log_line
 from .model import default_encoder, load_encoder
 
-FILES = ("crowdsourced.csv", "groundtruth.csv")
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0)  # L2 strengths tried for the shared-mode head (on standardised features)
-
-
-# --- data ------------------------------------------------------------------------------------
-
-
-def load_claimbuster(data: Path, limit: int = 0) -> list[dict]:
-    """Sentences of the ClaimBuster CSV files in ``data``: id, text, label (1/0), file, line, speaker."""
-    found = [data / f for f in FILES if (data / f).exists()]
-    if not found:
-        raise SystemExit(f"spinscope train claims: {data} holds neither {FILES[0]} nor {FILES[1]}")
-    items = []
-    for path in found:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            for row in csv.DictReader(fh):
-                text = (row.get("Text") or "").strip()
-                if not text or row.get("Verdict") is None:
-                    continue
-                items.append({
-                    "id": row.get("Sentence_id", ""), "text": text, "label": 1 if row["Verdict"].strip() == "1" else 0,
-                    "file": row.get("File_id") or path.name, "line": int(float(row.get("Line_number") or 0)),
-                    "speaker": row.get("Speaker", ""), "source": path.name,
-                })
-    items.sort(key=lambda r: (r["file"], r["line"], r["source"], r["id"]))
-    if limit:
-        items = items[:limit]
-    return items
-
-
-def split_dev(n_items: int, labels: list[int], seed: int, fraction: float) -> tuple[list[int], list[int]]:
-    """Seeded split stratified by label: (train indices, dev indices), both sorted."""
-    rng = random.Random(seed)
-    dev: list[int] = []
-    for lab in (0, 1):
-        idx = [i for i in range(n_items) if labels[i] == lab]
-        rng.shuffle(idx)
-        dev.extend(idx[: int(round(len(idx) * fraction))])
-    dev_set = set(dev)
-    return [i for i in range(n_items) if i not in dev_set], sorted(dev)
-
-
-def best_threshold(scores: np.ndarray, gold: np.ndarray) -> tuple[float, dict]:
-    """The threshold in 0.05..0.95 (step 0.01) with the best positive-class F1 on held-out data."""
-    best = (-1.0, 0.5, {})
-    for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
-        m = yes_f1(list(scores >= t), list(gold.astype(bool)))
-        if m["f1"] > best[0] + 1e-12:
-            best = (m["f1"], float(t), m)
-    return best[1], best[2]
-
-
-def debate_order(items: list[dict]) -> list[str]:
-    """The File_ids of ``items``, oldest first (ClaimBuster names debates by date, YYYY-MM-DD.txt)."""
-    return sorted({r["file"] for r in items})
-
-
-def split_debates(items: list[dict], holdout: int, val: int, final: bool = False
-                  ) -> tuple[list[int], list[int], list[int], dict]:
-    """Split by whole debates: the ``holdout`` latest debates are the test set, the ``val`` latest of
-    the others the validation set, the rest the training set. Returns (train, val, test, names).
-    ``final``: no test set is needed (``holdout`` may be 0), as for the model to ship."""
-    files = debate_order(items)
-    if holdout < (0 if final else 1) or val < 1 or holdout + val >= len(files):
-        raise SystemExit(f"spinscope train claims: {len(files)} debates cannot give {holdout} held-out and "
-                         f"{val} validation debates and still leave one to train on")
-    n = len(files)
-    test_f, val_f = set(files[n - holdout :]), set(files[n - holdout - val : n - holdout])
-    parts: dict[str, list[int]] = {"train": [], "val": [], "test": []}
-    for i, r in enumerate(items):
-        parts["test" if r["file"] in test_f else "val" if r["file"] in val_f else "train"].append(i)
-    names = {"train": files[: n - holdout - val], "val": sorted(val_f), "test": sorted(test_f)}
-    return parts["train"], parts["val"], parts["test"], names
-
-
-def fit_platt(scores: np.ndarray, gold: np.ndarray, iters: int = 100) -> dict:
-    """Platt scaling p = sigmoid(a * logit(score) + b), fitted by Newton's method on (scores, gold),
-    each step halved until the log loss falls (plain Newton can run away from a = 1)."""
-    s = np.clip(np.asarray(scores, np.float64), 1e-6, 1 - 1e-6)
-    x, y = np.log(s / (1 - s)), np.asarray(gold, np.float64)
-
-    def loss(a, b):
-        z = a * x + b
-        return float((np.logaddexp(0, z) - y * z).sum())
-
-    a, b = 1.0, 0.0
-    for _ in range(iters):
-        p = 1.0 / (1.0 + np.exp(-(a * x + b)))
-        g = np.array([((p - y) * x).sum(), (p - y).sum()])
-        w = p * (1 - p) + 1e-9
-        h = np.array([[(w * x * x).sum(), (w * x).sum()], [(w * x).sum(), w.sum()]]) + 1e-6 * np.eye(2)
-        step = np.linalg.solve(h, g)
-        before, t = loss(a, b), 1.0
-        while t > 1e-8 and loss(a - t * step[0], b - t * step[1]) > before:
-            t /= 2
-        a, b = a - t * step[0], b - t * step[1]
-        if np.abs(t * step).max() < 1e-9:
-            break
-    return {"method": "platt", "a": float(a), "b": float(b)}
-
-
-def fit_isotonic(scores: np.ndarray, gold: np.ndarray) -> dict:
-    """Isotonic regression of gold on score (pool adjacent violators); applied by linear
-    interpolation between the blocks' mean scores, flat beyond them."""
-    order = np.argsort(scores, kind="stable")
-    xs, ys = np.asarray(scores, np.float64)[order], np.asarray(gold, np.float64)[order]
-    blocks: list[list[float]] = []  # [sum x, sum y, count]
-    for x, y in zip(xs, ys):
-        if blocks and blocks[-1][0] / blocks[-1][2] == x:  # equal scores share one block: x stays increasing
-            blocks[-1] = [blocks[-1][0] + x, blocks[-1][1] + y, blocks[-1][2] + 1.0]
-        else:
-            blocks.append([x, y, 1.0])
-        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
-            last = blocks.pop()
-            blocks[-1] = [blocks[-1][0] + last[0], blocks[-1][1] + last[1], blocks[-1][2] + last[2]]
-    return {"method": "isotonic", "x": [b[0] / b[2] for b in blocks], "y": [b[1] / b[2] for b in blocks]}
-
-
-def fit_calibration(scores: np.ndarray, gold: np.ndarray, method: str) -> dict:
-    if method == "platt":
-        return fit_platt(scores, gold)
-    if method == "isotonic":
-        return fit_isotonic(scores, gold)
-    raise ValueError(f"calibration must be 'platt' or 'isotonic', not {method!r}")
-
-
-def calibrated_threshold(cal: dict | None, raw_threshold: float) -> float:
-    """A threshold chosen on raw validation scores, on the calibrated scale: the maps are strictly
-    increasing (isotonic: inside its fitted range), so the same sentences are labelled Yes."""
-    return raw_threshold if cal is None else float(apply_calibration(cal, np.asarray([raw_threshold]))[0])
-
-
-def choose_calibration(scores: np.ndarray, gold: np.ndarray, groups, method: str) -> tuple[dict | None, dict]:
-    """The score map to ship, fitted on validation (scores, gold): ``method`` itself, none for
-    "none", or for "auto" Platt or isotonic, whichever has the lower ECE when cross-fitted by
-    ``groups`` (debates; each scored by a map fitted on the others, at most 5 folds).
-    Returns (map or None, {method: cross-fitted ECE})."""
-    if method == "none":
-        return None, {}
-    names = sorted(set(groups))
-    fold_of = {g: k % min(5, len(names)) for k, g in enumerate(names)}
-    folds = np.asarray([fold_of[g] for g in groups])
-    ece = {}
-    for m in (("platt", "isotonic") if method == "auto" else (method,)):
-        if len(names) < 2:
-            break
-        out = np.zeros(len(scores))
-        for k in np.unique(folds):
-            cal = fit_calibration(scores[folds != k], gold[folds != k], m)
-            out[folds == k] = apply_calibration(cal, scores[folds == k])
-        ece[m] = reliability_table(out, gold)["ece"]
-    best = min(ece, key=lambda m: (ece[m], m != "platt")) if ece else ("platt" if method == "auto" else method)
-    cal = fit_calibration(scores, gold, best)
-    if check_calibration(cal) or (best == "isotonic" and len(cal["x"]) < 2):
-        return None, ece  # scores that do not rise with the share of Yes (a useless head): left raw
-    return cal, ece
-
-
-def reliability_table(scores: np.ndarray, gold: np.ndarray, bins: int = 10) -> dict:
-    """Equal-width bins of the score in [0, 1] (the last one closed): count, mean score and share of
-    Yes per bin, and the expected calibration error (count-weighted mean |mean score - share Yes|)."""
-    s, g = np.asarray(scores, np.float64), np.asarray(gold, np.float64)
-    k = np.minimum((s * bins).astype(int), bins - 1)
-    rows, ece = [], 0.0
-    for b in range(bins):
-        m = k == b
-        n = int(m.sum())
-        row = {"lo": round(b / bins, 4), "hi": round((b + 1) / bins, 4), "n": n,
-               "mean_score": float(s[m].mean()) if n else None, "share_yes": float(g[m].mean()) if n else None}
-        if n:
-            ece += n / len(s) * abs(row["mean_score"] - row["share_yes"])
-        rows.append(row)
-    return {"bins": rows, "ece": float(ece), "n": int(len(s))}
-
-
-def format_reliability(name: str, table: dict) -> str:
-    """A reliability table as text, one line per bin."""
-    lines = [f"{name}: ECE {table['ece']:.4f} over {table['n']} sentences", "  bin        n  mean score  share Yes"]
-    for r in table["bins"]:
-        ms = "-" if r["mean_score"] is None else f"{r['mean_score']:.3f}"
-        sy = "-" if r["share_yes"] is None else f"{r['share_yes']:.3f}"
-        lines.append(f"  {r['lo']:.1f}-{r['hi']:.1f} {r['n']:6d} {ms:>11} {sy:>10}")
-    return "\n".join(lines)
-
-
-def holdout_report(val_scores: np.ndarray, val_gold: np.ndarray, threshold: float,
-                   tests: dict[str, tuple[np.ndarray, np.ndarray]], calibration: str = "platt",
-                   applied: dict | None = None) -> dict:
-    """Scores of each test set at ``threshold`` (chosen on validation, never on a test set), with a
-    calibration fitted on the validation scores and reliability tables before and after it.
-    Scores are raw; with ``applied`` (the shipped map) the threshold is on its calibrated scale."""
-    cal = applied if applied is not None else fit_calibration(val_scores, val_gold, calibration)
-    at = (lambda x: apply_calibration(cal, x)) if applied is not None else (lambda x: x)
-    out = {"threshold": threshold, "calibration": cal, "calibration_applied": applied is not None,
-           "validation": {**yes_f1(list(at(val_scores) >= threshold), list(val_gold.astype(bool))),
-                          "ece_raw": reliability_table(val_scores, val_gold)["ece"]}}
-    for name, (scores, gold) in tests.items():
-        m = yes_f1(list(at(scores) >= threshold), list(gold.astype(bool)))
-        out[name] = {**m, "reliability_raw": reliability_table(scores, gold),
-                     "reliability_calibrated": reliability_table(apply_calibration(cal, scores), gold)}
-    return out
-
-
-def feature_cache_key(enc_sha: str, items: list[dict], max_len: int) -> str:
-    """A key for cached sentence vectors: the encoder, max_len and every sentence with its place."""
-    import hashlib
-
-    h = hashlib.sha256(f"{enc_sha}|{max_len}".encode())
-    for r in items:
-        h.update(f"\0{r['file']}\0{r['line']}\0{r['speaker']}\0{r['text']}".encode())
-    return h.hexdigest()[:20]
-
-
-def debates(items: list[dict]) -> list[tuple[str, list[tuple[int, int, int]]]]:
-    """Rebuild each transcript: sentences in line order, a speaker's turn on one line.
-
-    Returns (text, [(item index, start, end), ...]) per File_id, offsets exact.
-    """
-    by_file: dict[str, list[int]] = {}
-    for i, r in enumerate(items):
-        by_file.setdefault(r["file"], []).append(i)
-    docs = []
-    for f in sorted(by_file):
-        idx = sorted(by_file[f], key=lambda i: (items[i]["line"], items[i]["id"]))
-        parts, spans, pos, prev = [], [], 0, None
-        for i in idx:
-            sep = "" if prev is None else (" " if items[i]["speaker"] == prev else "\n")
-            pos += len(sep)
-            parts.append(sep + items[i]["text"])
-            spans.append((i, pos, pos + len(items[i]["text"])))
-            pos += len(items[i]["text"])
-            prev = items[i]["speaker"]
-        docs.append(("".join(parts), spans))
-    return docs
-
-
-def context_vectors(detector, items: list[dict], pooling: str = "mean") -> np.ndarray:
-    """Shared-mode features of every sentence pooled in context (as analyze does): [N, H or 2H]."""
-    out = np.zeros((len(items), detector.hidden_size * (2 if pooling == "mean+max" else 1)), np.float32)
-    for text, spans in debates(items):
-        for blk in detector.iter_encoded(text):
-            bstart, bend = blk.start, blk.start + len(blk.text)
-            mine = [(i, s, min(e, bend)) for i, s, e in spans if bstart <= s < bend]
-            if not mine:
-                continue
-            vecs = block_sentence_vectors(blk, [(s, e) for _, s, e in mine], pooling)
-            for (i, _, _), v in zip(mine, vecs):
-                out[i] = v
-    return out
 
 
 # --- shared mode: a logistic-regression head ------------------------------------------------

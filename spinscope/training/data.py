@@ -79,7 +79,7 @@ def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: fl
     that ``spinscope train claims`` uses to choose its head and threshold (same seed, same split) is
     never given a label here.
     """
-    from .claims import debates, load_claimbuster, split_dev
+    from .claimbuster import debates, load_claimbuster, split_dev
 
     items = load_claimbuster(Path(data))
     _, dev = split_dev(len(items), [r["label"] for r in items], seed, dev_fraction)
