@@ -3,7 +3,7 @@
     git worktree add /tmp/old v0.5.0-commit
     python bench/bench_cli_ab.py --old /tmp/old --articles DIR [--runs 8] [-- --no-entities --no-claims]
 
-Each run is the real CLI (``python -m spinscope.cli analyze DIR --format json -o /dev/null -q``)
+Each run is the real CLI (``python -m spinscope analyze DIR --format json -o /dev/null -q``)
 started in the checkout's folder, so it imports that checkout's package and models; the order of
 the pair alternates. Prints the median wall time of each, their ratio and how many pairs the new
 one won. Asserts nothing.
@@ -30,12 +30,12 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=8)
     ap.add_argument("extra", nargs="*", help="more analyze options, after --")
     args = ap.parse_args()
-    cmd = [sys.executable, "-m", "spinscope.cli", "analyze", str(args.articles.resolve()), "--format", "json",
+    cmd = [sys.executable, "-m", "spinscope", "analyze", str(args.articles.resolve()), "--format", "json",
            "-o", os.devnull, "-q", *args.extra]
     n = len(list(args.articles.glob("*.txt")))
     for where in (args.old, args.new):
-        if not (where / "spinscope" / "cli.py").is_file():
-            sys.exit(f"{where}: not a spinscope checkout (no spinscope/cli.py); make one with 'git worktree add'")
+        if not (where / "spinscope" / "__main__.py").is_file():
+            sys.exit(f"{where}: not a spinscope checkout (no spinscope/__main__.py); make one with 'git worktree add'")
     if not n:
         sys.exit(f"{args.articles}: no .txt articles")
     times: dict[str, list[float]] = {"old": [], "new": []}

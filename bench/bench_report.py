@@ -1,4 +1,4 @@
-"""Size and speed of the HTML report (``spinscope.report.render_html``) and of the terminal output.
+"""Size and speed of the HTML report (``spinscope.render.html.render_html``) and of the terminal output.
 
     python bench/bench_report.py [--repeat 5]
 

@@ -4,7 +4,7 @@
 
 Each article becomes a page: its first line the ``<title>`` and ``<h1>``, every other non-blank
 line a ``<p>`` inside ``<article>``, with a script, a navigation bar and a footer around it.
-``spinscope.sources.extract_html`` then extracts it, and the body lines it gives back are counted
+``spinscope.inputs.html.extract_html`` then extracts it, and the body lines it gives back are counted
 (as a multiset, white space collapsed), so a paragraph the article repeats must come back as often
 as it was written. Prints the share of body lines kept, how many pages kept all of them, the
 extraction time, and the first pages that lost lines with what they lost. Asserts nothing.

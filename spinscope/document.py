@@ -217,7 +217,7 @@ def read_bounded(stream, name: str, limit: int = MAX_INPUT_BYTES, *, binary_hint
     """Read a binary stream to its end, but never more than ``limit`` bytes: an endless device,
     pipe or file is refused by name before memory grows, and so is a NUL in its first 64 KiB,
     unless ``binary_ok(head)`` says those bytes begin a document format that is read as such
-    (see :func:`spinscope.formats.has_document_magic`)."""
+    (see :func:`spinscope.inputs.documents.has_document_magic`)."""
     chunks: list[bytes] = []
     total = 0
     checked = False

@@ -59,7 +59,7 @@ def expand_inputs(paths: list[str]) -> tuple[list[str], int]:
 
 
 def read_input(p: str, html: bool | None = None):
-    """One input as a :class:`~spinscope.sources.Page` (text, title, note): a file, '-', an HTML
+    """One input as a :class:`~spinscope.inputs.Page` (text, title, note): a file, '-', an HTML
     file (extracted) or an http(s) URL."""
     from ..inputs.open import open_source
 

@@ -17,8 +17,6 @@ from .records import Problem, Record, count_records, expand_paths, read_records
 from .store import Store
 from .workers import ModelIdentity, analyse_stream, model_identity
 
-# --- add and reanalyze -----------------------------------------------------------------------
-
 
 @dataclass
 class Report:

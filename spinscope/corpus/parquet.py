@@ -15,7 +15,6 @@ from .results import model_with_notes, split_notes
 from .store import Store
 from .workers import ModelIdentity
 
-# --- Parquet: the exchange format of `corpus run` / `corpus import` ------------------------------
 
 PARQUET_COLUMNS = ("hash", "text", "title", "url", "source", "published", "origin", "metadata", "model",
                    "model_fingerprint", "spans", "claims", "entities")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 import time
 
-# --- progress --------------------------------------------------------------------------------
-
 
 class Progress:
     """A progress bar with rate and ETA on stderr (rich), or plain lines every few seconds when

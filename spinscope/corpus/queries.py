@@ -14,7 +14,6 @@ from .store import Store
 GROUPINGS = ("technique", "source", "month", "entity")
 STAT_FORMATS = ("table", "csv", "json")
 NO_GROUP = "(none)"  # group value of documents without a source / date
-# --- queries ---------------------------------------------------------------------------------
 
 
 def _date_bound(value: str | None, end: bool) -> str | None:

@@ -34,9 +34,6 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-# --- inputs ----------------------------------------------------------------------------------
-
-
 @dataclass
 class Record:
     """One document to store: its text, the known fields and any other fields as metadata."""
@@ -185,10 +182,10 @@ def _unsupported(p, suffix: str) -> str:
 
 
 def _html_tools():
-    """``(decode, extract_page)`` from spinscope.sources, or None when it is not available."""
+    """``(decode, extract_page)`` from spinscope.inputs.html, or None when it is not available."""
     try:
         from ..inputs.html import decode_html_bytes, extract_page
-    except ImportError:  # pragma: no cover - spinscope.sources ships with spinscope
+    except ImportError:  # pragma: no cover - spinscope.inputs ships with spinscope
         return None
     return decode_html_bytes, extract_page
 

@@ -26,7 +26,6 @@ def split_notes(model: dict) -> tuple[dict, list[str]]:
     """Stored model information back into ``(model, notes)`` (the inverse of :func:`model_with_notes`)."""
     model = dict(model)
     return model, model.pop(NOTES_KEY, [])
-# --- analysis results ------------------------------------------------------------------------
 
 
 def result_from_analysis(analysis: Analysis) -> dict:

@@ -14,8 +14,6 @@ from .records import Record, count_records, expand_paths
 from .schema import now
 from .workers import analyse_stream, model_identity
 
-# --- Parquet: the exchange format of `corpus run` / `corpus import` ------------------------------
-
 
 def run_to_parquet(paths, out: str | Path, *, engine: str = "local", address: str | None = None,
                    source: str | None = None, workers: int = 1, model: str | Path | None = None,

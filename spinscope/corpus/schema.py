@@ -19,7 +19,6 @@ SCHEMA_VERSION = 2
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-# --- the store -------------------------------------------------------------------------------
 
 _SCHEMA_1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

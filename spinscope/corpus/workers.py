@@ -15,8 +15,6 @@ from typing import Iterator
 from ..errors import CorpusError
 from .results import result_from_analysis
 
-# --- the model -------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class ModelIdentity:

@@ -30,8 +30,6 @@ from .spans import has_word, snap_span
 from .windows import BLOCK_CHARS, LAST_WINDOW, best_window, make_windows, token_owners
 
 MODEL_DIR = Path(__file__).parent.parent / "models"
-# --- the model -------------------------------------------------------------------------------
-
 
 
 # ONNX Runtime graph optimisers turned off for the encoder (see session_options)

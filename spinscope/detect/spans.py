@@ -7,7 +7,6 @@ from collections import Counter
 
 LEAD_TRIM = " \t\r\n.,;:!?)]}-–—"
 TRAIL_TRIM = " \t\r\n.,;:([{-–—"
-# --- span helpers ----------------------------------------------------------------------------
 
 
 def snap_span(text: str, s: int, e: int, lo: int = 0, hi: int | None = None, *,

@@ -9,7 +9,6 @@ import numpy as np
 # on PTC, and out-of-fold SI F1 0.414 against 0.412, TC 0.604 against 0.603 (model card)
 LAST_WINDOW = 128
 BLOCK_CHARS = 30_000  # longer texts are processed block by block (bounded memory)
-# --- windows ---------------------------------------------------------------------------------
 
 
 def make_windows(n_tokens: int, size: int, stride: int, offset: int = 0, min_last: int = 0) -> list[tuple[int, int]]:

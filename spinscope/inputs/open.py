@@ -27,7 +27,7 @@ def open_source(arg: str, *, html: bool | None = None, allow_private: bool = Tru
       pages are extracted unless ``html`` is False.
     - ``-``: standard input (strict UTF-8; extracted if ``html`` is True; a PDF or .docx is read).
     - a PDF, Word .docx or Markdown file (by its content, or its suffix): its text, with a note
-      (:func:`spinscope.formats.document_page`); RTF, .doc, .odt and other formats are refused by name.
+      (:func:`spinscope.inputs.documents.document_page`); RTF, .doc, .odt and other formats are refused by name.
     - a ``.html``/``.htm`` file, or any file with ``html=True``: decoded with its declared charset
       (else strict UTF-8) and extracted.
     - any other file: returned unchanged (strict UTF-8), title None.

@@ -30,8 +30,6 @@ from .summary import (
     target_lines,
 )
 
-# --- HTML --------------------------------------------------------------------------------------
-
 
 def esc(s: object) -> str:
     """HTML-escape for text and (double- or single-quoted) attribute values."""

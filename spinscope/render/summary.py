@@ -11,10 +11,6 @@ from typing import NamedTuple
 
 from ..document import Analysis, Sentence, Span, covered_length, split_sentences
 
-# --- shared geometry and numbers ---------------------------------------------------------------
-
-
-
 
 class Segment(NamedTuple):
     start: int

@@ -14,7 +14,6 @@ from ..claims import (
 )
 
 FILES = ("crowdsourced.csv", "groundtruth.csv")
-# --- data ------------------------------------------------------------------------------------
 
 
 def load_claimbuster(data: Path, limit: int = 0) -> list[dict]:

@@ -299,7 +299,7 @@ def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: b
         if max_steps and step >= max_steps:
             break
     net.eval()
-    # export: eager attention (ONNX Runtime runs it faster), dynamic int8 like spinscope.train.export
+    # export: eager attention (ONNX Runtime runs it faster), dynamic int8 like spinscope.training.export
     net.encoder.set_attn_implementation("eager")
     fp32 = out / "claims-fp32.onnx"
     x = torch.randint(1000, 2000, (2, 16))

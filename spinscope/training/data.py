@@ -126,8 +126,6 @@ def claims_batches(windows: list[ClaimsWindow], batch_size: int, seed: int):
         yield from batches
 
 
-# --- commands --------------------------------------------------------------------------------
-
 def load_data(data: Path, limit: int = 0):
     """Articles and labels of a PTC folder (``articles/``, ``labels-tc/``), checked before any training:
     InputError names what is missing or wrong."""

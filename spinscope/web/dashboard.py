@@ -2,7 +2,7 @@
 
 Server-side pages, no script of their own and nothing from a CDN: charts are inline SVG. Every
 page's own Content-Security-Policy allows only inline styles and frames from the same origin;
-article reports (``spinscope.report.render_html``) carry their own policy for their one script.
+article reports (``spinscope.render.html.render_html``) carry their own policy for their one script.
 
 (No ``from __future__ import annotations`` here: FastAPI reads the endpoint annotations.)
 """
