@@ -47,7 +47,7 @@ def analyze_many(texts: Iterable, *, detector=None, claims: bool = True, entitie
       while it reads the next ones (both release the GIL for their heavy parts), and the technique
       model leaves one core to spaCy (:meth:`Detector.with_threads`);
     - without, the technique model reads as many texts at once as it has threads, each on one
-      thread: on 2 cores that is about 1.2x faster than one text on two threads, whose small matrix
+      thread: on 2 cores that is faster than one text on two threads, whose small matrix
       products leave the threads waiting on each other.
 
     ``bench/bench_entities.py`` and ``bench/bench_analyze.py`` measure the gains.

@@ -20,6 +20,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 from spinscope import entities, language
+from spinscope.entities import nlp as entities_nlp
 from spinscope.corpus import ModelIdentity, Record, Store, result_from_analysis
 from spinscope.corpus.records import _read_jsonl
 from spinscope.document import Analysis, Span, split_sentences
@@ -102,7 +103,7 @@ def test_a_long_jsonl_token_is_read_in_linear_time(tmp_path):
 
 def test_over_long_words_reach_spacy_as_spaces_and_mentions_keep_the_input():
     text = "Barack Obama met Angela Merkel. " + "x" * 500 + " Then Obama left."
-    pieces = entities._chunks(text)
+    pieces = entities_nlp._chunks(text)
     assert [len(p) for _, p in pieces] == [len(text)] and "x" not in pieces[0][1]
     found, _ = entities.extract_entities(text)
     for e in found:

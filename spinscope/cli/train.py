@@ -78,8 +78,6 @@ def _os_message(e: Exception) -> str:
 
 
 def run(args) -> int:
-    if args.what == "claims":
-        return args.handler(args)
     try:
         import torch  # noqa: F401 - the training extras; spinscope.training imports it only where it trains
         import transformers  # noqa: F401
@@ -199,7 +197,7 @@ def add_claims_parser(train_subparsers) -> argparse.ArgumentParser:
     q.add_argument("--class-balance", action="store_true",
                    help="weigh the positive class by negatives/positives of the training sentences")
     q.add_argument("--feature-cache", type=Path, help="shared mode: folder to cache the sentence vectors in")
-    q.set_defaults(handler=run_claims)
+    q.set_defaults(func=run_claims)
     return q
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..budget import check_time
-from ..document import Alternative, Span
+from ..document import Alternative, Span, blocks
 from ..errors import ModelError
 from .calibration import apply_score_map, checked_score_map
 from .decoding import decode_spans, newlines_before, sentence_starts, word_tokens
@@ -41,13 +41,9 @@ def session_options(threads: int, spinning: bool = True, disabled: str = DISABLE
     time, quiet; with ``spinning=False`` idle threads sleep instead of busy-waiting for the next op.
 
     ONNX Runtime's SkipLayerNormFusion (each residual Add + LayerNormalization as one
-    SkipLayerNormalization kernel) is turned off. On this int8 encoder that kernel is slow: the
-    four of them took 1.9 ms of a 19.6 ms window (one thread), the Adds and LayerNormalizations
-    in their place about 0.5 ms, so windows run 1.06-1.11x faster (``all-fusions`` in
-    bench/bench_onnx_opt.py). The outputs differ from the fused graph's by rounding that the
-    dynamic int8 quantisation amplifies (up to 0.07 in a token probability) and are as close to
-    the fp32 network's (mean |difference| in token probabilities 0.0265 against 0.0264);
-    out-of-fold SI F1 at the shipped decoding 0.4135 against 0.4137 (model card).
+    SkipLayerNormalization kernel) is turned off: on this int8 encoder that kernel is slower than
+    the Adds and LayerNormalizations it replaces (``bench/bench_onnx_opt.py`` measures it). The
+    outputs differ from the fused graph's only by rounding, and are as close to the fp32 network's.
 
     ``disabled``: ONNX Runtime optimiser names to turn off, separated by ";" ("" for none).
     """
@@ -244,19 +240,8 @@ class Detector:
         return Block(start, text, offsets, windows, hidden, probs, text.lower())
 
     def _blocks(self, text: str):
-        """Split long texts at line breaks (else spaces) into blocks of about BLOCK_CHARS."""
-        pos = 0
-        n = len(text)
-        while pos < n:
-            end = n if n - pos <= BLOCK_CHARS else None
-            if end is None:
-                limit = pos + BLOCK_CHARS
-                cut = text.rfind("\n", pos + BLOCK_CHARS // 2, limit)
-                if cut < 0:
-                    cut = text.rfind(" ", pos + BLOCK_CHARS // 2, limit)
-                end = cut + 1 if cut >= 0 else limit
-            yield pos, text[pos:end]
-            pos = end
+        """Long texts in blocks of about BLOCK_CHARS, cut at line breaks (else spaces)."""
+        return blocks(text, BLOCK_CHARS)
 
     # -- classification --
 

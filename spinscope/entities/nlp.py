@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from ..budget import checked
-from ..document import Span
+from ..document import Span, blocks
 from ..errors import EntityModelError
 
 # spaCy pipelines tried in order; the first one installed is used.
@@ -36,9 +36,7 @@ _RUN_LOCK = threading.Lock()  # spaCy pipelines are not documented as thread-saf
 # spaCy adds every new word form it sees to the pipeline's vocabulary and never removes one (about
 # 470 bytes each). A server or a corpus job that runs for days would grow without bound, so the
 # pipeline is loaded afresh (about 1 s) once this many new strings have accumulated; documents
-# parsed before keep the vocabulary they were made with. Measured on 600 texts of 900 made-up words
-# each: RSS +221 MB without reloading, +73-74 MB with (flat after 450 texts). PTC articles bring about
-# 28 new strings each, so that is one reload per 3,500 or so news articles (bench/bench_vocab.py).
+# parsed before keep the vocabulary they were made with; memory then stays flat (bench/bench_vocab.py).
 VOCAB_GROWTH = 100_000
 
 
@@ -104,19 +102,9 @@ def _tame(piece: str) -> str:
 
 
 def _chunks(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
-    """``(offset, piece)`` pieces of at most about ``size`` characters, cut after line breaks, with
-    over-long words blanked (:func:`_tame`)."""
-    out: list[tuple[int, str]] = []
-    pos = 0
-    while len(text) - pos > size:
-        cut = text.rfind("\n", pos, pos + size)
-        if cut <= pos:
-            cut = text.rfind(" ", pos, pos + size)
-        cut = pos + size if cut <= pos else cut + 1
-        out.append((pos, _tame(text[pos:cut])))
-        pos = cut
-    out.append((pos, _tame(text[pos:])))
-    return out
+    """``(offset, piece)`` pieces of at most about ``size`` characters, cut after line breaks
+    (:func:`spinscope.document.blocks`), with over-long words blanked (:func:`_tame`)."""
+    return [(pos, _tame(piece)) for pos, piece in blocks(text, size)] or [(0, "")]
 
 
 def parse(text: str, nlp=None) -> list[tuple[int, object]]:
