@@ -35,6 +35,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import spinscope.entities as E
+    from spinscope.entities import nlp as EN
 
     if args.no_reload:
         EN.VOCAB_GROWTH = 10**12

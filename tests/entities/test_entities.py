@@ -15,7 +15,11 @@ import pytest
 spacy = pytest.importorskip("spacy")
 
 from spinscope.document import Analysis, Span, split_sentences  # noqa: E402
-from spinscope.entities.nlp import _chunks
+from spinscope.entities import countries as EC  # noqa: E402
+from spinscope.entities import mentions as EM  # noqa: E402
+from spinscope.entities import nlp as EN  # noqa: E402
+from spinscope.entities import types as ET  # noqa: E402
+from spinscope.entities.nlp import _chunks  # noqa: E402
 from spinscope.entities import country_of_name, enrich, extract_entities, load_nlp, profile_lines, ranked_by_mentions, ranked_by_techniques
 from conftest import ROOT  # noqa: E402
 
@@ -71,8 +75,6 @@ def test_offsets_are_exact_in_long_text_cut_into_pieces():
     pieces = _chunks(text, size=300)
     assert len(pieces) > 3 and "".join(p for _, p in pieces) == text
     assert all(text[o:o + len(p)] == p for o, p in pieces)
-    from spinscope import entities as E
-
     old = EN.CHUNK_CHARS
     EN.CHUNK_CHARS = 300
     try:

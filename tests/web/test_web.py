@@ -316,7 +316,7 @@ def test_url_fetched_when_private_allowed(detector, no_outside_connections):
 def test_url_fetches_have_a_pool_of_their_own(detector, monkeypatch):
     # each fetch may take up to its deadline: 40 slow servers used to fill anyio's default thread
     # pool, which the rest of the app shares; now at most INPUT_WORKERS run and the others wait
-    from spinscope import web
+    from spinscope.web import app as web_app
 
     gate, lock, seen = threading.Event(), threading.Lock(), {"now": 0, "peak": 0}
 
@@ -330,7 +330,7 @@ def test_url_fetches_have_a_pool_of_their_own(detector, monkeypatch):
         return sources.Page("Real patriots will never surrender.", None), url
 
     monkeypatch.setattr(fetch, "load_page", slow_load)
-    n = web.INPUT_WORKERS + 4
+    n = web_app.INPUT_WORKERS + 4
     with TestClient(create_app(detector=detector, allow_fetch=True)) as c:
         results = []
         threads = [threading.Thread(target=lambda i=i: results.append(post_json(c, {"url": f"http://example.com/{i}"})))
@@ -339,17 +339,17 @@ def test_url_fetches_have_a_pool_of_their_own(detector, monkeypatch):
             t.start()
         try:
             deadline = time.monotonic() + 10
-            while seen["now"] < web.INPUT_WORKERS and time.monotonic() < deadline:
+            while seen["now"] < web_app.INPUT_WORKERS and time.monotonic() < deadline:
                 time.sleep(0.01)
             time.sleep(0.3)  # give any request beyond the pool the time to start
-            assert seen["now"] == seen["peak"] == web.INPUT_WORKERS
+            assert seen["now"] == seen["peak"] == web_app.INPUT_WORKERS
             assert c.get("/healthz").status_code == 200  # the rest of the app still answers
         finally:
             gate.set()
             for t in threads:
                 t.join(30)
     assert len(results) == n and all(r.status_code == 200 for r in results)
-    assert seen["peak"] == web.INPUT_WORKERS
+    assert seen["peak"] == web_app.INPUT_WORKERS
 
 
 # --- the page -----------------------------------------------------------------------------------
