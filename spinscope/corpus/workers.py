@@ -25,12 +25,30 @@ class ModelIdentity:
     model_dir: str | None  # None: the shipped model
 
 
+def _claims_model_bytes() -> bytes:
+    """The shipped claims model's configuration and head: a new claims model makes stored analyses stale too."""
+    from ..claims import CONFIG_NAME, MODEL_DIR
+
+    out = b""
+    try:
+        cfg = (MODEL_DIR / CONFIG_NAME).read_bytes()
+        out = cfg + (MODEL_DIR / json.loads(cfg).get("head", "")).read_bytes()
+    except (OSError, ValueError):
+        pass  # no (readable) claims model: analyses carry no claims, nothing to fingerprint
+    return out
+
+
+def _fingerprint(technique_config: bytes) -> str:
+    return hashlib.sha256(technique_config + b"\0" + _claims_model_bytes()).hexdigest()[:16]
+
+
 def model_identity(model: str | Path | None = None, detector=None) -> ModelIdentity:
-    """Identify a model without loading it (``detector``: an already loaded one)."""
+    """Identify a model without loading it (``detector``: an already loaded one). The fingerprint
+    covers the technique model's configuration and the claims model the analyses use."""
     if detector is not None:
         cfg = Path(getattr(detector, "model_dir", "")) / "config.json"
         raw = cfg.read_bytes() if cfg.is_file() else json.dumps(detector.info, sort_keys=True).encode()
-        return ModelIdentity(dict(detector.info), hashlib.sha256(raw).hexdigest()[:16],
+        return ModelIdentity(dict(detector.info), _fingerprint(raw),
                              str(detector.model_dir) if hasattr(detector, "model_dir") else None)
     from ..detect import MODEL_DIR
 
@@ -46,7 +64,7 @@ def model_identity(model: str | Path | None = None, detector=None) -> ModelIdent
     # the same fields as Detector.info
     info = {"name": cfg.get("name", "spinscope-techniques"), "version": cfg.get("version", "unknown"),
             "threshold": cfg.get("threshold")}
-    return ModelIdentity(info, hashlib.sha256(raw).hexdigest()[:16], str(folder) if model else None)
+    return ModelIdentity(info, _fingerprint(raw), str(folder) if model else None)
 
 
 def load_detector(model_dir: str | None, threads: int | None = None):

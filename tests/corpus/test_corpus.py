@@ -532,6 +532,25 @@ def test_reanalyze_is_explicit_and_keeps_history(tmp_path, inputs, tiny_model):
         assert st.analysis(1)[0].model["version"] == "0.2.0"
 
 
+def test_a_new_claims_model_makes_stored_analyses_stale(tmp_path, inputs, tiny_model, monkeypatch):
+    import shutil
+
+    import spinscope.claims
+
+    db = tmp_path / "c.sqlite"
+    add_paths(db, [inputs], model=tiny_model, quiet=True, stream=StringIO(), claims=False)
+    assert corpus.reanalyze(db, model=tiny_model, quiet=True, stream=StringIO(), claims=False).added == 0
+    claims_dir = tmp_path / "claims-model"
+    claims_dir.mkdir()
+    cfg = json.loads((spinscope.claims.MODEL_DIR / "claims.json").read_text(encoding="utf-8"))
+    shutil.copy(spinscope.claims.MODEL_DIR / cfg["head"], claims_dir / cfg["head"])
+    cfg["version"] = "9.9.9"
+    (claims_dir / "claims.json").write_text(json.dumps(cfg), encoding="utf-8")
+    monkeypatch.setattr(spinscope.claims, "MODEL_DIR", claims_dir)
+    rep = corpus.reanalyze(db, model=tiny_model, quiet=True, stream=StringIO(), claims=False)
+    assert (rep.added, rep.existing) == (9, 0)
+
+
 def test_workers_give_the_same_store(tmp_path, inputs, tiny_model):
     def dump(db):
         with Store(db) as st:
