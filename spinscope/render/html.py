@@ -8,7 +8,7 @@ import hashlib
 import html
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from urllib.parse import quote
 
@@ -17,12 +17,15 @@ from .. import techniques as T
 from ..document import Analysis, Span, split_sentences
 from ..techniques import lookup
 from .summary import (
+    CLAIM_MEANING,
     DEFAULT_MIN_SCORE,
     SCORE_MEANING,
     article_summary,
-    claim_lines,
+    claim_digest,
+    claim_line,
     clip,
     headline,
+    more_claims_line,
     plural,
     reader_notes,
     segments,
@@ -45,7 +48,7 @@ def json_for_script(obj: object) -> str:
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], s)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _asset(name: str) -> str:
     return resources.files("spinscope.render").joinpath("assets", name).read_text(encoding="utf-8")
 
@@ -229,9 +232,22 @@ def render_html(analysis: Analysis, *, source: str | None = None, toolbar: str |
         out.append('<p class="muted">No sentence uses a technique.</p>\n')
     out.append("</section>\n")
 
-    # claims and targets
+    # claims: the few to check first, the rest folded away
+    out.append('<section aria-labelledby="h-claims">\n<h2 id="h-claims">Check-worthy claims</h2>\n')
+    digest = claim_digest(analysis)
+    if digest.first:
+        out.append(f'<p class="muted meaning">{esc(CLAIM_MEANING)}</p>\n<ol class="claims">'
+                   + "".join(f"<li>{esc(claim_line(c, 400))}</li>" for c in digest.first) + "</ol>\n")
+        if more := more_claims_line(digest):
+            out.append(f'<details class="more-claims"><summary>{esc(more[0].upper() + more[1:])}</summary>'
+                       f'<ol start="{len(digest.first) + 1}">'
+                       + "".join(f"<li>{esc(claim_line(c, 400))}</li>" for c in digest.rest) + "</ol></details>\n")
+    else:
+        out.append('<p class="muted">No sentence was scored check-worthy.</p>\n')
+    out.append("</section>\n")
+
+    # targets
     for hid, title, lines, empty in (
-        ("h-claims", "Check-worthy claims", claim_lines(analysis, 10), "No sentence was scored check-worthy."),
         ("h-targets", "Who is targeted", target_lines(analysis), "No technique span was aimed at a named entity."),
     ):
         out.append(f'<section aria-labelledby="{hid}">\n<h2 id="{hid}">{title}</h2>\n')

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ..document import Analysis, Sentence, Span, covered_length, split_sentences
+from ..document import Analysis, Claim, Sentence, Span, covered_length, split_sentences
 
 
 class Segment(NamedTuple):
@@ -168,8 +168,36 @@ def reader_notes(analysis: Analysis) -> list[str]:
     return notes
 
 
-def claim_lines(analysis: Analysis, limit: int = 5) -> list[str]:
-    return [f"{c.score:.0%}  {clip(c.text, 160)}" for c in analysis.claims[:limit]]
+CLAIMS_FIRST = 5  # claims a reader is asked to check first; the rest are listed apart
+CLAIM_MEANING = ("A claim's score is the estimated probability that a fact-checker would call the sentence "
+                 "worth checking (calibrated on US political debates; news articles hold more factual "
+                 "sentences, so many score high). Check the first few; the rest are listed for completeness.")
+
+
+@dataclass(frozen=True)
+class ClaimDigest:
+    """The few claims to check first (the best ``CLAIMS_FIRST``) and the rest, each best first."""
+
+    first: list[Claim]
+    rest: list[Claim]
+
+
+def claim_digest(analysis: Analysis, first: int = CLAIMS_FIRST) -> ClaimDigest:
+    claims = sorted(analysis.claims, key=lambda c: (-c.score, c.start))
+    return ClaimDigest(claims[:first], claims[first:])
+
+
+def claim_line(claim: Claim, limit: int = 160) -> str:
+    return f"{claim.score:.0%}  {clip(claim.text, limit)}"
+
+
+def more_claims_line(digest: ClaimDigest) -> str | None:
+    """'21 more sentences scored check-worthy (35–68%)', or None when every claim is among the first."""
+    if not digest.rest:
+        return None
+    lo, hi = min(c.score for c in digest.rest), max(c.score for c in digest.rest)
+    span = f"{hi:.0%}" if round(lo * 100) == round(hi * 100) else f"{round(lo * 100)}–{hi:.0%}"
+    return f"{plural(len(digest.rest), 'more sentence')} scored check-worthy ({span})"
 
 
 def target_lines(analysis: Analysis, limit: int = 10) -> list[str]:

@@ -20,7 +20,9 @@ from .summary import (
     SCORE_MEANING,
     SHORT_TEXT_WORDS,
     article_summary,
+    claim_digest,
     headline,
+    more_claims_line,
     plural,
     reader_notes,
     segments,
@@ -123,7 +125,7 @@ def _notes_grid(rows, console):
         _wrapped(console, body, num.rjust(w) + " ")
 
 
-def render_text(analysis: Analysis, console: "Console", source: str | None = None, *,
+def render_text(analysis: Analysis, console: Console, source: str | None = None, *,
                 min_score: float = DEFAULT_MIN_SCORE, explain: bool = False) -> None:
     """Write ``analysis`` to ``console`` as described in the module docstring. ``explain`` adds
     each span's explanation under its note."""
@@ -195,7 +197,10 @@ def render_text(analysis: Analysis, console: "Console", source: str | None = Non
 
     _heading(console, "Check-worthy claims (best first)")
     if analysis.claims:
-        _notes_grid([(f"{c.score:.0%}", Text(terminal_safe(c.text))) for c in analysis.claims[:5]], console)
+        digest = claim_digest(analysis)
+        _notes_grid([(f"{c.score:.0%}", Text(terminal_safe(c.text))) for c in digest.first], console)
+        if more := more_claims_line(digest):
+            console.print(Text(f"and {more}; --format json lists them all", style="dim"))
     else:
         console.print(Text("none found" if analysis.text.strip() else "no text", style="dim"))
 

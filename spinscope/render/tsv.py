@@ -6,7 +6,6 @@ import re
 
 from ..document import Analysis
 
-
 _TSV_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
