@@ -1,4 +1,4 @@
-"""Documents in other formats (spinscope.formats): PDF, Word .docx and Markdown read as text with a
+"""Documents in other formats (spinscope.inputs.documents): PDF, Word .docx and Markdown read as text with a
 note; RTF, .doc, OpenDocument and the like refused by name; formats found by their content too.
 Fixtures are made here: PDFs with fpdf2, .docx files with python-docx."""
 
