@@ -73,6 +73,7 @@ def test_entities_take_linear_time_on_words_without_spaces():
     assert growth(lambda t: entities.extract_entities(t), lambda n: "!?" * (n // 2), 8_000) < 8
 
 
+@pytest.mark.slow
 def test_targets_take_linear_time_in_a_run_on_sentence():
     # every span walked the whole run-on "sentence" looking for its target
     def run(text):

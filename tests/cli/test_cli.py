@@ -41,6 +41,7 @@ def test_text_output_is_readable():
     assert "\x1b[" not in out  # plain when piped
 
 
+@pytest.mark.slow
 def test_ptc_formats_and_ids(tmp_path, sample_json):
     art = tmp_path / "article123456.txt"
     art.write_bytes(SAMPLE.read_bytes())
@@ -60,6 +61,7 @@ def test_stdin_and_output_file(tmp_path, sample_json):
     assert doc["spans"] == sample_json["spans"]
 
 
+@pytest.mark.slow
 def test_folder_batch_matches_single_files(tmp_path):
     texts = {
         "article1.txt": SAMPLE.read_text(encoding="utf-8"),
@@ -74,6 +76,7 @@ def test_folder_batch_matches_single_files(tmp_path):
     assert b"[3/3]" in batch.stderr  # progress for many files
 
 
+@pytest.mark.slow
 def test_folder_batch_json_matches_single_files_with_entities(tmp_path):
     # several inputs go through analyze_many (spaCy in a second thread): same entities and targets
     texts = {

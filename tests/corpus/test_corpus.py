@@ -509,6 +509,7 @@ def newer_model(tiny_model: Path, tmp_path: Path) -> Path:
     return new
 
 
+@pytest.mark.slow
 def test_reanalyze_is_explicit_and_keeps_history(tmp_path, inputs, tiny_model):
     db = tmp_path / "r.sqlite"
     add_paths(db, [inputs], model=tiny_model, quiet=True, stream=StringIO())
@@ -551,6 +552,7 @@ def test_a_new_claims_model_makes_stored_analyses_stale(tmp_path, inputs, tiny_m
     assert (rep.added, rep.existing) == (9, 0)
 
 
+@pytest.mark.slow
 def test_workers_give_the_same_store(tmp_path, inputs, tiny_model):
     def dump(db):
         with Store(db) as st:
@@ -610,6 +612,7 @@ def _alive(pid: int) -> bool:
 FAST = ("--no-entities", "--no-claims")  # the kill test is about the store, not about these stages
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux) to watch the processes")
 def test_kill_9_and_resume(tmp_path, tiny_model):
     folder = tmp_path / "docs"
@@ -738,6 +741,7 @@ def test_parser_wires_into_a_cli():
 # --- Parquet: run --engine local and import ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_local_then_import_equals_add(tmp_path, inputs, tiny_model):
     pytest.importorskip("pyarrow", reason="pyarrow is part of the 'ray' extra")
     import pyarrow.parquet as pq

@@ -21,7 +21,8 @@ from spinscope import corpus  # noqa: E402
 from test_corpus import text_of  # noqa: E402
 
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Ray Data's own, on pickling its context
+pytestmark = [pytest.mark.slow,  # starts a Ray cluster
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # Ray Data's own, on pickling its context
 
 
 @pytest.fixture(scope="module")

@@ -145,6 +145,7 @@ def test_score_calibration_out_of_fold(ptc_dir, tiny_model):
     assert [f["fold"] for f in res["nested"]["folds"]] == [0, 1]
 
 
+@pytest.mark.slow
 def test_train_techniques_writes_the_map_and_refuses_a_bad_one_before_training(ptc_dir, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"map": {"x": [0.5, 0.2], "y": [0.1, 0.2]}}')

@@ -26,6 +26,8 @@ from spinscope.document import Analysis, Span, split_sentences  # noqa: E402
 from spinscope.render.html import render_html, render_index  # noqa: E402
 from spinscope.render.summary import segments  # noqa: E402
 
+pytestmark = pytest.mark.slow  # a real headless Chromium
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 SCREENSHOTS = ROOT / "docs" / "screenshots"

@@ -55,6 +55,7 @@ def test_a_wide_terminal_gets_the_same_only_wider():
     assert " ".join(narrow.split()[5:]) == " ".join(wide.split()[5:])  # the rule above differs in width only
 
 
+@pytest.mark.slow
 def test_min_score_and_what_scores_mean():
     default = cli_text(str(SAMPLE))
     everything = cli_text(str(SAMPLE), "--min-score", "0")

@@ -95,6 +95,7 @@ def test_train_checks_its_arguments(tmp_path, ptc_dir, args, message):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_train_refuses_bad_data_with_one_line(tmp_path, ptc_dir):
     pytest.importorskip("torch")
     proc = run_cli("train", "techniques", "--data", tmp_path / "none", "--out", tmp_path / "o", "--tiny")

@@ -59,6 +59,7 @@ def test_a_bad_decoding_setting_is_refused(tiny_model, tmp_path, key, value, mes
     assert proc.returncode == 2 and message.encode() in proc.stderr and b"Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_training_is_reproducible(ptc_dir, tiny_model, tmp_path):
     out = tmp_path / "again"
     run_cli("train", "techniques", "--data", ptc_dir, "--out", out, "--tiny", "--epochs", "2",
@@ -190,6 +191,7 @@ def test_oof_decoding_chooses_on_all_folds_and_scores_each_fold_by_the_others(pt
     assert res["nested"]["mean"] == pytest.approx(sum(f["si"]["f1"] for f in res["nested"]["folds"]) / 2)
 
 
+@pytest.mark.slow
 def test_cross_validation_command(ptc_dir, tmp_path):
     out = tmp_path / "cv"
     proc = run_cli("train", "cv", "--data", ptc_dir, "--out", out, "--tiny", "--folds", "2", "--epochs", "1",
@@ -212,6 +214,7 @@ def test_cross_validation_command(ptc_dir, tmp_path):
     assert set(fold["test_ids"]).isdisjoint(json.loads((out / "fold1" / "result.json").read_text())["test_ids"])
 
 
+@pytest.mark.slow
 def test_ten_megabyte_text_completes_with_bounded_memory(tiny_model, tmp_path):
     import resource
     import subprocess
@@ -241,6 +244,7 @@ def test_ten_megabyte_text_completes_with_bounded_memory(tiny_model, tmp_path):
         assert text[int(s):int(e)] == text[int(s):int(e)].strip() and int(e) > int(s)
 
 
+@pytest.mark.slow
 def test_multitask_claims_training(ptc_dir, tmp_path):
     """--claims-data adds a check-worthiness loss on the shared encoder; held-out sentences stay unlabelled."""
     from test_claims import write_claimbuster
