@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
+from corpus_data import FAKE, HOSTILE_TITLE, hand_result, text_of
 
 from spinscope import analyze, corpus
 from spinscope.cli import corpus as cli_corpus
@@ -24,7 +25,6 @@ from spinscope.web import charts, dashboard
 from spinscope.corpus import (
     CorpusError,
     Filters,
-    ModelIdentity,
     Problem,
     Record,
     Store,
@@ -39,9 +39,6 @@ from spinscope.corpus import (
 from spinscope.document import Analysis, Claim, Entity, Mention, Span, split_sentences
 
 ENV = dict(os.environ, SPINSCOPE_THREADS="1", PYTHONWARNINGS="ignore")
-FAKE = ModelIdentity({"name": "fake", "version": "1", "threshold": 0.5}, "fake0001", None)
-WORDS = ("the corrupt council betrayed hardworking families critics called mayor clown liar deal legal experts agree "
-         "bridge total catastrophe patriots never surrender great nation taxes went up because governor").split()
 
 
 @pytest.fixture(autouse=True)
@@ -60,13 +57,6 @@ def corpus_cli(*args, timeout=300) -> subprocess.CompletedProcess:
     """``python -m spinscope corpus`` (the same parser as ``spinscope corpus``)."""
     return subprocess.run([sys.executable, "-m", "spinscope", "corpus", *map(str, args)], capture_output=True, text=True,
                           env=ENV, cwd=ROOT, timeout=timeout)
-
-
-def text_of(i: int, n: int = 40, seed: int = 0) -> str:
-    import random
-
-    rnd = random.Random(i * 7919 + seed)
-    return f"Report {i}.\n" + " ".join(rnd.choice(WORDS) for _ in range(n)) + ".\n"
 
 
 @pytest.fixture()
@@ -248,11 +238,6 @@ def test_stages_can_be_switched_off(tmp_path, inputs, tiny_model):
         assert st.info()["runs"][0]["options"] == {"claims": False, "entities": False}
 
 
-def _doc(text: str, spans: list[tuple[int, int, str]]) -> dict:
-    a = Analysis(text=text, spans=[Span(s, e, t, 0.9, text[s:e]) for s, e, t in spans], model={"name": "fake", "version": "1"})
-    return result_from_analysis(a)
-
-
 @pytest.fixture()
 def known_store(tmp_path) -> Path:
     """Documents with hand-made spans, so every number below can be worked out by hand."""
@@ -263,10 +248,10 @@ def known_store(tmp_path) -> Path:
     t4 = "undated words here and there five six seven eight nine"  # 10 words
     docs = [
         (Record(text=t1, origin="1", source="A", published="2024-01-05"),
-         _doc(t1, [(0, 7, "Loaded_Language"), (4, 13, "Doubt"), (14, 18, "Loaded_Language")])),
-        (Record(text=t2, origin="2", source="B", published="2024-01-20"), _doc(t2, [(0, 10, "Doubt")])),
-        (Record(text=t3, origin="3", source="A", published="2024-02-01"), _doc(t3, [])),
-        (Record(text=t4, origin="4", source=None, published=None), _doc(t4, [(0, 7, "Slogans")])),
+         hand_result(t1, [(0, 7, "Loaded_Language"), (4, 13, "Doubt"), (14, 18, "Loaded_Language")])),
+        (Record(text=t2, origin="2", source="B", published="2024-01-20"), hand_result(t2, [(0, 10, "Doubt")])),
+        (Record(text=t3, origin="3", source="A", published="2024-02-01"), hand_result(t3, [])),
+        (Record(text=t4, origin="4", source=None, published=None), hand_result(t4, [(0, 7, "Slogans")])),
     ]
     with Store(db) as st:
         st.write_new(docs, "add", FAKE)
@@ -365,8 +350,8 @@ def test_table_shows_names_from_the_data_verbatim_and_harmless(tmp_path):
     db = tmp_path / "names.sqlite"
     t, u = "one two three four five", "six seven eight nine ten"
     with Store(db) as st:
-        st.write_new([(Record(text=t, origin="1", source="[/x] News"), _doc(t, [(0, 3, "Doubt")])),
-                      (Record(text=u, origin="2", source="[bold]Wire\x1b[2J"), _doc(u, [(4, 9, "Doubt")]))],
+        st.write_new([(Record(text=t, origin="1", source="[/x] News"), hand_result(t, [(0, 3, "Doubt")])),
+                      (Record(text=u, origin="2", source="[bold]Wire\x1b[2J"), hand_result(u, [(4, 9, "Doubt")]))],
                      "add", FAKE)
     proc = corpus_cli("stats", db, "--by", "source")
     assert proc.returncode == 0, proc.stderr
@@ -440,7 +425,7 @@ def test_schema_version_and_migrations(tmp_path, monkeypatch):
     db = tmp_path / "m.sqlite"
     with Store(db) as st:
         assert st.conn.execute("PRAGMA user_version").fetchone()[0] == corpus.SCHEMA_VERSION == 2
-        st.write_new([(Record(text="hello world", origin="x"), _doc("hello world", [(0, 5, "Doubt")]))], "add", FAKE)
+        st.write_new([(Record(text="hello world", origin="x"), hand_result("hello world", [(0, 5, "Doubt")]))], "add", FAKE)
     # a failing migration changes nothing
     monkeypatch.setattr(corpus.schema, "SCHEMA_VERSION", 3)
 
@@ -473,7 +458,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_spans(tmp_path):
     conn.close()
     with Store(db) as st:  # opening migrates; the next writes carry technique_score
         assert st.conn.execute("PRAGMA user_version").fetchone()[0] == 2
-        st.write_new([(Record(text="hello world", origin="x"), _doc("hello world", [(0, 5, "Doubt")]))], "add", FAKE)
+        st.write_new([(Record(text="hello world", origin="x"), hand_result("hello world", [(0, 5, "Doubt")]))], "add", FAKE)
         st.conn.execute("UPDATE spans SET technique_score = NULL")  # as a row written before the migration reads
         [span] = st.analysis(1)[0].spans
         assert (span.technique, span.score, span.technique_score) == ("Doubt", 0.9, 0.0)
@@ -784,7 +769,6 @@ def _testclient():
     return fastapi.FastAPI, TestClient
 
 
-HOSTILE_TITLE = "<script>alert(1)</script> & \"quotes\""
 
 
 @pytest.fixture()
@@ -792,7 +776,7 @@ def dash_db(tmp_path, known_store) -> Path:
     with Store(known_store) as st:
         text = "The <b>corrupt</b> council </textarea><script>alert(2)</script> lied.\n"
         st.write_new([(Record(text=text, origin="evil", title=HOSTILE_TITLE, source="<i>evil</i>",
-                              published="2024-03-01"), _doc(text, [(4, 18, "Loaded_Language")]))], "add", FAKE)
+                              published="2024-03-01"), hand_result(text, [(4, 18, "Loaded_Language")]))], "add", FAKE)
     return known_store
 
 

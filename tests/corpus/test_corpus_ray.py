@@ -18,7 +18,7 @@ pytest.importorskip("ray.data", reason="Ray Data is not installed (pip install '
 pq = pytest.importorskip("pyarrow.parquet", reason="pyarrow is not installed (pip install 'spinscope[ray]')")
 
 from spinscope import corpus  # noqa: E402
-from test_corpus import text_of  # noqa: E402
+from corpus_data import text_of  # noqa: E402
 
 
 pytestmark = [pytest.mark.slow,  # starts a Ray cluster

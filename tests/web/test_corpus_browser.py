@@ -21,14 +21,15 @@ if not CHROMIUM.exists():
 
 from fastapi import FastAPI  # noqa: E402
 
-from spinscope import corpus  # noqa: E402
 from spinscope.web import dashboard  # noqa: E402
 from spinscope.corpus import Record, Store  # noqa: E402
-from test_corpus import FAKE, HOSTILE_TITLE, _doc, text_of  # noqa: E402
+from corpus_data import FAKE, HOSTILE_TITLE, hand_result, text_of  # noqa: E402
 from conftest import ROOT  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+pytestmark = pytest.mark.slow  # a real headless Chromium
+
 TECHS = ["Loaded_Language", "Doubt", "Name_Calling,Labeling", "Slogans"]
 
 
@@ -41,7 +42,7 @@ def server(tmp_path_factory):
         spans = [(k * 20, k * 20 + 12, TECHS[(i + k) % len(TECHS)]) for k in range(1 + i % 4)]
         items.append((Record(text=text, origin=f"d{i}", title=HOSTILE_TITLE if i == 7 else f"Article {i}",
                              source=("north", "south", "east")[i % 3], published=f"2024-{1 + i % 6:02d}-{1 + i:02d}"),
-                      _doc(text, spans)))
+                      hand_result(text, spans)))
     with Store(db) as st:
         st.write_new(items, "add", FAKE)
     app = FastAPI()
