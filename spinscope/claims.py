@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .detect import session_options
+from .detect import detect_spans, session_options
 from .document import Claim, InputError, Sentence, decode_bytes, read_bounded
 
 MAX_TSV_BYTES = 500_000_000  # a file of sentences may be far larger than an article
@@ -326,12 +326,12 @@ def detect_with_claims(detector, scorer: ClaimScorer | None, text: str, sentence
         if not text.strip():
             spans = []
         else:
-            spans = detector.detect(text) if threshold is None else detector.detect(text, threshold)
+            spans = detect_spans(detector, text, sentences, threshold)
         return spans, find_claims(text, sentences, scorer, threshold=claim_threshold, limit=limit)
     spans = []
     scores = np.zeros(len(sentences), np.float32)
     starts = np.asarray([s.start for s in sentences], np.int64)
-    for blk in detector.iter_encoded(text):
+    for blk in detector.iter_encoded(text, sentences):
         bstart, bend = blk.start, blk.start + len(blk.text)
         lo, hi = int(np.searchsorted(starts, bstart, "left")), int(np.searchsorted(starts, bend, "left"))
         spans.extend(detector.decode(text, [blk], threshold))

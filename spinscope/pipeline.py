@@ -170,7 +170,9 @@ def _techniques_stage(text: str, title: str | None, note: str | None, detector, 
 
         spans, found_claims = detect_with_claims(det, None, text, sentences)
     else:
-        spans = det.detect(text)
+        from .detect.detector import detect_spans
+
+        spans = detect_spans(det, text, sentences)
     from .language import language_note
 
     lang = language_note(text)

@@ -21,6 +21,7 @@ from .detector import (
     Block,
     Detector,
     default_detector,
+    detect_spans,
     load_detector,
     session_options,
     sha256,
@@ -32,7 +33,7 @@ from .windows import BLOCK_CHARS, LAST_WINDOW, best_window, make_windows, token_
 
 __all__ = [
     "BLOCK_CHARS", "CONTEXT", "LAST_WINDOW", "MODEL_DIR", "Block", "Detector", "ModelError", "apply_score_map",
-    "best_window", "checked_score_map", "decode_spans", "default_detector", "explain", "extend_to_sentence_end",
+    "best_window", "checked_score_map", "decode_spans", "default_detector", "detect_spans", "explain", "extend_to_sentence_end",
     "extra_features", "has_word", "is_function_word", "join_runs", "line_breaks", "load_detector", "make_windows",
     "newlines_before", "pool_features", "repetition_count", "sentence_starts", "session_options", "sha256",
     "snap_span", "softmax", "token_owners", "word_tokens",

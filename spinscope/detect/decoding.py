@@ -109,14 +109,16 @@ def newlines_before(text: str, offsets: np.ndarray) -> np.ndarray:
     return out
 
 
-def sentence_starts(text: str, offsets: np.ndarray) -> np.ndarray:
+def sentence_starts(text: str, offsets: np.ndarray, starts: np.ndarray | None = None) -> np.ndarray:
     """``out[i]`` is true when a sentence (``document.split_sentences``) starts after token
-    ``i - 1`` ends and at or before token ``i`` starts."""
+    ``i - 1`` ends and at or before token ``i`` starts. ``starts``: the sentences' start offsets
+    relative to ``text`` (sorted; those outside it do no harm), when already split."""
     from ..document import split_sentences
 
     out = np.zeros(len(offsets), bool)
     if len(offsets) > 1:
-        starts = np.array([s.start for s in split_sentences(text)], np.int64)
+        if starts is None:
+            starts = np.array([s.start for s in split_sentences(text)], np.int64)
         out[1:] = np.searchsorted(starts, offsets[1:, 0], side="right") > np.searchsorted(starts, offsets[:-1, 1], side="right")
     return out
 

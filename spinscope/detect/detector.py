@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..budget import check_time
-from ..document import Alternative, Span, blocks
+from ..document import Alternative, Sentence, Span, blocks
 from ..errors import ModelError
 from .calibration import apply_score_map, checked_score_map
 from .decoding import decode_spans, newlines_before, sentence_starts, word_tokens
@@ -312,16 +312,21 @@ class Detector:
 
     # -- public --
 
-    def iter_encoded(self, text: str):
+    def iter_encoded(self, text: str, sentences: list[Sentence] | None = None):
         """The text's encoded :class:`Block` s, one at a time (so memory stays bounded); blank
-        blocks are skipped."""
+        blocks are skipped. ``sentences``: ``split_sentences(text)`` when the caller has it, so the
+        decoding does not split the text again."""
+        starts = None if sentences is None else np.fromiter((s.start for s in sentences), np.int64, len(sentences))
         for start, block in self._blocks(text):
             if block.strip():
-                yield self._encode_block(block, start)
+                blk = self._encode_block(block, start)
+                if starts is not None and self.split_sentences:
+                    blk.sentence_starts = sentence_starts(blk.text, blk.offsets, starts - start)
+                yield blk
 
-    def encode(self, text: str) -> list[Block]:
+    def encode(self, text: str, sentences: list[Sentence] | None = None) -> list[Block]:
         """Run the encoder over the text, block by block (keeps everything in memory)."""
-        return list(self.iter_encoded(text))
+        return list(self.iter_encoded(text, sentences))
 
     def span_bounds(self, text: str, blocks, threshold: float | None = None, gap: int | None = None,
                     peak: float | None = None, extend: float | None = None) -> list[tuple[Block, int, int, float]]:
@@ -366,10 +371,11 @@ class Detector:
         spans.sort(key=lambda sp: (sp.start, sp.end, sp.technique))
         return spans
 
-    def detect(self, text: str, threshold: float | None = None) -> list[Span]:
-        """All technique spans in ``text``, sorted by position. Memory is bounded by the block size."""
+    def detect(self, text: str, threshold: float | None = None, sentences: list[Sentence] | None = None) -> list[Span]:
+        """All technique spans in ``text``, sorted by position. Memory is bounded by the block size.
+        ``sentences``: ``split_sentences(text)``, when already split."""
         spans: list[Span] = []
-        for blk in self.iter_encoded(text):
+        for blk in self.iter_encoded(text, sentences):
             spans.extend(self.decode(text, [blk], threshold))
         return spans
 
@@ -390,6 +396,15 @@ class Detector:
                 probs, _, _ = self._classify_in_block(blk, s, min(e, end))
                 out[i] = probs
         return [p if p is not None else np.full(len(self.labels), 1.0 / len(self.labels), np.float32) for p in out]
+
+
+def detect_spans(detector, text: str, sentences: list[Sentence] | None = None,
+                 threshold: float | None = None) -> list[Span]:
+    """``detector.detect(text)``, handing a :class:`Detector` the sentences already split; any
+    other object with a ``detect(text[, threshold])`` method (as ``analyze`` accepts) is called plainly."""
+    if isinstance(detector, Detector):
+        return detector.detect(text, threshold, sentences)
+    return detector.detect(text) if threshold is None else detector.detect(text, threshold)
 
 
 _DEFAULT: Detector | None = None

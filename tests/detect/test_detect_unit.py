@@ -352,3 +352,26 @@ def test_word_tokens_is_any_letter_or_digit_per_token():
 def test_spans_do_not_end_or_start_with_an_unmatched_bracket(text, want):
     s, e = snap_span(text, 0, len(text))
     assert text[s:e] == want
+
+
+def test_sentences_split_once_give_the_same_blocks_and_spans(tiny_model, monkeypatch):
+    """The decoding's sentence starts from the pipeline's split equal each block's own split,
+    also across block cuts inside a line (after a space) and at abbreviations."""
+    import random
+
+    from spinscope import detect
+    from spinscope.detect.decoding import sentence_starts
+    from spinscope.document import split_sentences
+
+    monkeypatch.setattr(detect.detector, "BLOCK_CHARS", 300)
+    det = detect.Detector(tiny_model)
+    det.threshold = 0.0  # many spans, so that sentence ends matter to the decoding
+    rnd = random.Random(5)
+    words = ["the", "Council", "Mr.", "Dr.", "U.S.", "said", "\u201cNo!\u201d", "Why?", "it", "rose", "5%.", "(Yes.)", "A.", "..."]
+    for _ in range(5):
+        text = "".join(rnd.choice(words) + rnd.choice([" ", " ", " ", ". ", "\n", "\n\n", "  "]) for _ in range(400))
+        sentences = split_sentences(text)
+        own = [sentence_starts(b.text, b.offsets) for b in det.iter_encoded(text)]
+        given = [b.sentence_starts for b in det.iter_encoded(text, sentences)]
+        assert len(own) > 3 and all(np.array_equal(a, b) for a, b in zip(own, given, strict=True))
+        assert det.detect(text, sentences=sentences) == det.detect(text)
