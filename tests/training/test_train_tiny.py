@@ -216,7 +216,6 @@ def test_cross_validation_command(ptc_dir, tmp_path):
 
 @pytest.mark.slow
 def test_ten_megabyte_text_completes_with_bounded_memory(tiny_model, tmp_path):
-    import resource
     import subprocess
     import sys
 
