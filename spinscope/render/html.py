@@ -239,7 +239,7 @@ def render_html(analysis: Analysis, *, source: str | None = None, toolbar: str |
         out.append(f'<p class="muted meaning">{esc(CLAIM_MEANING)}</p>\n<ol class="claims">'
                    + "".join(f"<li>{esc(claim_line(c, 400))}</li>" for c in digest.first) + "</ol>\n")
         if more := more_claims_line(digest):
-            out.append(f'<details class="more-claims"><summary>{esc(more[0].upper() + more[1:])}</summary>'
+            out.append(f'<details class="more-claims"><summary>{esc(more)}</summary>'
                        f'<ol start="{len(digest.first) + 1}">'
                        + "".join(f"<li>{esc(claim_line(c, 400))}</li>" for c in digest.rest) + "</ol></details>\n")
     else:
@@ -247,15 +247,12 @@ def render_html(analysis: Analysis, *, source: str | None = None, toolbar: str |
     out.append("</section>\n")
 
     # targets
-    for hid, title, lines, empty in (
-        ("h-targets", "Who is targeted", target_lines(analysis), "No technique span was aimed at a named entity."),
-    ):
-        out.append(f'<section aria-labelledby="{hid}">\n<h2 id="{hid}">{title}</h2>\n')
-        if lines:
-            out.append("<ol>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ol>\n")
-        else:
-            out.append(f'<p class="muted">{empty}</p>\n')
-        out.append("</section>\n")
+    out.append('<section aria-labelledby="h-targets">\n<h2 id="h-targets">Who is targeted</h2>\n')
+    if lines := target_lines(analysis):
+        out.append("<ol>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ol>\n")
+    else:
+        out.append('<p class="muted">No technique span was aimed at a named entity.</p>\n')
+    out.append("</section>\n")
 
     # all spans
     if spans:
