@@ -23,3 +23,7 @@ class OutputError(Exception):
 
 class AnalysisTimeout(Exception):
     """The analysis ran past its time budget (see :func:`spinscope.budget.time_limit`)."""
+
+
+class TrainingPaused(Exception):
+    """Training stopped at its time limit after saving a checkpoint; the same command resumes it."""

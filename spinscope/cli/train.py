@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from ..document import InputError
+from ..errors import TrainingPaused
 
 
 def add_parser(subparsers) -> None:
@@ -42,6 +44,13 @@ def add_parser(subparsers) -> None:
         q.add_argument("--claims-data", type=Path,
                        help="ClaimBuster folder: also train the shared encoder for check-worthiness (multi-task)")
         q.add_argument("--claims-weight", type=float, default=0.5, help="weight of the check-worthiness loss")
+        q.add_argument("--swap-names", type=Path, nargs="?", const=Path("default"),
+                       help="also train on articles with opposing actors' names swapped (a TSV of pairs: group, a, b; "
+                            "without a value, the pairs shipped in spinscope/training/actor_pairs.tsv)")
+        q.add_argument("--swap-prob", type=float, default=0.5,
+                       help="chance that an epoch reads an article naming a pair in a swapped version")
+        q.add_argument("--time-limit", type=float, default=0.0,
+                       help="minutes: stop after the epoch that passes it, keeping a checkpoint; the same command resumes")
         if name == "techniques":
             q.add_argument("--version", default="dev", help="version string written into the model config")
             q.add_argument("--dev-fraction", type=float, default=0.0, help="hold out this share of articles to tune the threshold")
@@ -53,6 +62,17 @@ def add_parser(subparsers) -> None:
             q.add_argument("--rescore", action="store_true",
                            help="re-choose decoding settings and re-score folds already trained in --out")
     add_claims_parser(tsub)
+
+
+def _swap_file(value: Path | None) -> str:
+    """The actor-pairs file for --swap-names as a string for the config ("" when off)."""
+    if value is None:
+        return ""
+    if value == Path("default"):
+        from ..training.augment import PAIRS_FILE
+
+        return str(PAIRS_FILE)
+    return str(value.resolve())
 
 
 def _train_device_problem(device: str) -> str | None:
@@ -101,6 +121,10 @@ def run(args) -> int:
             problem = f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}"
     if args.limit < 0 or args.max_steps < 0:
         problem = f"--limit and --max-steps take 0 (no limit) or a positive number, not {min(args.limit, args.max_steps)}"
+    if not 0.0 <= args.swap_prob <= 1.0:
+        problem = f"--swap-prob is a probability: 0 up to 1, not {args.swap_prob}"
+    if args.time_limit < 0:
+        problem = f"--time-limit takes minutes (0: none), not {args.time_limit}"
     if not 0.0 <= getattr(args, "dev_fraction", 0.0) < 1.0:
         problem = f"--dev-fraction is a share of the articles: 0 up to below 1, not {args.dev_fraction}"
     if problem:
@@ -110,7 +134,9 @@ def run(args) -> int:
                       threads=args.threads, threshold=args.threshold, gap=args.gap, peak=args.peak, extend=args.extend,
                       max_steps=args.max_steps,
                       device=args.device, layers=args.layers,
-                      claims_weight=args.claims_weight if args.claims_data else 0.0)
+                      claims_weight=args.claims_weight if args.claims_data else 0.0,
+                      swap_names=_swap_file(args.swap_names), swap_prob=args.swap_prob)
+    deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     if args.what == "techniques":
         score_map = None
         if args.calibration:  # checked before hours of training, not after
@@ -123,7 +149,10 @@ def run(args) -> int:
                 return 2
         try:
             summary = run_train(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version,
-                                args.dev_fraction, claims_data=args.claims_data)
+                                args.dev_fraction, claims_data=args.claims_data, deadline=deadline)
+        except TrainingPaused as e:
+            print(f"spinscope train: {e}", file=sys.stderr)
+            return 3
         except (InputError, OSError) as e:
             print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
             return 2
@@ -134,7 +163,10 @@ def run(args) -> int:
     else:
         try:
             agg = run_cv(args.data, args.out, cfg, args.encoder, args.tiny, args.folds, args.limit, args.only,
-                         args.rescore, claims_data=args.claims_data)
+                         args.rescore, claims_data=args.claims_data, deadline=deadline)
+        except TrainingPaused as e:
+            print(f"spinscope train: {e}", file=sys.stderr)
+            return 3
         except (InputError, OSError) as e:
             print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
             return 2

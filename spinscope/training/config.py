@@ -29,3 +29,5 @@ class TrainConfig:
     layers: int = 0  # keep only the first N encoder layers (0 = all)
     claims_weight: float = 0.0  # weight of the auxiliary check-worthiness loss (needs claims data)
     claims_dev_fraction: float = 0.1  # ClaimBuster share held out (never trained on), as in train_claims
+    swap_names: str = ""  # actor-pairs TSV: train on articles with opposing actors' names swapped ("" = off)
+    swap_prob: float = 0.5  # chance that an epoch reads an article that names a pair in a swapped version

@@ -20,8 +20,9 @@ from .techniques import run_train, tune_decoding
 
 def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, tiny: bool, folds: int,
            limit: int = 0, only: list[int] | None = None, rescore: bool = False,
-           claims_data: Path | None = None) -> dict:
-    """k-fold cross-validation: train on k-1 folds (tuning the threshold on 10% of them), test on the rest."""
+           claims_data: Path | None = None, deadline: float | None = None) -> dict:
+    """k-fold cross-validation: train on k-1 folds (tuning the threshold on 10% of them), test on the rest.
+    Finished folds are kept and a stopped fold resumes from its checkpoint (see :func:`run_train`)."""
     from ..detect import Detector
 
     articles, labels = load_data(data, limit)
@@ -48,7 +49,7 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
             sub = fold_dir / "data"
             write_subset(data, sub, train_ids)
             summary = run_train(sub, fold_dir / "model", cfg, encoder_dir, tiny, dev_fraction=0.1, version=f"cv-fold{k}",
-                                claims_data=claims_data)
+                                claims_data=claims_data, deadline=deadline)
         det = Detector(fold_dir / "model")
         gold = [(a, t, s, e) for a in test_ids for t, s, e in labels.get(a, [])]
         res = evaluate(det, {a: articles[a] for a in test_ids}, gold)

