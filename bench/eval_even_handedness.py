@@ -213,11 +213,11 @@ def article_cases(ptc: Path, pairs: list[dict], per_pair: int, most: int) -> lis
     return cases
 
 
-def run(cases: list[dict], *, outside_names: bool) -> list[dict]:
+def run(cases: list[dict], *, outside_names: bool, detector=None) -> list[dict]:
     import spinscope
 
     texts = [t for c in cases for t in (c["ra"].text, c["rb"].text)]
-    analyses = list(spinscope.analyze_many(texts, claims=False, entities=False))
+    analyses = list(spinscope.analyze_many(texts, detector=detector, claims=False, entities=False))
     out = []
     for i, c in enumerate(cases):
         r = compare(analyses[2 * i], analyses[2 * i + 1], c["ra"], c["rb"], outside_names=outside_names)
@@ -288,18 +288,40 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--articles-per-pair", type=int, default=2)
     ap.add_argument("--max-articles", type=int, default=40)
     ap.add_argument("--json", type=Path, help="write every case and the summaries here")
+    ap.add_argument("--model", type=Path, help="technique model folder (default: the shipped model)")
+    ap.add_argument("--train-pairs", type=Path, help="actor pairs a model was trained to swap "
+                    "(spinscope train --swap-names): also report the bench's pairs in and not in it")
     args = ap.parse_args(argv)
     pairs = read_tsv(args.pairs, ["group", "number", "a", "b"])
     templates = read_tsv(args.templates, ["id", "number", "style", "template"])
-    sent = run(sentence_cases(pairs, templates), outside_names=False)
-    arts = run(article_cases(args.ptc, pairs, args.articles_per_pair, args.max_articles), outside_names=True) if args.ptc else []
+    detector = None
+    if args.model:
+        from spinscope.detect import Detector
+
+        detector = Detector(args.model)
+    sent = run(sentence_cases(pairs, templates), outside_names=False, detector=detector)
+    arts = (run(article_cases(args.ptc, pairs, args.articles_per_pair, args.max_articles), outside_names=True,
+                detector=detector) if args.ptc else [])
     print_report(sent, arts)
+    by_training = {}
+    if args.train_pairs:
+        from spinscope.training.augment import load_pairs, swap
+
+        trained = load_pairs(args.train_pairs)
+        for r in sent:  # a pair was trained on when one training pair's swap turns one name into the other
+            a, b = r["pair"].split(" / ")
+            r["pair_in_training"] = any(swap(a, [], p)[0] == b for p in trained)
+        by_training = breakdown(sent, "pair_in_training")
+        for flag, s in by_training.items():
+            print(f"pairs {'in' if flag else 'not in'} the training pairs: {s['cases']} cases, same techniques "
+                  f"{s['same_techniques']:.1%}, top score moved {s['mean_top_move']:.3f} on average")
     if args.json:
         import spinscope
 
         doc = {"spinscope": spinscope.__version__, "target": {"same_techniques": TARGET_SAME, "mean_top_move": TARGET_MOVE},
                "sentences": {"summary": summary(sent), "by_group": breakdown(sent, "group"),
-                             "by_style": breakdown(sent, "style"), "by_pair": breakdown(sent, "pair"), "worst": worst(sent), "cases": sent},
+                             "by_style": breakdown(sent, "style"), "by_pair": breakdown(sent, "pair"),
+                             "by_pair_in_training": {str(k): v for k, v in by_training.items()}, "worst": worst(sent), "cases": sent},
                "articles": {"summary": summary(arts), "cases": arts}}
         try:
             args.json.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

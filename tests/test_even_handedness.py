@@ -1,11 +1,13 @@
-"""The comparison logic of bench/eval_even_handedness.py, on hand-made analyses (no model)."""
+"""The comparison logic of bench/eval_even_handedness.py, on hand-made analyses; one run on a tiny model."""
 
 import importlib.util
+import json
 import sys
 
 import pytest
 
 from spinscope.document import Analysis, Span
+from spinscope.training.augment import PAIRS_FILE
 from conftest import ROOT  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("eval_even_handedness", ROOT / "bench" / "eval_even_handedness.py")
@@ -136,3 +138,20 @@ def test_sentence_cases_respect_number_and_shipped_files(tmp_path):
     bad.write_text("x\ty\n1\t2\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="needs a header"):
         eh.read_tsv(bad, ["group", "number", "a", "b"])
+
+
+@pytest.mark.slow
+def test_the_bench_runs_any_model_and_splits_pairs_by_training(tiny_model, tmp_path):
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("group\tnumber\ta\tb\tarticle_forms_a\tarticle_forms_b\n"
+                     "p\tplural\tDemocrats\tRepublicans\t\t\nc\tsingular\tIndia\tPakistan\t\t\n", encoding="utf-8")
+    templates = tmp_path / "templates.tsv"
+    templates.write_text("id\tnumber\tstyle\ttemplate\nl1\tany\tloaded\t{A} lied to the public again.\n",
+                         encoding="utf-8")
+    out = tmp_path / "even.json"
+    eh.main(["--pairs", str(pairs), "--templates", str(templates), "--model", str(tiny_model),
+             "--train-pairs", str(PAIRS_FILE), "--json", str(out)])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["sentences"]["by_pair_in_training"] == {
+        "False": doc["sentences"]["by_pair"]["India / Pakistan"],
+        "True": doc["sentences"]["by_pair"]["Democrats / Republicans"]}
