@@ -19,7 +19,9 @@ options on the same split (its map applied, threshold on the calibrated scale) a
 intervals on the held-out debates and the dev-test file.
 The shipped encoder's multi-task training saw the claim labels of a random 90% of all ClaimBuster
 sentences, held-out debates included, so held-out-debate numbers with it lean optimistic; the
-dev-test file is unseen. Prints numbers; asserts nothing.
+dev-test file is unseen. ``--technique-model`` takes an encoder trained with
+``spinscope train techniques --claims-holdout-debates N`` (the same N and validation debates),
+which never saw those labels. Prints numbers; asserts nothing.
 """
 
 from __future__ import annotations
@@ -100,6 +102,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--variants", action="store_true")
+    ap.add_argument("--technique-model", type=Path, help="encoder to put the head on (default: the shipped model); "
+                    "one trained with --claims-holdout-debates N never saw the held-out debates' labels")
     ap.add_argument("--class-balance", action="store_true", help="candidate: class-balanced head")
     ap.add_argument("--calibration", choices=("auto", "platt", "isotonic", "none"), default="none",
                     help="candidate: score map applied")
@@ -108,7 +112,8 @@ def main() -> None:
     cache = args.out / "cache"
     summary = run_train_claims(args.data, args.out / "shared", seed=args.seed, threads=args.threads,
                                holdout_debates=args.holdout_debates, val_debates=args.val_debates,
-                               dev_test=args.dev_test, feature_cache=cache, calibration="none")
+                               dev_test=args.dev_test, feature_cache=cache, calibration="none",
+                               technique_model=args.technique_model)
     rep = summary["report"]
     print("debates:", json.dumps(summary["debates"]))
     chosen = json.loads((args.out / "shared/claims.json").read_text())
@@ -118,7 +123,8 @@ def main() -> None:
         candidate = run_train_claims(args.data, args.out / "candidate", seed=args.seed, threads=args.threads,
                                      holdout_debates=args.holdout_debates, val_debates=args.val_debates,
                                      dev_test=args.dev_test, feature_cache=cache, calibration=args.calibration,
-                                     class_balance=args.class_balance, pooling=args.pooling)
+                                     class_balance=args.class_balance, pooling=args.pooling,
+                                     technique_model=args.technique_model)
     show("baseline: shared-mode logistic head", rep)
     for name in ("heldout_sentence", "dev_test"):
         if name in rep:
@@ -126,7 +132,7 @@ def main() -> None:
             print(format_reliability(f"{name} Platt-calibrated", rep[name]["reliability_calibrated"]))
     from spinscope.detect import MODEL_DIR, Detector
 
-    det = Detector(MODEL_DIR, threads=args.threads)
+    det = Detector(args.technique_model or MODEL_DIR, threads=args.threads)
     items = load_claimbuster(args.data)
     tr, va, te, _ = split_debates(items, args.holdout_debates, args.val_debates)
     iso, ctx = shared_features(det, items, chosen["max_len"], cache)

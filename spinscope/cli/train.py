@@ -44,6 +44,10 @@ def add_parser(subparsers) -> None:
         q.add_argument("--claims-data", type=Path,
                        help="ClaimBuster folder: also train the shared encoder for check-worthiness (multi-task)")
         q.add_argument("--claims-weight", type=float, default=0.5, help="weight of the check-worthiness loss")
+        q.add_argument("--claims-holdout-debates", type=int, default=0,
+                       help="give no claim label from the N latest ClaimBuster debates (and --claims-val-debates "
+                            "before them), as 'train claims --holdout-debates N' splits them")
+        q.add_argument("--claims-val-debates", type=int, default=3)
         q.add_argument("--swap-names", type=Path, nargs="?", const=Path("default"),
                        help="also train on articles with opposing actors' names swapped (a TSV of pairs: group, a, b; "
                             "without a value, the pairs shipped in spinscope/training/actor_pairs.tsv)")
@@ -123,6 +127,8 @@ def run(args) -> int:
         problem = f"--limit and --max-steps take 0 (no limit) or a positive number, not {min(args.limit, args.max_steps)}"
     if not 0.0 <= args.swap_prob <= 1.0:
         problem = f"--swap-prob is a probability: 0 up to 1, not {args.swap_prob}"
+    if args.claims_holdout_debates < 0 or args.claims_val_debates < 1:
+        problem = "--claims-holdout-debates takes 0 (none) or more debates, and --claims-val-debates at least 1"
     if args.time_limit < 0:
         problem = f"--time-limit takes minutes (0: none), not {args.time_limit}"
     if not 0.0 <= getattr(args, "dev_fraction", 0.0) < 1.0:
@@ -135,7 +141,9 @@ def run(args) -> int:
                       max_steps=args.max_steps,
                       device=args.device, layers=args.layers,
                       claims_weight=args.claims_weight if args.claims_data else 0.0,
-                      swap_names=_swap_file(args.swap_names), swap_prob=args.swap_prob)
+                      swap_names=_swap_file(args.swap_names), swap_prob=args.swap_prob,
+                      claims_holdout_debates=args.claims_holdout_debates,
+                      claims_val_debates=args.claims_val_debates if args.claims_holdout_debates else 0)
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     if args.what == "techniques":
         score_map = None

@@ -29,5 +29,7 @@ class TrainConfig:
     layers: int = 0  # keep only the first N encoder layers (0 = all)
     claims_weight: float = 0.0  # weight of the auxiliary check-worthiness loss (needs claims data)
     claims_dev_fraction: float = 0.1  # ClaimBuster share held out (never trained on), as in train_claims
+    claims_holdout_debates: int = 0  # the latest debates whose claim labels the encoder never sees (0: none)
+    claims_val_debates: int = 0  # and the validation debates before them
     swap_names: str = ""  # actor-pairs TSV: train on articles with opposing actors' names swapped ("" = off)
     swap_prob: float = 0.5  # chance that an epoch reads an article that names a pair in a swapped version

@@ -71,19 +71,25 @@ class ClaimsWindow:
     alone: bool = False
 
 
-def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: float = 0.1) -> list[ClaimsWindow]:
+def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: float = 0.1,
+                   holdout_debates: int = 0, val_debates: int = 0) -> list[ClaimsWindow]:
     """ClaimBuster sentences for the auxiliary check-worthiness loss, in context and alone.
 
     Sentences are labelled in windows of their rebuilt debate transcript (as ``analyze`` sees an
     article) and also on their own (as ``spinscope claims`` scores a sentence). The held-out share
     that ``spinscope train claims`` uses to choose its head and threshold (same seed, same split) is
-    never given a label here.
+    never given a label here. With ``holdout_debates`` the latest debates (and ``val_debates`` before
+    them), as ``spinscope train claims --holdout-debates`` splits them, are not given one either, so
+    that the claims head can be validated on debates whose labels the encoder never saw.
     """
-    from .claimbuster import debates, load_claimbuster, split_dev
+    from .claimbuster import debates, load_claimbuster, split_debates, split_dev
 
     items = load_claimbuster(Path(data))
     _, dev = split_dev(len(items), [r["label"] for r in items], seed, dev_fraction)
     held = set(dev)
+    if holdout_debates:
+        _, va, te, _ = split_debates(items, holdout_debates, val_debates)
+        held.update(va + te)
     out: list[ClaimsWindow] = []
     for text, spans in debates(items):
         enc = tokenizer.encode(text, add_special_tokens=False)

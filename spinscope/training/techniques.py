@@ -257,7 +257,8 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
         tok = load_tokenizer(encoder_dir)
         claims = None
         if claims_data and cfg.claims_weight > 0:
-            claims = prepare_claims(tok, claims_data, cfg.seed, cfg.max_len - 2, cfg.claims_dev_fraction)
+            claims = prepare_claims(tok, claims_data, cfg.seed, cfg.max_len - 2, cfg.claims_dev_fraction,
+                                    cfg.claims_holdout_debates, cfg.claims_val_debates)
             log_line(log, event="claims_data", data=str(claims_data), windows=len(claims),
                      sentences=sum(len(w.sents) for w in claims))
         swapped = None

@@ -278,6 +278,29 @@ def test_multitask_claims_training(ptc_dir, tmp_path):
     assert epochs and epochs[0]["claims_loss"] > 0
 
 
+def test_claims_of_held_out_debates_get_no_label_in_the_encoder_s_training(tmp_path):
+    """--claims-holdout-debates: the debates that 'train claims --holdout-debates' tests on stay unlabelled."""
+    from pathlib import Path
+
+    from test_claims import write_claimbuster
+
+    from spinscope.training.claimbuster import split_debates, split_dev
+    from spinscope.training.claims import load_claimbuster
+    from spinscope.training.data import load_tokenizer as _tokenizer, prepare_claims
+
+    cb = write_claimbuster(tmp_path / "cb")
+    tok = _tokenizer(Path(__import__("spinscope").__file__).parent / "models")
+    items = load_claimbuster(cb)
+    tr, va, te, _ = split_debates(items, 1, 1)
+    _, dev = split_dev(len(items), [r["label"] for r in items], 13, 0.1)
+    windows = prepare_claims(tok, cb, seed=13, size=254, dev_fraction=0.1, holdout_debates=1, val_debates=1)
+    alone = [w for w in windows if w.alone]
+    assert va and te and len(alone) == len(set(tr) - set(dev))
+    every = prepare_claims(tok, cb, seed=13, size=254, dev_fraction=0.1)
+    assert sum(w.alone for w in every) - len(alone) == len(set(va + te) - set(dev))
+    assert sum(len(w.sents) for w in windows if not w.alone) == len(alone)  # in context: the same sentences
+
+
 @pytest.mark.parametrize("args, message", [
     (["--device", "cuda:0"], b"no CUDA GPU is usable here"),
     (["--device", "tpu9"], b"--device"),
