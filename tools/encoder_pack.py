@@ -7,7 +7,8 @@ the row holding the table's largest absolute value, so that int8 quantisation of
 the same scale as with the full table). Everything travels as fp16 and is widened back to fp32.
 
     python tools/encoder_pack.py pack --out .gpu/encoder --text-dir ../shared/data/ptc/articles \
-        --csv ../shared/data/claims/crowdsourced.csv --csv ../shared/data/claims/groundtruth.csv
+        --csv ../shared/data/claims/crowdsourced.csv --csv ../shared/data/claims/groundtruth.csv \
+        --text-file spinscope/training/actor_pairs.tsv
     python tools/encoder_pack.py unpack --src .gpu/encoder --out /tmp/encoder      # on the GPU machine
 
 Models that will ship are re-assembled on the developer's machine with the full original table
@@ -29,7 +30,7 @@ WORD = "embeddings.word_embeddings.weight"
 COPY = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 
 
-def pack(out: Path, text_dirs: list[Path], csvs: list[Path]) -> None:
+def pack(out: Path, text_dirs: list[Path], csvs: list[Path], text_files: tuple[Path, ...] = ()) -> None:
     from safetensors.numpy import load_file, save_file
     from tokenizers import Tokenizer
 
@@ -40,6 +41,7 @@ def pack(out: Path, text_dirs: list[Path], csvs: list[Path]) -> None:
     key = next(k for k in tensors if k.endswith(WORD))
     tok = Tokenizer.from_file(str(src / "tokenizer.json"))
     texts = [p.read_text(encoding="utf-8") for d in text_dirs for p in sorted(d.glob("*.txt"))]
+    texts += [p.read_text(encoding="utf-8") for p in text_files]
     for c in csvs:
         with open(c, newline="", encoding="utf-8-sig") as fh:
             texts += [row.get("Text") or "" for row in csv.DictReader(fh)]
@@ -116,6 +118,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--text-dir", type=Path, action="append", default=[])
     p.add_argument("--csv", type=Path, action="append", default=[])
+    p.add_argument("--text-file", type=Path, action="append", default=[],
+                   help="any other text whose tokens training will meet (e.g. the actor pairs that --swap-names writes in)")
     u = sub.add_parser("unpack")
     u.add_argument("--src", type=Path, required=True)
     u.add_argument("--out", type=Path, required=True)
@@ -125,7 +129,7 @@ def main(argv=None) -> int:
     m.add_argument("--out", type=Path, required=True)
     a = ap.parse_args(argv)
     if a.cmd == "pack":
-        pack(a.out, a.text_dir, a.csv)
+        pack(a.out, a.text_dir, a.csv, a.text_file)
     elif a.cmd == "unpack":
         unpack(a.src, a.out)
     else:
