@@ -111,6 +111,17 @@ def assemble(weights: Path, device_config: Path, out: Path) -> None:
     print(f"exported {out}", file=sys.stderr)
 
 
+def shrink(model_dir: Path) -> Path:
+    """A trained model's ``torch-fp32.pt`` as ``weights.fp16.pt`` without the frozen word-embedding
+    table, small enough to travel back from a GPU machine (``assemble`` puts the table back)."""
+    import torch
+
+    sd = torch.load(model_dir / "torch-fp32.pt", map_location="cpu")
+    small = {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items() if "word_embeddings" not in k}
+    torch.save(small, model_dir / "weights.fp16.pt")
+    return model_dir / "weights.fp16.pt"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -127,8 +138,12 @@ def main(argv=None) -> int:
     m.add_argument("--weights", type=Path, required=True)
     m.add_argument("--device-config", type=Path, required=True)
     m.add_argument("--out", type=Path, required=True)
+    k = sub.add_parser("shrink")
+    k.add_argument("--model", type=Path, required=True, help="a trained model folder with torch-fp32.pt")
     a = ap.parse_args(argv)
-    if a.cmd == "pack":
+    if a.cmd == "shrink":
+        print(shrink(a.model))
+    elif a.cmd == "pack":
         pack(a.out, a.text_dir, a.csv, a.text_file)
     elif a.cmd == "unpack":
         unpack(a.src, a.out)

@@ -57,14 +57,7 @@ for v in ("cvBase", "cvSwap"):
 PY
 for f in finalBase finalSwap; do  # fine-tuned weights without the frozen word-embedding table, fp16, in chunks
   [ -f "$W/$f/torch-fp32.pt" ] || continue
-  $PY - "$W/$f" <<'PY'
-import sys, torch
-from pathlib import Path
-d = Path(sys.argv[1])
-sd = torch.load(d / "torch-fp32.pt", map_location="cpu")
-small = {k: (v.half() if v.is_floating_point() else v) for k, v in sd.items() if "word_embeddings" not in k}
-torch.save(small, d / "weights.fp16.pt")
-PY
+  $PY tools/encoder_pack.py shrink --model "$W/$f" >/dev/null || continue
   split -b 15m -d "$W/$f/weights.fp16.pt" "$OUT/$f.weights.fp16.pt.part"
 done
 (cd "$W" && tar czf "$OUT/results.tgz" status *.err cv*/summary.json cv*/fold*/result.json cv*/fold*/model/config.json \
