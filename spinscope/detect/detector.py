@@ -10,7 +10,6 @@ hidden states of the window where the span sits most centrally.
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
 import threading
@@ -23,49 +22,15 @@ from ..budget import check_time
 from ..document import Alternative, Sentence, Span, blocks
 from ..errors import ModelError
 from .calibration import apply_score_map, checked_score_map
+from .classifier import SpanClassifier
 from .decoding import decode_spans, newlines_before, sentence_starts, word_tokens
 from .explain import explain, is_function_word
 from .features import extra_features, pool_features, repetition_count, softmax
+from .runtime import DISABLED_OPTIMIZERS, session_options, sha256  # noqa: F401 - re-exported
 from .spans import has_word, snap_span
 from .windows import BLOCK_CHARS, LAST_WINDOW, best_window, make_windows, token_owners
 
 MODEL_DIR = Path(__file__).parent.parent / "models"
-
-
-# ONNX Runtime graph optimisers turned off for the encoder (see session_options)
-DISABLED_OPTIMIZERS = "SkipLayerNormFusion"
-
-
-def session_options(threads: int, spinning: bool = True, disabled: str = DISABLED_OPTIMIZERS):
-    """ONNX Runtime session options for the encoder: ``threads`` intra-op threads, one graph at a
-    time, quiet; with ``spinning=False`` idle threads sleep instead of busy-waiting for the next op.
-
-    ONNX Runtime's SkipLayerNormFusion (each residual Add + LayerNormalization as one
-    SkipLayerNormalization kernel) is turned off: on this int8 encoder that kernel is slower than
-    the Adds and LayerNormalizations it replaces (``bench/bench_onnx_opt.py`` measures it). The
-    outputs differ from the fused graph's only by rounding, and are as close to the fp32 network's.
-
-    ``disabled``: ONNX Runtime optimiser names to turn off, separated by ";" ("" for none).
-    """
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.log_severity_level = 3
-    if not spinning:
-        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    if disabled:
-        so.add_session_config_entry("optimization.disable_specified_optimizers", disabled)
-    return so
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @dataclass
@@ -80,6 +45,7 @@ class Block:
     newlines: np.ndarray | None = None  # per token, line breaks before it (set when first decoded)
     sentence_starts: np.ndarray | None = None  # per token, whether a new sentence starts at it (same)
     words: np.ndarray | None = None  # per token, whether it has a letter or digit (same)
+    ids: np.ndarray | None = None  # token ids, for the span classifier
 
 
 class Detector:
@@ -120,12 +86,20 @@ class Detector:
         self.W = heads["weight"].astype(np.float32)  # [C, F]
         self.b = heads["bias"].astype(np.float32)
         self.threads = threads or int(os.environ.get("SPINSCOPE_THREADS", 0)) or min(4, os.cpu_count() or 1)
+        # a second encoder that reads each span with its sentence, when the model ships one; its
+        # probabilities replace the head's, or are mixed with them by 'classifier_weight'
+        self.classifier: SpanClassifier | None = None
+        if (self.model_dir / "classifier" / "config.json").exists():
+            self.classifier = SpanClassifier(self.model_dir / "classifier", self.labels, self.threads, verify)
+        self.classifier_weight: float = self._number("classifier_weight", 1.0, float)
         self._own_session = None  # made on first use: analyze_many may only ever need siblings
         self._mask_input = False  # whether the ONNX graph takes an attention mask (set with a session)
         self._siblings: dict[int, Detector] = {}
         self._siblings_lock = threading.Lock()
         if not lazy:
             self.session  # noqa: B018 - load now, so that a broken model fails here
+            if self.classifier is not None:
+                self.classifier.session  # noqa: B018
         self.hidden_size = self.config["hidden_size"]
 
     @property
@@ -164,6 +138,8 @@ class Detector:
                 sib.threads = threads
                 sib.session = self._session(threads, spinning=False)
                 sib._mask_input = self._mask_input  # set by _session
+                if self.classifier is not None:
+                    sib.classifier = self.classifier.with_threads(threads)
                 sib._siblings = {}
                 sib._siblings_lock = threading.Lock()
                 self._siblings[threads] = sib
@@ -237,7 +213,7 @@ class Detector:
             hidden.append(h)
             mine = owner[ws:we] == i
             probs[ws:we][mine] = p[mine]
-        return Block(start, text, offsets, windows, hidden, probs, text.lower())
+        return Block(start, text, offsets, windows, hidden, probs, text.lower(), ids=ids)
 
     def _blocks(self, text: str):
         """Long texts in blocks of about BLOCK_CHARS, cut at line breaks (else spaces)."""
@@ -262,6 +238,26 @@ class Detector:
         feats = pool_features(blk.hidden[wi], a - ws, b - ws, extra_features(b - a, rep))
         logits = self.W @ feats + self.b
         return softmax(logits), rep, (wi, a, b)
+
+    def _with_classifier(self, bounds, found) -> list[np.ndarray]:
+        """The technique probabilities of each span: the head's (``found``), or with a span
+        classifier its own, run once per block over that block's spans."""
+        probs = [f[0] for f in found]
+        if self.classifier is None or not bounds:
+            return probs
+        by_block: dict[int, list[int]] = {}
+        for i, (blk, *_rest) in enumerate(bounds):
+            by_block.setdefault(id(blk), []).append(i)
+        w = self.classifier_weight
+        for idx in by_block.values():
+            blk = bounds[idx[0]][0]
+            if blk.sentence_starts is None:
+                blk.sentence_starts = sentence_starts(blk.text, blk.offsets)
+            rows = [(found[i][2][1], found[i][2][2], bounds[i][1] - blk.start, bounds[i][2] - blk.start) for i in idx]
+            clf = self.classifier.probs(blk.ids, blk.sentence_starts, blk.lower, blk.text, rows, self.cls_id, self.sep_id)
+            for i, p in zip(idx, clf):
+                probs[i] = p if w >= 1.0 else w * p + (1.0 - w) * probs[i]
+        return probs
 
     def _triggers(self, blk: Block, wi: int, a: int, b: int, cls: int) -> tuple[str, ...]:
         """Words whose tokens add most to the technique's logit through the span's mean pool, at most
@@ -365,8 +361,10 @@ class Detector:
                peak: float | None = None, extend: float | None = None) -> list[Span]:
         """Spans from encoded blocks at a given SI threshold, gap, peak and extend (default: the model's)."""
         spans: list[Span] = []
-        for blk, s, e, sscore in self.span_bounds(text, blocks, threshold, gap, peak, extend):
-            probs, rep, loc = self._classify_in_block(blk, s, e)
+        bounds = self.span_bounds(text, blocks, threshold, gap, peak, extend)
+        found = [self._classify_in_block(blk, s, e) for blk, s, e, _ in bounds]
+        mixed = self._with_classifier(bounds, found)
+        for (blk, s, e, sscore), (_, rep, loc), probs in zip(bounds, found, mixed):
             spans.append(self._span(blk, text, probs, rep, loc, s, e, sscore))
         spans.sort(key=lambda sp: (sp.start, sp.end, sp.technique))
         return spans
@@ -388,12 +386,11 @@ class Detector:
             if not todo:
                 continue
             blk = self._encode_block(block, start)
-            for i in todo:
-                s, e = spans[i]
-                if len(blk.offsets) == 0:
-                    out[i] = np.full(len(self.labels), 1.0 / len(self.labels), np.float32)
-                    continue
-                probs, _, _ = self._classify_in_block(blk, s, min(e, end))
+            if len(blk.offsets) == 0:
+                continue
+            bounds = [(blk, spans[i][0], min(spans[i][1], end), 0.0) for i in todo]
+            found = [self._classify_in_block(blk, s, e) for _, s, e, _ in bounds]
+            for i, probs in zip(todo, self._with_classifier(bounds, found)):
                 out[i] = probs
         return [p if p is not None else np.full(len(self.labels), 1.0 / len(self.labels), np.float32) for p in out]
 

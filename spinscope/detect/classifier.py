@@ -1,0 +1,82 @@
+"""The span classifier at run time: an int8 ONNX encoder that names the technique of each found span.
+
+It reads each span with its sentence (:func:`~spinscope.detect.span_input.span_input`), a batch of
+an article's spans at a time; a model folder that holds ``classifier/`` uses it in place of the
+tagger's linear technique head (which still picks the trigger words of the explanations).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from .features import extra_features, repetition_count
+from .runtime import session_options, sha256
+from .span_input import span_input
+
+BATCH = 32  # spans per ONNX run (sorted by length, so that little is padded)
+
+
+class SpanClassifier:
+    def __init__(self, model_dir: Path, labels: list[str], threads: int, verify: bool = True):
+        self.model_dir = model_dir
+        cfg_path = model_dir / "config.json"
+        try:
+            self.config = json.loads(cfg_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise ModelError(f"span classifier {model_dir}: no readable config.json ({e})") from None
+        if self.config.get("labels") != labels:
+            raise ModelError(f"span classifier {model_dir}: its techniques differ from the tagger's")
+        if verify:
+            for name, digest in self.config.get("sha256", {}).items():
+                p = model_dir / name
+                if not p.exists() or sha256(p) != digest:
+                    raise ModelError(f"model file {p} is missing or does not match its checksum; reinstall spinscope")
+        self.threads = threads
+        self.spinning = True
+        self._session = None
+
+    def with_threads(self, threads: int) -> "SpanClassifier":
+        """This classifier with its own session on ``threads`` threads whose idle threads sleep."""
+        import copy
+
+        sib = copy.copy(self)
+        sib.threads, sib.spinning, sib._session = threads, False, None
+        return sib
+
+    @property
+    def session(self):
+        if self._session is None:
+            import onnxruntime as ort
+
+            so = session_options(self.threads, spinning=self.spinning, disabled="")
+            self._session = ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so,
+                                                 providers=["CPUExecutionProvider"])
+        return self._session
+
+    def probs(self, ids: np.ndarray, starts: np.ndarray, lower: str, text: str,
+              spans: list[tuple[int, int, int, int]], cls_id: int, sep_id: int) -> np.ndarray:
+        """``[N, C]`` probabilities for ``spans``: ``(a, b, s, e)``, the span's tokens ``[a, b)`` in
+        ``ids`` and its characters ``[s, e)`` in ``text`` (whose lower case is ``lower``)."""
+        items = []
+        for a, b, s, e in spans:
+            x, t = span_input(ids, starts, a, b, cls_id, sep_id)
+            items.append((x, t, extra_features(b - a, repetition_count(lower, text[s:e]))))
+        out = np.zeros((len(items), len(self.config["labels"])), np.float32)
+        order = sorted(range(len(items)), key=lambda i: len(items[i][0]))
+        for k in range(0, len(order), BATCH):
+            chunk = order[k : k + BATCH]
+            L = max(len(items[i][0]) for i in chunk)
+            x = np.zeros((len(chunk), L), np.int64)
+            t = np.zeros((len(chunk), L), np.int64)
+            m = np.zeros((len(chunk), L), np.int64)
+            for r, i in enumerate(chunk):
+                n = len(items[i][0])
+                x[r, :n], t[r, :n], m[r, :n] = items[i][0], items[i][1], 1
+            ex = np.stack([items[i][2] for i in chunk]).astype(np.float32)
+            (p,) = self.session.run(None, {"input_ids": x, "token_type_ids": t, "attention_mask": m, "extras": ex})
+            out[chunk] = p
+        return out

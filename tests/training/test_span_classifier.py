@@ -1,0 +1,103 @@
+"""The span classifier on a tiny model: the real ``spinscope train classifier``, its input, and its use at run time."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import ARTICLES, run_cli
+
+pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def with_classifier(tiny_model, ptc_dir, tmp_path_factory):
+    """The tiny technique model with a tiny span classifier installed by ``--into``."""
+    base = tmp_path_factory.mktemp("clf")
+    model = base / "model"
+    shutil.copytree(tiny_model, model)
+    run_cli("train", "classifier", "--data", ptc_dir, "--out", base / "run", "--tiny", "--epochs", "2",
+            "--batch-size", "4", "--threads", "1", "--into", model, check=True)
+    return base
+
+
+def test_span_input_is_span_then_its_sentence():
+    from spinscope.detect.span_input import SIDE_TOKENS, span_input
+
+    ids = np.arange(1000, 1100)
+    starts = np.zeros(100, bool)
+    starts[[0, 40, 60]] = True  # sentences [0, 40), [40, 60), [60, 100)
+    x, t = span_input(ids, starts, 45, 50, 101, 102)
+    assert list(x[:7]) == [101, *range(1045, 1050), 102]
+    assert list(x[7:]) == list(range(1040, 1060)) + [102]  # the sentence alone, span inside
+    assert list(t) == [0] * 7 + [1] * 21
+    x, _ = span_input(ids, starts, 62, 64, 101, 102)  # the sentence is cut to SIDE_TOKENS each side
+    assert list(x[4:-1]) == list(range(1060, 1064 + SIDE_TOKENS))
+
+
+def test_long_spans_keep_their_first_and_last_tokens():
+    from spinscope.detect.span_input import SPAN_TOKENS, span_input
+
+    ids = np.arange(1000, 1200)
+    x, _ = span_input(ids, np.zeros(200, bool), 10, 150, 101, 102)
+    first = list(x[1 : 1 + SPAN_TOKENS])
+    assert first[0] == 1010 and first[-1] == 1149 and len(first) == SPAN_TOKENS
+
+
+def test_trained_classifier_files_log_and_fold_score(with_classifier):
+    cfg = json.loads((with_classifier / "model" / "classifier" / "config.json").read_text())
+    assert cfg["labels"][0] == "Appeal_to_Authority" and set(cfg["sha256"]) == {cfg["onnx"], "tokenizer.json"}
+    log = [json.loads(line) for line in (with_classifier / "run" / "train.log.jsonl").read_text().splitlines()]
+    assert log[0]["event"] == "start" and log[-1]["event"] == "done"
+    assert not (with_classifier / "run" / "checkpoint.pt").exists()
+
+
+def test_out_of_fold_run_scores_its_test_fold(ptc_dir, tmp_path):
+    proc = run_cli("train", "classifier", "--data", ptc_dir, "--out", tmp_path / "f", "--tiny", "--epochs", "1",
+                   "--batch-size", "4", "--threads", "1", "--folds", "2", "--fold", "1", check=True)
+    res = json.loads((tmp_path / "f" / "result.json").read_text())
+    assert res["tc"]["n_gold"] > 0 and 0.0 <= res["tc"]["f1"] <= 1.0
+    assert b"TC F1 on fold 1" in proc.stderr
+    oof = np.load(tmp_path / "f" / "oof.npz")
+    assert oof["probs"].shape[1] == 14 and np.allclose(oof["probs"].sum(1), 1.0, atol=1e-4)
+
+
+def test_detector_uses_the_classifier_and_keeps_offsets(tiny_model, with_classifier):
+    from spinscope.detect import Detector
+
+    text = ARTICLES["900000001"][0]
+    plain, clf = Detector(tiny_model), Detector(with_classifier / "model")
+    assert clf.classifier is not None and plain.classifier is None
+    rows = [(0, 25), (30, 60), (100, 140)]
+    p0, p1 = plain.classify(text, rows), clf.classify(text, rows)
+    assert all(np.isclose(p.sum(), 1.0, atol=1e-4) for p in p1)
+    assert not all(np.allclose(a, b) for a, b in zip(p0, p1))  # the classifier's probabilities, not the head's
+    a = plain.detect(text, threshold=0.0)
+    b = clf.detect(text, threshold=0.0)
+    assert [(s.start, s.end) for s in a] == [(s.start, s.end) for s in b]  # same spans, only labels may move
+    assert all(text[s.start : s.end] == s.text for s in b)
+    sib = clf.with_threads(2)
+    assert [(s.start, s.end, s.technique) for s in sib.detect(text, threshold=0.0)] == [
+        (s.start, s.end, s.technique) for s in b]
+
+
+def test_a_damaged_classifier_is_refused(with_classifier, tmp_path):
+    from spinscope.detect import Detector, ModelError
+
+    bad = tmp_path / "bad"
+    shutil.copytree(with_classifier / "model", bad)
+    cfg = json.loads((bad / "classifier" / "config.json").read_text())
+    with open(bad / "classifier" / cfg["onnx"], "ab") as f:
+        f.write(b"x")
+    with pytest.raises(ModelError, match="checksum"):
+        Detector(bad)
+    proc = run_cli("analyze", "--model", bad, "-", input=b"Some text.")
+    assert proc.returncode == 2 and b"checksum" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_bad_classifier_arguments_are_one_line(ptc_dir, tmp_path):
+    proc = run_cli("train", "classifier", "--data", ptc_dir, "--out", tmp_path / "x", "--tiny", "--into", tmp_path)
+    assert proc.returncode == 2 and b"not a technique model folder" in proc.stderr and b"Traceback" not in proc.stderr
+    proc = run_cli("train", "classifier", "--data", ptc_dir, "--out", tmp_path / "x", "--tiny", "--fold", "9")
+    assert proc.returncode == 2 and b"--fold" in proc.stderr and b"Traceback" not in proc.stderr
