@@ -1,7 +1,7 @@
 """The span classifier at run time: an int8 ONNX encoder that names the technique of each found span.
 
-It reads each span with its sentence (:func:`~spinscope.detect.span_input.span_input`), a batch of
-an article's spans at a time; a model folder that holds ``classifier/`` uses it in place of the
+It reads each span with its sentence (:func:`~spinscope.detect.span_input.span_input`), one span
+at a time; a model folder that holds ``classifier/`` uses it in place of the
 tagger's linear technique head (which still picks the trigger words of the explanations).
 """
 
@@ -16,8 +16,6 @@ from ..errors import ModelError
 from .features import extra_features, repetition_count
 from .runtime import session_options, sha256
 from .span_input import span_input
-
-BATCH = 32  # spans per ONNX run (sorted by length, so that little is padded)
 
 
 class SpanClassifier:
@@ -52,7 +50,7 @@ class SpanClassifier:
         if self._session is None:
             import onnxruntime as ort
 
-            so = session_options(self.threads, spinning=self.spinning, disabled="")
+            so = session_options(self.threads, spinning=self.spinning)
             self._session = ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so,
                                                  providers=["CPUExecutionProvider"])
         return self._session
@@ -66,17 +64,9 @@ class SpanClassifier:
             x, t = span_input(ids, starts, a, b, cls_id, sep_id)
             items.append((x, t, extra_features(b - a, repetition_count(lower, text[s:e]))))
         out = np.zeros((len(items), len(self.config["labels"])), np.float32)
-        order = sorted(range(len(items)), key=lambda i: len(items[i][0]))
-        for k in range(0, len(order), BATCH):
-            chunk = order[k : k + BATCH]
-            L = max(len(items[i][0]) for i in chunk)
-            x = np.zeros((len(chunk), L), np.int64)
-            t = np.zeros((len(chunk), L), np.int64)
-            m = np.zeros((len(chunk), L), np.int64)
-            for r, i in enumerate(chunk):
-                n = len(items[i][0])
-                x[r, :n], t[r, :n], m[r, :n] = items[i][0], items[i][1], 1
-            ex = np.stack([items[i][2] for i in chunk]).astype(np.float32)
-            (p,) = self.session.run(None, {"input_ids": x, "token_type_ids": t, "attention_mask": m, "extras": ex})
-            out[chunk] = p
+        for i, (x, t, ex) in enumerate(items):  # one span a run: int8 activations are scaled per run, so a
+            # span's label must not depend on which other spans share its batch
+            (p,) = self.session.run(None, {"input_ids": x[None], "token_type_ids": t[None],
+                                           "attention_mask": np.ones_like(x)[None], "extras": ex[None].astype(np.float32)})
+            out[i] = p[0]
         return out

@@ -254,16 +254,26 @@ def score_rows(items: list[Example], probs: np.ndarray, gold: list[tuple[str, st
     return res
 
 
-def export_classifier(net, tokenizer_file: Path, out: Path, meta: dict) -> Path:
-    """Write the int8 ONNX span classifier and its config (with checksums) into ``out``."""
+def quantize_classifier(fp32: Path, dest: Path, per_channel: bool = True) -> None:
+    """int8 weights (MatMul and Gather) with ONNX Runtime dynamic quantisation; per output channel by
+    default, which keeps the classifier's choices closer to the fp32 network's than one scale a tensor."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(fp32), str(dest), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"],
+                     per_channel=per_channel)
+
+
+def export_classifier(net, tokenizer_file: Path, out: Path, meta: dict, fp32: Path | None = None) -> Path:
+    """Write the int8 ONNX span classifier and its config (with checksums) into ``out``; the fp32
+    graph is kept at ``fp32`` when given (for comparisons; not shipped)."""
     import shutil
 
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     out.mkdir(parents=True, exist_ok=True)
     net.encoder.set_attn_implementation("eager")
-    fp32 = out / "classifier-fp32.onnx"
+    keep = fp32 is not None
+    fp32 = fp32 or out / "classifier-fp32.onnx"
     x = torch.randint(1000, 2000, (2, 24))
     t = torch.zeros_like(x)
     m = torch.ones_like(x)
@@ -277,13 +287,18 @@ def export_classifier(net, tokenizer_file: Path, out: Path, meta: dict) -> Path:
                                         "probs": {0: "batch"}},
                           opset_version=17, dynamo=False)
     name = "classifier.int8.onnx"
-    quantize_dynamic(str(fp32), str(out / name), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"])
-    fp32.unlink()
+    quantize_classifier(fp32, out / name)
+    if not keep:
+        fp32.unlink()
     shutil.copyfile(tokenizer_file, out / "tokenizer.json")
+    write_classifier_config(out, name, meta)
+    return out
+
+
+def write_classifier_config(out: Path, name: str, meta: dict) -> None:
     config = {"name": "spinscope-span-classifier", "onnx": name, "labels": list(T.LABELS), "train": meta,
               "sha256": {f: sha256(out / f) for f in (name, "tokenizer.json")}}
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    return out
 
 
 def install_classifier(classifier_dir: Path, model_dir: Path) -> Path:
@@ -326,7 +341,8 @@ def run_train_classifier(data: Path, out: Path, cfg: ClassifierConfig, encoder_d
         meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "n_spans": len(train),
                 **{k: v for k, v in asdict(cfg).items() if k != "threads"},
                 "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2"}
-        export_classifier(net, encoder_dir / "tokenizer.json", out / "model", meta)
+        export_classifier(net, encoder_dir / "tokenizer.json", out / "model", meta,
+                          fp32=None if tiny else out / "classifier-fp32.onnx")
         summary: dict = {"model": str(out / "model"), "n_train": len(train_ids)}
         if test_ids:
             test = gold_examples(tok, articles, labels, test_ids)

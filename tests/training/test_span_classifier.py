@@ -77,6 +77,8 @@ def test_detector_uses_the_classifier_and_keeps_offsets(tiny_model, with_classif
     b = clf.detect(text, threshold=0.0)
     assert [(s.start, s.end) for s in a] == [(s.start, s.end) for s in b]  # same spans, only labels may move
     assert all(text[s.start : s.end] == s.text for s in b)
+    alone = clf.classify(text, [rows[1]])[0]  # a span's label does not depend on the spans beside it
+    assert np.array_equal(alone, p1[1])
     sib = clf.with_threads(2)
     assert [(s.start, s.end, s.technique) for s in sib.detect(text, threshold=0.0)] == [
         (s.start, s.end, s.technique) for s in b]
