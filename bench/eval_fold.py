@@ -24,6 +24,35 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def boost_crossfit(det, articles, gold, halves, grid) -> dict:
+    """TC with gold spans when each half of the articles uses the repetition boost best on the other."""
+    from spinscope.training import scoring
+    from spinscope.training.evaluation import tc_predictions
+
+    saved = det.repetition_boost
+    rows = {}
+    for b in grid:
+        det.repetition_boost = b
+        rows[b] = [(g[0], p, g[2], g[3]) for g, p in zip(gold, tc_predictions(det, articles, gold))]
+    det.repetition_boost = saved
+
+    def tc(b, ids):
+        g = [x for x in gold if x[0] in ids]
+        return scoring.score_tc(g, [r for r in rows[b] if r[0] in ids]).f1
+
+    chosen, pred = [], []
+    for k, half in enumerate(halves):
+        other = set(halves[1 - k])
+        b = max(grid, key=lambda x: tc(x, other))  # the first of equals
+        chosen.append(b)
+        pred += [r for r in rows[b] if r[0] in set(half)]
+    g = [x for x in gold if any(x[0] in h for h in halves)]
+    rep = scoring.score_tc_per_technique(g, pred).get("Repetition")
+    rep_off = scoring.score_tc_per_technique(g, rows[1.0] if 1.0 in rows else rows[grid[0]]).get("Repetition")
+    return {"chosen": chosen, "tc": scoring.score_tc(g, pred).f1, "repetition": rep.f1 if rep else 0.0,
+            "tc_off": scoring.score_tc(g, rows.get(1.0, rows[grid[0]])).f1, "repetition_off": rep_off.f1 if rep_off else 0.0}
+
+
 def main() -> None:
     from spinscope.detect import MODEL_DIR, Detector
     from spinscope.training.cv import score_calibration
@@ -39,6 +68,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--classifier", type=Path, help="an exported span classifier to use with the model")
     ap.add_argument("--weight", type=float, default=1.0, help="classifier_weight: 1 the classifier alone")
+    ap.add_argument("--repetition-boost", type=float, default=None,
+                    help="repetition_boost for the run (default: --settings-from's, else 1: off)")
+    ap.add_argument("--boost-grid", default="1,1.5,2,3,4,6",
+                    help="repetition boosts tried for TC, each half of the articles choosing for the other")
     ap.add_argument("--settings-from", type=Path, default=MODEL_DIR, help="model whose decoding settings to use")
     ap.add_argument("--calibration-out", type=Path, help="write the score map fitted on all the fold's spans here")
     ap.add_argument("--json", type=Path, help="write the whole result here")
@@ -52,7 +85,9 @@ def main() -> None:
         model = Path(tmp) / "model"
         shutil.copytree(args.model, model)
         cfg = json.loads((model / "config.json").read_text())
-        cfg.update(threshold=setting[0], gap=setting[1], peak=setting[2], extend=setting[3], classifier_weight=args.weight)
+        boost = args.repetition_boost if args.repetition_boost is not None else ref.get("repetition_boost", 1.0)
+        cfg.update(threshold=setting[0], gap=setting[1], peak=setting[2], extend=setting[3], classifier_weight=args.weight,
+                   repetition_boost=boost)
         cfg.pop("score_calibration", None)
         (model / "config.json").write_text(json.dumps(cfg))
         if args.classifier:
@@ -61,6 +96,7 @@ def main() -> None:
         gold = [(a, t, s, e) for a in test for t, s, e in labels.get(a, [])]
         res = evaluate(det, {a: articles[a] for a in test}, gold)
         halves = [test[0::2], test[1::2]]
+        crossfit = boost_crossfit(det, articles, gold, halves, [float(x) for x in args.boost_grid.split(",")])
         cal = score_calibration([(model, h) for h in halves], articles, labels, setting)
     print(f"fold {args.fold}: {len(test)} articles, {len(gold)} gold spans; decoding {setting}"
           + (f"; classifier {args.classifier} (weight {args.weight})" if args.classifier else "; the tagger's head"))
@@ -70,6 +106,9 @@ def main() -> None:
     print("TC per technique (gold spans given):  F1  pred/gold")
     for t, r in sorted(res["tc_per_technique"].items(), key=lambda kv: -kv[1]["n_gold"]):
         print(f"  {t:38s} {r['f1']:.3f}  {r['n_pred']:4d}/{r['n_gold']:<4d}")
+    print(f"repetition boost {boost}; chosen on each half for the other: {crossfit['chosen']} -> TC F1 "
+          f"{crossfit['tc']:.4f}, Repetition F1 {crossfit['repetition']:.4f} (boost 1: {crossfit['tc_off']:.4f}, "
+          f"{crossfit['repetition_off']:.4f})")
     n = cal.get("nested", {})
     if n.get("ece_raw") is not None:
         print(f"calibration, cross-fitted over two halves ({cal['spans']} spans, {cal['hits']:.1%} right): "
@@ -78,7 +117,8 @@ def main() -> None:
     if args.calibration_out and "map" in cal:
         args.calibration_out.write_text(json.dumps(cal, indent=2) + "\n")
     if args.json:
-        args.json.write_text(json.dumps({"eval": res, "calibration": cal, "test_ids": test}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"eval": res, "calibration": cal, "boost_crossfit": crossfit, "test_ids": test},
+                                        indent=2) + "\n")
 
 
 if __name__ == "__main__":

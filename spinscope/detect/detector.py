@@ -92,6 +92,10 @@ class Detector:
         if (self.model_dir / "classifier" / "config.json").exists():
             self.classifier = SpanClassifier(self.model_dir / "classifier", self.labels, self.threads, verify)
         self.classifier_weight: float = self._number("classifier_weight", 1.0, float)
+        # a span whose phrase recurs in the text is this many times likelier Repetition (1: off);
+        # chosen out of fold, as Repetition is the technique the classifiers under-call most
+        self.repetition_boost: float = self._number("repetition_boost", 1.0, float)
+        self._rep_index = self.labels.index("Repetition") if "Repetition" in self.labels else -1
         self._own_session = None  # made on first use: analyze_many may only ever need siblings
         self._mask_input = False  # whether the ONNX graph takes an attention mask (set with a session)
         self._siblings: dict[int, Detector] = {}
@@ -239,9 +243,19 @@ class Detector:
         logits = self.W @ feats + self.b
         return softmax(logits), rep, (wi, a, b)
 
-    def _with_classifier(self, bounds, found) -> list[np.ndarray]:
+    def _technique_probs(self, bounds, found) -> list[np.ndarray]:
         """The technique probabilities of each span: the head's (``found``), or with a span
-        classifier its own, run once per block over that block's spans."""
+        classifier its own, run once per block over that block's spans; then the repetition boost."""
+        probs = self._classifier_probs(bounds, found)
+        if self.repetition_boost != 1.0 and self._rep_index >= 0:
+            for i, (_, rep_count, _) in enumerate(found):
+                if rep_count > 0:
+                    p = probs[i].copy()
+                    p[self._rep_index] *= self.repetition_boost
+                    probs[i] = p / p.sum()
+        return probs
+
+    def _classifier_probs(self, bounds, found) -> list[np.ndarray]:
         probs = [f[0] for f in found]
         if self.classifier is None or not bounds:
             return probs
@@ -363,7 +377,7 @@ class Detector:
         spans: list[Span] = []
         bounds = self.span_bounds(text, blocks, threshold, gap, peak, extend)
         found = [self._classify_in_block(blk, s, e) for blk, s, e, _ in bounds]
-        mixed = self._with_classifier(bounds, found)
+        mixed = self._technique_probs(bounds, found)
         for (blk, s, e, sscore), (_, rep, loc), probs in zip(bounds, found, mixed):
             spans.append(self._span(blk, text, probs, rep, loc, s, e, sscore))
         spans.sort(key=lambda sp: (sp.start, sp.end, sp.technique))
@@ -390,7 +404,7 @@ class Detector:
                 continue
             bounds = [(blk, spans[i][0], min(spans[i][1], end), 0.0) for i in todo]
             found = [self._classify_in_block(blk, s, e) for _, s, e, _ in bounds]
-            for i, probs in zip(todo, self._with_classifier(bounds, found)):
+            for i, probs in zip(todo, self._technique_probs(bounds, found)):
                 out[i] = probs
         return [p if p is not None else np.full(len(self.labels), 1.0 / len(self.labels), np.float32) for p in out]
 

@@ -103,3 +103,20 @@ def test_bad_classifier_arguments_are_one_line(ptc_dir, tmp_path):
     assert proc.returncode == 2 and b"not a technique model folder" in proc.stderr and b"Traceback" not in proc.stderr
     proc = run_cli("train", "classifier", "--data", ptc_dir, "--out", tmp_path / "x", "--tiny", "--fold", "9")
     assert proc.returncode == 2 and b"--fold" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_repetition_boost_moves_only_spans_whose_phrase_recurs(tiny_model, tmp_path):
+    from spinscope.detect import Detector
+
+    boosted = tmp_path / "boosted"
+    shutil.copytree(tiny_model, boosted)
+    cfg = json.loads((boosted / "config.json").read_text())
+    cfg["repetition_boost"] = 1000.0
+    (boosted / "config.json").write_text(json.dumps(cfg))
+    text = "Stop the steal now. They lied to us. We say it again: stop the steal now."
+    rows = [(0, 19), (20, 35)]  # the first phrase recurs, the second does not
+    plain, boost = Detector(tiny_model), Detector(boosted)
+    p0, p1 = plain.classify(text, rows), boost.classify(text, rows)
+    r = plain.labels.index("Repetition")
+    assert np.argmax(p1[0]) == r and np.isclose(p1[0].sum(), 1.0, atol=1e-5)
+    assert np.allclose(p0[1], p1[1])
