@@ -272,7 +272,9 @@ def add_classifier_parser(train_subparsers) -> argparse.ArgumentParser:
     q.add_argument("--epochs", type=int, default=4)
     q.add_argument("--batch-size", type=int, default=32)
     q.add_argument("--lr", type=float, default=5e-5)
-    q.add_argument("--layers", type=int, default=4, help="keep the encoder's first N layers (0: all)")
+    q.add_argument("--layers", type=int, default=3, help="keep the encoder's first N layers (0: all)")
+    q.add_argument("--input", choices=("marked", "pair"), default="marked",
+                   help="marked: the sentence with the span's tokens marked; pair: the span, then the sentence (slower)")
     q.add_argument("--seed", type=int, default=13)
     q.add_argument("--threads", type=int, default=2)
     q.add_argument("--folds", type=int, default=5, help="with --fold: the split of 'train cv --folds N'")
@@ -311,7 +313,7 @@ def run_classifier(args) -> int:
         print(f"spinscope train: {problem}", file=sys.stderr)
         return 2
     cfg = ClassifierConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, layers=args.layers,
-                           seed=args.seed, threads=args.threads, folds=args.folds, fold=args.fold,
+                           seed=args.seed, threads=args.threads, folds=args.folds, fold=args.fold, marked=args.input == "marked",
                            max_steps=args.max_steps)
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     try:

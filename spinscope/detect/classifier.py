@@ -33,6 +33,7 @@ class SpanClassifier:
                 p = model_dir / name
                 if not p.exists() or sha256(p) != digest:
                     raise ModelError(f"model file {p} is missing or does not match its checksum; reinstall spinscope")
+        self.marked = self.config.get("input", "pair") == "marked"
         self.threads = threads
         self.spinning = True
         self._session = None
@@ -61,7 +62,7 @@ class SpanClassifier:
         ``ids`` and its characters ``[s, e)`` in ``text`` (whose lower case is ``lower``)."""
         items = []
         for a, b, s, e in spans:
-            x, t = span_input(ids, starts, a, b, cls_id, sep_id)
+            x, t = span_input(ids, starts, a, b, cls_id, sep_id, self.marked)
             items.append((x, t, extra_features(b - a, repetition_count(lower, text[s:e]))))
         out = np.zeros((len(items), len(self.config["labels"])), np.float32)
         for i, (x, t, ex) in enumerate(items):  # one span a run: int8 activations are scaled per run, so a

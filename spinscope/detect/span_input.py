@@ -1,4 +1,4 @@
-"""The input the span classifier reads: the span's tokens, then its sentence with the span inside.
+"""The input the span classifier reads: the span's sentence with the span's tokens marked.
 
 Training (:mod:`spinscope.training.span_classifier`) and inference build it with this one
 function, from the same token ids, offsets and sentence starts, so that both see the same input.
@@ -19,9 +19,11 @@ def _clip(ids: np.ndarray, n: int) -> np.ndarray:
     return np.concatenate([ids[: n // 2], ids[len(ids) - n // 2 :]])
 
 
-def span_input(ids: np.ndarray, starts: np.ndarray, a: int, b: int, cls_id: int, sep_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(input_ids, token_type_ids)`` for the span of tokens ``[a, b)``: ``[CLS] span [SEP]
-    sentence [SEP]``, the sentence cut to :data:`SIDE_TOKENS` each side of the span.
+def span_input(ids: np.ndarray, starts: np.ndarray, a: int, b: int, cls_id: int, sep_id: int,
+               marked: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(input_ids, token_type_ids)`` for the span of tokens ``[a, b)`` in its sentence, cut to
+    :data:`SIDE_TOKENS` each side of the span. ``marked``: ``[CLS] sentence [SEP]`` with the span's
+    tokens of type 1; else the pair ``[CLS] span [SEP] sentence [SEP]`` (longer, so slower).
     ``starts[i]``: whether a sentence starts at token ``i``."""
     n = len(ids)
     a = min(max(a, 0), max(n - 1, 0))
@@ -33,6 +35,11 @@ def span_input(ids: np.ndarray, starts: np.ndarray, a: int, b: int, cls_id: int,
     left = ids[max(s0, a - SIDE_TOKENS) : a]
     right = ids[b : min(s1, b + SIDE_TOKENS)]
     span = _clip(ids[a:b], SPAN_TOKENS)
+    if marked:
+        x = np.concatenate([[cls_id], left, span, right, [sep_id]]).astype(np.int64)
+        t = np.zeros(len(x), np.int64)
+        t[1 + len(left) : 1 + len(left) + len(span)] = 1
+        return x, t
     first = np.concatenate([[cls_id], span, [sep_id]])
     second = np.concatenate([left, span, right, [sep_id]])
     x = np.concatenate([first, second]).astype(np.int64)

@@ -1,6 +1,6 @@
 """The span classifier: a small encoder fine-tuned to name the technique of a given span.
 
-It reads ``[CLS] span [SEP] sentence [SEP]`` (:func:`spinscope.detect.span_input.span_input`) plus
+It reads the span's sentence with the span's tokens marked (:func:`spinscope.detect.span_input.span_input`) plus
 the span's length and repetition features, so that the technique is judged from the words of the
 span and the sentence around them, not from the tagger's states alone. Trained on gold spans;
 ``--fold K`` trains on the other folds of ``train cv``'s split and scores the held-out fold.
@@ -38,7 +38,8 @@ class ClassifierConfig:
     lr: float = 5e-5
     head_lr: float = 1e-3
     warmup: float = 0.1
-    layers: int = 4
+    layers: int = 3
+    marked: bool = True  # the sentence with the span marked (else the pair span, sentence)
     class_weight_power: float = 0.3
     seed: int = 13
     threads: int = 2
@@ -67,7 +68,7 @@ def article_tokens(tokenizer, text: str):
 
 
 def examples(tokenizer, aid: str, text: str, spans: list[tuple[int, int]],
-             labels: dict[tuple[int, int], list[str]] | None = None) -> list[Example]:
+             labels: dict[tuple[int, int], list[str]] | None = None, marked: bool = True) -> list[Example]:
     """One example per distinct span ``(start, end)``; its target from ``labels`` (zeros without)."""
     ids, offs, starts = article_tokens(tokenizer, text)
     lower = text.lower()
@@ -79,7 +80,7 @@ def examples(tokenizer, aid: str, text: str, spans: list[tuple[int, int]],
         a, b = token_range(offs, s, e)
         a = min(a, len(ids) - 1)
         b = max(b, a + 1)
-        x, t = span_input(ids, starts, a, b, CLS_ID, SEP_ID)
+        x, t = span_input(ids, starts, a, b, CLS_ID, SEP_ID, marked)
         target = np.zeros(C, np.float32)
         for tech in (labels or {}).get((s, e), []):
             target[T.LABELS.index(tech)] += 1.0 / len((labels or {})[(s, e)])
@@ -88,17 +89,17 @@ def examples(tokenizer, aid: str, text: str, spans: list[tuple[int, int]],
     return out
 
 
-def gold_examples(tokenizer, articles: dict[str, str], labels: dict, ids: list[str]) -> list[Example]:
+def gold_examples(tokenizer, articles: dict[str, str], labels: dict, ids: list[str], marked: bool = True) -> list[Example]:
     out = []
     for aid in ids:
         groups: dict[tuple[int, int], list[str]] = {}
         for tech, s, e in labels.get(aid, []):
             groups.setdefault((s, e), []).append(tech)
-        out.extend(examples(tokenizer, aid, articles[aid], sorted(groups), groups))
+        out.extend(examples(tokenizer, aid, articles[aid], sorted(groups), groups, marked))
     return out
 
 
-def build_net(encoder_dir: Path | None, tiny: bool, seed: int, layers: int):
+def build_net(encoder_dir: Path | None, tiny: bool, seed: int, layers: int, marked: bool = True):
     import torch
 
     encoder = load_encoder(encoder_dir, tiny, seed)
@@ -109,7 +110,7 @@ def build_net(encoder_dir: Path | None, tiny: bool, seed: int, layers: int):
     C = len(T.LABELS)
 
     class SpanNet(torch.nn.Module):
-        """Mean of all tokens and of the span segment, the extras, a linear layer; softmax out."""
+        """Mean of all tokens and of the span's tokens, the extras, a linear layer; softmax out."""
 
         def __init__(self):
             super().__init__()
@@ -120,8 +121,8 @@ def build_net(encoder_dir: Path | None, tiny: bool, seed: int, layers: int):
         def logits(self, ids, types, mask, extras):
             h = self.encoder(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
             m = mask.unsqueeze(-1).to(h.dtype)
-            first = m * (1 - types).unsqueeze(-1).to(h.dtype)
-            pooled = torch.cat([(h * m).sum(1) / m.sum(1), (h * first).sum(1) / first.sum(1), extras], -1)
+            span = m * (types if marked else 1 - types).unsqueeze(-1).to(h.dtype)
+            pooled = torch.cat([(h * m).sum(1) / m.sum(1), (h * span).sum(1) / span.sum(1), extras], -1)
             return self.head(self.dropout(pooled))
 
         def forward(self, ids, types, mask, extras):
@@ -158,7 +159,7 @@ def train_net(train: list[Example], cfg: ClassifierConfig, encoder_dir, tiny: bo
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
-    net = build_net(encoder_dir, tiny, cfg.seed, cfg.layers)
+    net = build_net(encoder_dir, tiny, cfg.seed, cfg.layers, cfg.marked)
     net.encoder.embeddings.word_embeddings.weight.requires_grad_(False)  # half the weights, half the optimiser time
     counts = np.ones(len(T.LABELS)) + sum(x.target for x in train)
     cw = (counts.sum() / counts) ** cfg.class_weight_power
@@ -297,6 +298,7 @@ def export_classifier(net, tokenizer_file: Path, out: Path, meta: dict, fp32: Pa
 
 def write_classifier_config(out: Path, name: str, meta: dict) -> None:
     config = {"name": "spinscope-span-classifier", "onnx": name, "labels": list(T.LABELS), "train": meta,
+              "input": "marked" if meta.get("marked", True) else "pair",
               "sha256": {f: sha256(out / f) for f in (name, "tokenizer.json")}}
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
@@ -333,7 +335,7 @@ def run_train_classifier(data: Path, out: Path, cfg: ClassifierConfig, encoder_d
     with open(out / "train.log.jsonl", "a" if checkpoint.exists() else "w", encoding="utf-8") as log:
         log_line(log, event="start", data=str(data), n_train=len(train_ids), n_test=len(test_ids),
                  config=asdict(cfg), encoder=str(encoder_dir), tiny=tiny)
-        train = gold_examples(tok, articles, labels, train_ids)
+        train = gold_examples(tok, articles, labels, train_ids, cfg.marked)
         if not train:
             raise InputError(f"{data}: no labelled spans to train on")
         log_line(log, event="examples", n=len(train), tokens=int(sum(len(x.ids) for x in train)))
@@ -345,7 +347,7 @@ def run_train_classifier(data: Path, out: Path, cfg: ClassifierConfig, encoder_d
                           fp32=None if tiny else out / "classifier-fp32.onnx")
         summary: dict = {"model": str(out / "model"), "n_train": len(train_ids)}
         if test_ids:
-            test = gold_examples(tok, articles, labels, test_ids)
+            test = gold_examples(tok, articles, labels, test_ids, cfg.marked)
             probs = predict(net, test)
             gold = [(a, t, s, e) for a in test_ids for t, s, e in labels.get(a, [])]
             summary.update(score_rows(test, probs, gold), test_ids=test_ids)

@@ -22,17 +22,30 @@ def with_classifier(tiny_model, ptc_dir, tmp_path_factory):
     return base
 
 
-def test_span_input_is_span_then_its_sentence():
+def test_span_input_is_its_sentence_with_the_span_marked():
     from spinscope.detect.span_input import SIDE_TOKENS, span_input
 
     ids = np.arange(1000, 1100)
     starts = np.zeros(100, bool)
     starts[[0, 40, 60]] = True  # sentences [0, 40), [40, 60), [60, 100)
     x, t = span_input(ids, starts, 45, 50, 101, 102)
+    assert list(x) == [101, *range(1040, 1060), 102]
+    assert list(np.flatnonzero(t)) == list(range(6, 11))  # the span's tokens, 1045-1049
+    x, _ = span_input(ids, starts, 62, 64, 101, 102)  # the sentence is cut to SIDE_TOKENS each side
+    assert list(x[1:-1]) == list(range(1060, 1064 + SIDE_TOKENS))
+
+
+def test_span_input_as_a_pair_is_span_then_its_sentence():
+    from spinscope.detect.span_input import SIDE_TOKENS, span_input
+
+    ids = np.arange(1000, 1100)
+    starts = np.zeros(100, bool)
+    starts[[0, 40, 60]] = True
+    x, t = span_input(ids, starts, 45, 50, 101, 102, marked=False)
     assert list(x[:7]) == [101, *range(1045, 1050), 102]
     assert list(x[7:]) == list(range(1040, 1060)) + [102]  # the sentence alone, span inside
     assert list(t) == [0] * 7 + [1] * 21
-    x, _ = span_input(ids, starts, 62, 64, 101, 102)  # the sentence is cut to SIDE_TOKENS each side
+    x, _ = span_input(ids, starts, 62, 64, 101, 102, marked=False)
     assert list(x[4:-1]) == list(range(1060, 1064 + SIDE_TOKENS))
 
 
@@ -40,9 +53,9 @@ def test_long_spans_keep_their_first_and_last_tokens():
     from spinscope.detect.span_input import SPAN_TOKENS, span_input
 
     ids = np.arange(1000, 1200)
-    x, _ = span_input(ids, np.zeros(200, bool), 10, 150, 101, 102)
-    first = list(x[1 : 1 + SPAN_TOKENS])
-    assert first[0] == 1010 and first[-1] == 1149 and len(first) == SPAN_TOKENS
+    x, t = span_input(ids, np.zeros(200, bool), 10, 150, 101, 102)
+    span = list(x[t == 1])
+    assert span[0] == 1010 and span[-1] == 1149 and len(span) == SPAN_TOKENS
 
 
 def test_trained_classifier_files_log_and_fold_score(with_classifier):
