@@ -24,33 +24,61 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def boost_crossfit(det, articles, gold, halves, grid) -> dict:
-    """TC with gold spans when each half of the articles uses the repetition boost best on the other."""
+def tc_crossfit(det, articles, gold, halves, boosts, weights) -> dict:
+    """TC with gold spans when each half of the articles uses the (classifier weight, repetition
+    boost) best on the other half; the head's and the classifier's probabilities are computed once."""
+    import numpy as np
+
+    from spinscope.detect import repetition_count
     from spinscope.training import scoring
-    from spinscope.training.evaluation import tc_predictions
 
-    saved = det.repetition_boost
-    rows = {}
-    for b in grid:
-        det.repetition_boost = b
-        rows[b] = [(g[0], p, g[2], g[3]) for g, p in zip(gold, tc_predictions(det, articles, gold))]
-    det.repetition_boost = saved
+    keys = sorted({(a, s, e) for a, _, s, e in gold})
+    by_article: dict[str, list] = {}
+    for k in keys:
+        by_article.setdefault(k[0], []).append(k)
+    saved = det.classifier_weight, det.repetition_boost
+    det.repetition_boost = 1.0
+    probs = {}
+    for w in ([0.0, 1.0] if det.classifier is not None else [0.0]):
+        det.classifier_weight = w
+        for a, ks in by_article.items():
+            for k, p in zip(ks, det.classify(articles[a], [(s, e) for _, s, e in ks])):
+                probs[(w, k)] = p
+    det.classifier_weight, det.repetition_boost = saved
+    rep = {k: repetition_count(articles[k[0]].lower(), articles[k[0]][k[1]:k[2]]) > 0 for k in keys}
+    R = det.labels.index("Repetition")
+    if det.classifier is None:
+        weights = [0.0]
 
-    def tc(b, ids):
-        g = [x for x in gold if x[0] in ids]
-        return scoring.score_tc(g, [r for r in rows[b] if r[0] in ids]).f1
+    def rows(w, b, ids):
+        used, out = {}, []
+        for a, _, s, e in gold:
+            if a not in ids:
+                continue
+            k = (a, s, e)
+            p = w * probs.get((1.0, k), 0.0) + (1.0 - w) * probs[(0.0, k)]
+            if rep[k]:
+                p = p.copy()
+                p[R] *= b
+            r = used.get(k, 0)
+            used[k] = r + 1
+            out.append((a, det.labels[int(np.argsort(-p)[min(r, len(p) - 1)])], s, e))
+        return out
 
+    grid = [(w, b) for w in weights for b in boosts]
     chosen, pred = [], []
     for k, half in enumerate(halves):
         other = set(halves[1 - k])
-        b = max(grid, key=lambda x: tc(x, other))  # the first of equals
-        chosen.append(b)
-        pred += [r for r in rows[b] if r[0] in set(half)]
-    g = [x for x in gold if any(x[0] in h for h in halves)]
-    rep = scoring.score_tc_per_technique(g, pred).get("Repetition")
-    rep_off = scoring.score_tc_per_technique(g, rows[1.0] if 1.0 in rows else rows[grid[0]]).get("Repetition")
-    return {"chosen": chosen, "tc": scoring.score_tc(g, pred).f1, "repetition": rep.f1 if rep else 0.0,
-            "tc_off": scoring.score_tc(g, rows.get(1.0, rows[grid[0]])).f1, "repetition_off": rep_off.f1 if rep_off else 0.0}
+        g = [x for x in gold if x[0] in other]
+        best = max(grid, key=lambda wb: scoring.score_tc(g, rows(*wb, other)).f1)  # the first of equals
+        chosen.append(best)
+        pred += rows(*best, set(half))
+    allids = {a for h in halves for a in h}
+    g = [x for x in gold if x[0] in allids]
+    per = scoring.score_tc_per_technique(g, pred)
+    table = {f"{w}/{b}": round(scoring.score_tc(g, rows(w, b, allids)).f1, 4) for w, b in grid}
+    return {"chosen": chosen, "tc": scoring.score_tc(g, pred).f1, "repetition": per["Repetition"].f1,
+            "per_technique": {t: r.as_dict() for t, r in per.items()}, "grid_all_articles": table}
 
 
 def main() -> None:
@@ -72,6 +100,8 @@ def main() -> None:
                     help="repetition_boost for the run (default: --settings-from's, else 1: off)")
     ap.add_argument("--boost-grid", default="1,1.5,2,3,4,6",
                     help="repetition boosts tried for TC, each half of the articles choosing for the other")
+    ap.add_argument("--weight-grid", default="1,0.8,0.6,0.4",
+                    help="classifier weights tried with them (with --classifier)")
     ap.add_argument("--settings-from", type=Path, default=MODEL_DIR, help="model whose decoding settings to use")
     ap.add_argument("--calibration-out", type=Path, help="write the score map fitted on all the fold's spans here")
     ap.add_argument("--json", type=Path, help="write the whole result here")
@@ -96,7 +126,8 @@ def main() -> None:
         gold = [(a, t, s, e) for a in test for t, s, e in labels.get(a, [])]
         res = evaluate(det, {a: articles[a] for a in test}, gold)
         halves = [test[0::2], test[1::2]]
-        crossfit = boost_crossfit(det, articles, gold, halves, [float(x) for x in args.boost_grid.split(",")])
+        crossfit = tc_crossfit(det, articles, gold, halves, [float(x) for x in args.boost_grid.split(",")],
+                               [float(x) for x in args.weight_grid.split(",")])
         cal = score_calibration([(model, h) for h in halves], articles, labels, setting)
     print(f"fold {args.fold}: {len(test)} articles, {len(gold)} gold spans; decoding {setting}"
           + (f"; classifier {args.classifier} (weight {args.weight})" if args.classifier else "; the tagger's head"))
@@ -106,9 +137,10 @@ def main() -> None:
     print("TC per technique (gold spans given):  F1  pred/gold")
     for t, r in sorted(res["tc_per_technique"].items(), key=lambda kv: -kv[1]["n_gold"]):
         print(f"  {t:38s} {r['f1']:.3f}  {r['n_pred']:4d}/{r['n_gold']:<4d}")
-    print(f"repetition boost {boost}; chosen on each half for the other: {crossfit['chosen']} -> TC F1 "
-          f"{crossfit['tc']:.4f}, Repetition F1 {crossfit['repetition']:.4f} (boost 1: {crossfit['tc_off']:.4f}, "
-          f"{crossfit['repetition_off']:.4f})")
+    print(f"(classifier weight, repetition boost) chosen on each half for the other: {crossfit['chosen']} -> TC F1 "
+          f"{crossfit['tc']:.4f}, Repetition F1 {crossfit['repetition']:.4f}")
+    print("TC F1 over all the fold's articles by weight/boost: "
+          + ", ".join(f"{k} {v:.4f}" for k, v in crossfit["grid_all_articles"].items()))
     n = cal.get("nested", {})
     if n.get("ece_raw") is not None:
         print(f"calibration, cross-fitted over two halves ({cal['spans']} spans, {cal['hits']:.1%} right): "
