@@ -81,6 +81,44 @@ def tc_crossfit(det, articles, gold, halves, boosts, weights) -> dict:
             "per_technique": {t: r.as_dict() for t, r in per.items()}, "grid_all_articles": table}
 
 
+def reliability(det, articles, labels, halves, bins: int = 10) -> dict:
+    """Per score bin: spans, mean score and share right, for raw scores and for scores mapped by
+    the map fitted on the other half (curve and technique factors), as the shipped map is fitted."""
+    import numpy as np
+
+    from spinscope.training.evaluation import apply_score_map, fit_score_map, fit_technique_factors, span_hits
+
+    saved = det.score_map
+    det.score_map = None
+    parts = []
+    for half in halves:
+        raw, hits, techs = [], [], []
+        for a in half:
+            spans = det.detect(articles[a])
+            raw += [sp.score for sp in spans]
+            techs += [sp.technique for sp in spans]
+            hits += span_hits(spans, labels.get(a, []))
+        parts.append((np.array(raw), np.array(hits), np.array(techs)))
+    det.score_map = saved
+    mapped = []
+    for k in range(len(parts)):
+        raw, hits, techs = parts[1 - k]
+        m = fit_score_map(raw, hits, bins)
+        m["technique_factor"] = fit_technique_factors(apply_score_map(m, raw), hits, techs)
+        mapped.append(apply_score_map(m, parts[k][0], parts[k][2]))
+    raw = np.concatenate([p[0] for p in parts])
+    hits = np.concatenate([p[1] for p in parts])
+    mapped = np.concatenate(mapped)
+
+    def table(x):
+        idx = np.minimum((x * bins).astype(int), bins - 1)
+        return [{"bin": f"{b / bins:.1f}-{(b + 1) / bins:.1f}", "spans": int((idx == b).sum()),
+                 "mean": float(x[idx == b].mean()) if (idx == b).any() else None,
+                 "right": float(hits[idx == b].mean()) if (idx == b).any() else None} for b in range(bins)]
+
+    return {"raw": table(raw), "mapped": table(mapped), "spans": len(raw), "right": float(hits.mean())}
+
+
 def main() -> None:
     from spinscope.detect import MODEL_DIR, Detector
     from spinscope.training.cv import score_calibration
@@ -129,6 +167,7 @@ def main() -> None:
         crossfit = tc_crossfit(det, articles, gold, halves, [float(x) for x in args.boost_grid.split(",")],
                                [float(x) for x in args.weight_grid.split(",")])
         cal = score_calibration([(model, h) for h in halves], articles, labels, setting)
+        rel = reliability(det, articles, labels, halves)
     print(f"fold {args.fold}: {len(test)} articles, {len(gold)} gold spans; decoding {setting}"
           + (f"; classifier {args.classifier} (weight {args.weight})" if args.classifier else "; the tagger's head"))
     print(f"SI   F1 {res['si']['f1']:.4f} (P {res['si']['precision']:.4f} R {res['si']['recall']:.4f})")
@@ -146,10 +185,15 @@ def main() -> None:
         print(f"calibration, cross-fitted over two halves ({cal['spans']} spans, {cal['hits']:.1%} right): "
               f"ECE raw {n['ece_raw']:.4f}, mapped {n['ece_global']:.4f}, with technique factors {n['ece_calibrated']:.4f}; "
               f"by technique raw {n['tce_raw']:.4f}, calibrated {n['tce_calibrated']:.4f}")
+    print(f"reliability ({rel['spans']} spans, {rel['right']:.1%} right): bin, spans, mean score, share right; "
+          "raw | mapped by the other half's map")
+    for r0, r1 in zip(rel["raw"], rel["mapped"]):
+        f = lambda r: f"{r['spans']:5d} {r['mean'] or 0:.3f} {r['right'] or 0:.3f}"  # noqa: E731
+        print(f"  {r0['bin']}  {f(r0)} | {f(r1)}")
     if args.calibration_out and "map" in cal:
         args.calibration_out.write_text(json.dumps(cal, indent=2) + "\n")
     if args.json:
-        args.json.write_text(json.dumps({"eval": res, "calibration": cal, "boost_crossfit": crossfit, "test_ids": test},
+        args.json.write_text(json.dumps({"eval": res, "calibration": cal, "crossfit": crossfit, "reliability": rel, "test_ids": test},
                                         indent=2) + "\n")
 
 
