@@ -19,7 +19,8 @@ from .span_input import span_input
 
 
 class SpanClassifier:
-    def __init__(self, model_dir: Path, labels: list[str], threads: int, verify: bool = True):
+    def __init__(self, model_dir: Path, labels: list[str], threads: int, verify: bool = True,
+                 tokenizer_sha256: str | None = None):
         self.model_dir = model_dir
         cfg_path = model_dir / "config.json"
         try:
@@ -28,6 +29,9 @@ class SpanClassifier:
             raise ModelError(f"span classifier {model_dir}: no readable config.json ({e})") from None
         if self.config.get("labels") != labels:
             raise ModelError(f"span classifier {model_dir}: its techniques differ from the tagger's")
+        want = self.config.get("tokenizer_sha256")
+        if want and tokenizer_sha256 and want != tokenizer_sha256:
+            raise ModelError(f"span classifier {model_dir}: trained with another tokenizer than the tagger's")
         if verify:
             for name, digest in self.config.get("sha256", {}).items():
                 p = model_dir / name

@@ -90,7 +90,8 @@ class Detector:
         # probabilities replace the head's, or are mixed with them by 'classifier_weight'
         self.classifier: SpanClassifier | None = None
         if (self.model_dir / "classifier" / "config.json").exists():
-            self.classifier = SpanClassifier(self.model_dir / "classifier", self.labels, self.threads, verify)
+            self.classifier = SpanClassifier(self.model_dir / "classifier", self.labels, self.threads, verify,
+                                             sha256(self.model_dir / "tokenizer.json"))
         self.classifier_weight: float = self._number("classifier_weight", 1.0, float)
         # a span whose phrase recurs in the text is this many times likelier Repetition (1: off);
         # chosen out of fold, as Repetition is the technique the classifiers under-call most

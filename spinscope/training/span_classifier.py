@@ -267,8 +267,6 @@ def quantize_classifier(fp32: Path, dest: Path, per_channel: bool = True) -> Non
 def export_classifier(net, tokenizer_file: Path, out: Path, meta: dict, fp32: Path | None = None) -> Path:
     """Write the int8 ONNX span classifier and its config (with checksums) into ``out``; the fp32
     graph is kept at ``fp32`` when given (for comparisons; not shipped)."""
-    import shutil
-
     import torch
 
     out.mkdir(parents=True, exist_ok=True)
@@ -291,15 +289,16 @@ def export_classifier(net, tokenizer_file: Path, out: Path, meta: dict, fp32: Pa
     quantize_classifier(fp32, out / name)
     if not keep:
         fp32.unlink()
-    shutil.copyfile(tokenizer_file, out / "tokenizer.json")
-    write_classifier_config(out, name, meta)
+    write_classifier_config(out, name, meta, tokenizer_file)
     return out
 
 
-def write_classifier_config(out: Path, name: str, meta: dict) -> None:
+def write_classifier_config(out: Path, name: str, meta: dict, tokenizer_file: Path) -> None:
+    """The classifier's config: its file's checksum, and the checksum of the tokenizer it was trained
+    with, which the technique model it is installed in must share (it reads that model's token ids)."""
     config = {"name": "spinscope-span-classifier", "onnx": name, "labels": list(T.LABELS), "train": meta,
               "input": "marked" if meta.get("marked", True) else "pair",
-              "sha256": {f: sha256(out / f) for f in (name, "tokenizer.json")}}
+              "tokenizer_sha256": sha256(tokenizer_file), "sha256": {name: sha256(out / name)}}
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
@@ -310,7 +309,10 @@ def install_classifier(classifier_dir: Path, model_dir: Path) -> Path:
     dest = model_dir / "classifier"
     if dest.exists():
         shutil.rmtree(dest)
-    shutil.copytree(classifier_dir, dest)
+    dest.mkdir()
+    config = json.loads((classifier_dir / "config.json").read_text(encoding="utf-8"))
+    for name in (config["onnx"], "config.json"):
+        shutil.copyfile(classifier_dir / name, dest / name)
     return dest
 
 

@@ -60,7 +60,8 @@ def test_long_spans_keep_their_first_and_last_tokens():
 
 def test_trained_classifier_files_log_and_fold_score(with_classifier):
     cfg = json.loads((with_classifier / "model" / "classifier" / "config.json").read_text())
-    assert cfg["labels"][0] == "Appeal_to_Authority" and set(cfg["sha256"]) == {cfg["onnx"], "tokenizer.json"}
+    assert cfg["labels"][0] == "Appeal_to_Authority" and set(cfg["sha256"]) == {cfg["onnx"]}
+    assert cfg["input"] == "marked" and len(cfg["tokenizer_sha256"]) == 64
     log = [json.loads(line) for line in (with_classifier / "run" / "train.log.jsonl").read_text().splitlines()]
     assert log[0]["event"] == "start" and log[-1]["event"] == "done"
     assert not (with_classifier / "run" / "checkpoint.pt").exists()
@@ -109,6 +110,18 @@ def test_a_damaged_classifier_is_refused(with_classifier, tmp_path):
         Detector(bad)
     proc = run_cli("analyze", "--model", bad, "-", input=b"Some text.")
     assert proc.returncode == 2 and b"checksum" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_a_classifier_of_another_tokenizer_is_refused(with_classifier, tmp_path):
+    from spinscope.detect import Detector, ModelError
+
+    bad = tmp_path / "bad"
+    shutil.copytree(with_classifier / "model", bad)
+    cfg = json.loads((bad / "classifier" / "config.json").read_text())
+    cfg["tokenizer_sha256"] = "0" * 64
+    (bad / "classifier" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="another tokenizer"):
+        Detector(bad)
 
 
 def test_bad_classifier_arguments_are_one_line(ptc_dir, tmp_path):
