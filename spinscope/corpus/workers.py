@@ -38,6 +38,14 @@ def _claims_model_bytes() -> bytes:
     return out
 
 
+def _classifier_bytes(folder: Path) -> bytes:
+    """A span classifier's configuration (with its checksum): a new classifier makes stored analyses stale."""
+    try:
+        return b"\0" + (folder / "classifier" / "config.json").read_bytes()
+    except OSError:
+        return b""
+
+
 def _fingerprint(technique_config: bytes) -> str:
     return hashlib.sha256(technique_config + b"\0" + _claims_model_bytes()).hexdigest()[:16]
 
@@ -47,7 +55,7 @@ def model_identity(model: str | Path | None = None, detector=None) -> ModelIdent
     covers the technique model's configuration and the claims model the analyses use."""
     if detector is not None:
         cfg = Path(getattr(detector, "model_dir", "")) / "config.json"
-        raw = cfg.read_bytes() if cfg.is_file() else json.dumps(detector.info, sort_keys=True).encode()
+        raw = cfg.read_bytes() + _classifier_bytes(cfg.parent) if cfg.is_file() else json.dumps(detector.info, sort_keys=True).encode()
         return ModelIdentity(dict(detector.info), _fingerprint(raw),
                              str(detector.model_dir) if hasattr(detector, "model_dir") else None)
     from ..detect import MODEL_DIR
@@ -64,7 +72,7 @@ def model_identity(model: str | Path | None = None, detector=None) -> ModelIdent
     # the same fields as Detector.info
     info = {"name": cfg.get("name", "spinscope-techniques"), "version": cfg.get("version", "unknown"),
             "threshold": cfg.get("threshold")}
-    return ModelIdentity(info, _fingerprint(raw), str(folder) if model else None)
+    return ModelIdentity(info, _fingerprint(raw + _classifier_bytes(folder)), str(folder) if model else None)
 
 
 def load_detector(model_dir: str | None, threads: int | None = None):

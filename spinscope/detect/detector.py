@@ -187,6 +187,8 @@ class Detector:
             "peak": self.peak,
             "extend": self.extend,
             "calibrated": self.score_map is not None,
+            "classifier": (self.classifier.config.get("train", {}).get("version", "unknown")
+                           if self.classifier is not None else None),
         }
 
     # -- encoding --
