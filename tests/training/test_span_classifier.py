@@ -146,3 +146,21 @@ def test_repetition_boost_moves_only_spans_whose_phrase_recurs(tiny_model, tmp_p
     r = plain.labels.index("Repetition")
     assert np.argmax(p1[0]) == r and np.isclose(p1[0].sum(), 1.0, atol=1e-5)
     assert np.allclose(p0[1], p1[1])
+
+
+def test_eval_fold_bench_runs_on_a_tiny_fold(with_classifier, ptc_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = tmp_path / "fold.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_fold.py"), "--model", str(with_classifier / "model"),
+                           "--ptc", str(ptc_dir), "--folds", "2", "--fold", "0", "--classifier",
+                           str(with_classifier / "run" / "model"), "--boost-grid", "1,4", "--weight-grid", "1,0.5",
+                           "--json", str(out)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads(out.read_text())
+    assert len(res["crossfit"]["chosen"]) == 2 and 0.0 <= res["crossfit"]["tc"] <= 1.0
+    assert set(res["crossfit"]["grid_all_articles"]) == {"1.0/1.0", "1.0/4.0", "0.5/1.0", "0.5/4.0"}
+    assert "TC   F1" in proc.stdout and "reliability" in proc.stdout
