@@ -136,7 +136,7 @@ def main() -> None:
     ap.add_argument("--weight", type=float, default=1.0, help="classifier_weight: 1 the classifier alone")
     ap.add_argument("--repetition-boost", type=float, default=None,
                     help="repetition_boost for the run (default: --settings-from's, else 1: off)")
-    ap.add_argument("--boost-grid", default="1,1.5,2,3,4,6",
+    ap.add_argument("--boost-grid", default="1,2,4,8,12,20",
                     help="repetition boosts tried for TC, each half of the articles choosing for the other")
     ap.add_argument("--weight-grid", default="1,0.8,0.6,0.4",
                     help="classifier weights tried with them (with --classifier)")
