@@ -39,13 +39,18 @@ def load_encoder(encoder_dir: Path | None, tiny: bool, seed: int):
                                      hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
 
+def keep_layers(encoder, layers: int):
+    """The encoder with only its first ``layers`` layers (0: all): shallower, so faster."""
+    if layers and layers < encoder.config.num_hidden_layers:
+        encoder.encoder.layer = encoder.encoder.layer[:layers]
+        encoder.config.num_hidden_layers = layers
+    return encoder
+
+
 def build_model(encoder_dir: Path | None, tiny: bool, seed: int, layers: int = 0):
     import torch
 
-    encoder = load_encoder(encoder_dir, tiny, seed)
-    if layers and layers < encoder.config.num_hidden_layers:  # a shallower, faster encoder: the first N layers
-        encoder.encoder.layer = encoder.encoder.layer[:layers]
-        encoder.config.num_hidden_layers = layers
+    encoder = keep_layers(load_encoder(encoder_dir, tiny, seed), layers)
     H = encoder.config.hidden_size
     C = len(T.LABELS)
 

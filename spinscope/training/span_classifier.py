@@ -24,9 +24,10 @@ from ..detect.span_input import span_input
 from ..document import InputError
 from ..errors import TrainingPaused
 from . import scoring
+from .checkpoint import load_checkpoint, save_checkpoint
 from .data import cv_folds, load_data, load_tokenizer, token_range
 from .log import log_line
-from .model import default_encoder, load_encoder
+from .model import default_encoder, keep_layers, load_encoder
 
 CLS_ID, SEP_ID = 101, 102
 
@@ -102,10 +103,7 @@ def gold_examples(tokenizer, articles: dict[str, str], labels: dict, ids: list[s
 def build_net(encoder_dir: Path | None, tiny: bool, seed: int, layers: int, marked: bool = True):
     import torch
 
-    encoder = load_encoder(encoder_dir, tiny, seed)
-    if layers and layers < encoder.config.num_hidden_layers:
-        encoder.encoder.layer = encoder.encoder.layer[:layers]
-        encoder.config.num_hidden_layers = layers
+    encoder = keep_layers(load_encoder(encoder_dir, tiny, seed), layers)
     H = encoder.config.hidden_size
     C = len(T.LABELS)
 
@@ -177,14 +175,7 @@ def train_net(train: list[Example], cfg: ClassifierConfig, encoder_dir, tiny: bo
         opt, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm))))
     step, start_epoch = 0, 0
     if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        if state["settings"] != _settings(cfg, train):
-            raise InputError(f"{checkpoint}: a checkpoint of a run with other settings or articles; "
-                             f"remove it or train into another --out")
-        net.load_state_dict(state["net"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        torch.set_rng_state(state["torch_rng"])
+        state = load_checkpoint(checkpoint, _settings(cfg, train), net, opt, sched)
         step, start_epoch = state["step"], state["epoch"] + 1
         log_line(log, event="resume", checkpoint=str(checkpoint), epoch=start_epoch, step=step)
     net.train()
@@ -215,11 +206,7 @@ def train_net(train: list[Example], cfg: ClassifierConfig, encoder_dir, tiny: bo
                 break
         log_line(log, event="epoch", epoch=epoch, loss=round(loss_sum / max(1, n), 4), seconds=round(time.time() - t0, 1))
         if checkpoint is not None and epoch + 1 < cfg.epochs and step < total:
-            tmp = checkpoint.with_suffix(".tmp")
-            torch.save({"settings": _settings(cfg, train), "net": net.state_dict(), "opt": opt.state_dict(),
-                        "sched": sched.state_dict(), "torch_rng": torch.get_rng_state(), "step": step,
-                        "epoch": epoch}, tmp)
-            tmp.replace(checkpoint)
+            save_checkpoint(checkpoint, _settings(cfg, train), net, opt, sched, step=step, epoch=epoch)
             log_line(log, event="checkpoint", epoch=epoch, step=step, path=str(checkpoint))
             if deadline is not None and time.time() >= deadline:
                 raise TrainingPaused(f"stopped at the time limit after epoch {epoch + 1} of {cfg.epochs} "

@@ -26,6 +26,7 @@ from ..detect import (
 from ..document import InputError
 from ..errors import TrainingPaused
 from . import augment
+from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .data import (
     Article,
@@ -94,14 +95,7 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
     cls_id, sep_id = 101, 102
     step, start_epoch, claims_used = 0, 0, 0
     if checkpoint is not None and checkpoint.exists():
-        state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-        if state["settings"] != _settings(cfg, articles):
-            raise InputError(f"{checkpoint}: a checkpoint of a run with other settings or articles; "
-                             f"remove it or train into another --out")
-        net.load_state_dict(state["net"])
-        opt.load_state_dict(state["opt"])
-        sched.load_state_dict(state["sched"])
-        torch.set_rng_state(state["torch_rng"])
+        state = load_checkpoint(checkpoint, _settings(cfg, articles), net, opt, sched)
         step, start_epoch, claims_used = state["step"], state["epoch"] + 1, state["claims_used"]
         for _ in range(claims_used if use_claims else 0):
             next(claim_stream)
@@ -185,11 +179,8 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
                  tc_loss=round(sums["tc"] / max(1, sums["n"]), 4), claims_loss=round(sums["claims"] / max(1, sums["n"]), 4),
                  seconds=round(time.time() - t0, 1))
         if checkpoint is not None and epoch + 1 < cfg.epochs and step < total:
-            tmp = checkpoint.with_suffix(".tmp")
-            torch.save({"settings": _settings(cfg, articles), "net": net.state_dict(), "opt": opt.state_dict(),
-                        "sched": sched.state_dict(), "torch_rng": torch.get_rng_state(), "step": step,
-                        "epoch": epoch, "claims_used": claims_used}, tmp)
-            tmp.replace(checkpoint)  # a run killed while saving keeps the previous checkpoint
+            save_checkpoint(checkpoint, _settings(cfg, articles), net, opt, sched, step=step, epoch=epoch,
+                            claims_used=claims_used)
             log_line(log, event="checkpoint", epoch=epoch, step=step, path=str(checkpoint))
             if deadline is not None and time.time() >= deadline:
                 raise TrainingPaused(f"stopped at the time limit after epoch {epoch + 1} of {cfg.epochs} "
