@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from .features import extra_features, repetition_count
+from .features import extra_features
 from .runtime import session_options, sha256
 from .span_input import span_input
 
@@ -60,14 +60,14 @@ class SpanClassifier:
                                                  providers=["CPUExecutionProvider"])
         return self._session
 
-    def probs(self, ids: np.ndarray, starts: np.ndarray, lower: str, text: str,
-              spans: list[tuple[int, int, int, int]], cls_id: int, sep_id: int) -> np.ndarray:
-        """``[N, C]`` probabilities for ``spans``: ``(a, b, s, e)``, the span's tokens ``[a, b)`` in
-        ``ids`` and its characters ``[s, e)`` in ``text`` (whose lower case is ``lower``)."""
+    def probs(self, ids: np.ndarray, starts: np.ndarray, spans: list[tuple[int, int, int]],
+              cls_id: int, sep_id: int) -> np.ndarray:
+        """``[N, C]`` probabilities for ``spans``: ``(a, b, rep)``, the span's tokens ``[a, b)`` in
+        ``ids`` and how often else its phrase occurs in the text (``features.repetition_count``)."""
         items = []
-        for a, b, s, e in spans:
+        for a, b, rep in spans:
             x, t = span_input(ids, starts, a, b, cls_id, sep_id, self.marked)
-            items.append((x, t, extra_features(b - a, repetition_count(lower, text[s:e]))))
+            items.append((x, t, extra_features(b - a, rep)))
         out = np.zeros((len(items), len(self.config["labels"])), np.float32)
         for i, (x, t, ex) in enumerate(items):  # one span a run: int8 activations are scaled per run, so a
             # span's label must not depend on which other spans share its batch

@@ -270,8 +270,8 @@ class Detector:
             blk = bounds[idx[0]][0]
             if blk.sentence_starts is None:
                 blk.sentence_starts = sentence_starts(blk.text, blk.offsets)
-            rows = [(found[i][2][1], found[i][2][2], bounds[i][1] - blk.start, bounds[i][2] - blk.start) for i in idx]
-            clf = self.classifier.probs(blk.ids, blk.sentence_starts, blk.lower, blk.text, rows, self.cls_id, self.sep_id)
+            rows = [(found[i][2][1], found[i][2][2], found[i][1]) for i in idx]
+            clf = self.classifier.probs(blk.ids, blk.sentence_starts, rows, self.cls_id, self.sep_id)
             for i, p in zip(idx, clf):
                 probs[i] = p if w >= 1.0 else w * p + (1.0 - w) * probs[i]
         return probs
