@@ -86,25 +86,12 @@ def reliability(det, articles, labels, halves, bins: int = 10) -> dict:
     the map fitted on the other half (curve and technique factors), as the shipped map is fitted."""
     import numpy as np
 
-    from spinscope.training.evaluation import apply_score_map, fit_score_map, fit_technique_factors, span_hits
+    from spinscope.training.evaluation import apply_score_map, fit_full_score_map, raw_span_scores
 
-    saved = det.score_map
-    det.score_map = None
-    parts = []
-    for half in halves:
-        raw, hits, techs = [], [], []
-        for a in half:
-            spans = det.detect(articles[a])
-            raw += [sp.score for sp in spans]
-            techs += [sp.technique for sp in spans]
-            hits += span_hits(spans, labels.get(a, []))
-        parts.append((np.array(raw), np.array(hits), np.array(techs)))
-    det.score_map = saved
+    parts = [raw_span_scores(det, articles, labels, half) for half in halves]
     mapped = []
     for k in range(len(parts)):
-        raw, hits, techs = parts[1 - k]
-        m = fit_score_map(raw, hits, bins)
-        m["technique_factor"] = fit_technique_factors(apply_score_map(m, raw), hits, techs)
+        m = fit_full_score_map(*parts[1 - k], bins)
         mapped.append(apply_score_map(m, parts[k][0], parts[k][2]))
     raw = np.concatenate([p[0] for p in parts])
     hits = np.concatenate([p[1] for p in parts])

@@ -144,29 +144,19 @@ def score_calibration(models: list[tuple[Path, list[str]]], articles: dict[str, 
     from .evaluation import (
         apply_score_map,
         calibration_error,
-        fit_score_map,
-        fit_technique_factors,
-        span_hits,
+        fit_full_score_map,
+        raw_span_scores,
         technique_calibration_error,
     )
 
     def fit(raw, hits, techs) -> dict:
-        m = fit_score_map(raw, hits, bins)
-        m["technique_factor"] = fit_technique_factors(apply_score_map(m, raw), hits, techs)
-        return m
+        return fit_full_score_map(raw, hits, techs, bins)
 
     per_fold = []  # (raw scores, hits, techniques) per fold
     for model_dir, test_ids in models:
         det = Detector(model_dir)
         det.threshold, det.gap, det.peak, det.extend = setting
-        det.score_map = None  # raw scores, whatever the fold model's config says
-        raw, hits, techs = [], [], []
-        for a in test_ids:
-            spans = det.detect(articles[a])
-            raw += [sp.score for sp in spans]
-            techs += [sp.technique for sp in spans]
-            hits += span_hits(spans, labels.get(a, []))
-        per_fold.append((np.array(raw), np.array(hits), np.array(techs)))
+        per_fold.append(raw_span_scores(det, articles, labels, test_ids))  # raw, whatever the config says
     all_raw, all_hits, all_techs = (np.concatenate([f[i] for f in per_fold]) for i in range(3))
     if len(all_raw) == 0:
         return {"spans": 0}

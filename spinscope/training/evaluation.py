@@ -110,6 +110,30 @@ def span_hits(spans, gold: list[tuple[str, int, int]]) -> list[float]:
     return [float(any(t == sp.technique and s < sp.end and sp.start < e for t, s, e in gold)) for sp in spans]
 
 
+def raw_span_scores(detector, articles: dict[str, str], labels: dict, ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(raw scores, hits, techniques)`` of the spans the detector finds in the articles ``ids``,
+    its score map left out: what a score map is fitted on and measured by."""
+    saved, detector.score_map = detector.score_map, None
+    raw, hits, techs = [], [], []
+    try:
+        for a in ids:
+            spans = detector.detect(articles[a])
+            raw += [sp.score for sp in spans]
+            techs += [sp.technique for sp in spans]
+            hits += span_hits(spans, labels.get(a, []))
+    finally:
+        detector.score_map = saved
+    return np.array(raw), np.array(hits), np.array(techs)
+
+
+def fit_full_score_map(raw, hits, techniques, bins: int = 10) -> dict:
+    """The shipped kind of score map: the curve (:func:`fit_score_map`) and the technique factors
+    fitted on the curve's scores (:func:`fit_technique_factors`)."""
+    m = fit_score_map(raw, hits, bins)
+    m["technique_factor"] = fit_technique_factors(apply_score_map(m, raw), hits, techniques)
+    return m
+
+
 def fit_score_map(raw, hits, bins: int = 10) -> dict:
     """A monotone map from raw span scores to the share of spans that are right.
 
