@@ -129,6 +129,7 @@ def main() -> None:
                     help="classifier weights tried with them (with --classifier)")
     ap.add_argument("--settings-from", type=Path, default=MODEL_DIR, help="model whose decoding settings to use")
     ap.add_argument("--calibration-out", type=Path, help="write the score map fitted on all the fold's spans here")
+    ap.add_argument("--mask-names", metavar="WORD", help="mask names with this placeholder token, or a JSON mapping by kind (config mask_names)")
     ap.add_argument("--json", type=Path, help="write the whole result here")
     args = ap.parse_args()
 
@@ -143,6 +144,8 @@ def main() -> None:
         boost = args.repetition_boost if args.repetition_boost is not None else ref.get("repetition_boost", 1.0)
         cfg.update(threshold=setting[0], gap=setting[1], peak=setting[2], extend=setting[3], classifier_weight=args.weight,
                    repetition_boost=boost)
+        if args.mask_names:
+            cfg["mask_names"] = json.loads(args.mask_names) if args.mask_names.startswith("{") else args.mask_names
         cfg.pop("score_calibration", None)
         (model / "config.json").write_text(json.dumps(cfg))
         if args.classifier:

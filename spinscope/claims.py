@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .detect import detect_spans, session_options
+from .detect.masking import mask_names
 from .document import Claim, InputError, Sentence, decode_bytes, read_bounded
 
 MAX_TSV_BYTES = 500_000_000  # a file of sentences may be far larger than an article
@@ -84,7 +85,11 @@ def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: st
     if not texts:
         return out
     encs = detector.tokenizer.encode_batch(list(texts), add_special_tokens=False)
-    toks = [np.asarray(e.ids[: max_len - 2], np.int64) for e in encs]
+    toks = [np.asarray(e.ids, np.int64) for e in encs]
+    if getattr(detector, "mask_ids", None):  # names read as the detector reads them in an article
+        toks = [mask_names(t, ids, np.asarray(e.offsets, np.int64).reshape(-1, 2), detector.mask_ids)[0]
+                for t, ids, e in zip(texts, toks, encs)]
+    toks = [t[: max_len - 2] for t in toks]
     if not detector.takes_mask:
         # the graph takes no attention mask (technique models from 0.2.3 on): no padding, so one
         # sentence a run, as the detector runs its windows

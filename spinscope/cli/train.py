@@ -53,6 +53,9 @@ def add_parser(subparsers) -> None:
                             "without a value, the pairs shipped in spinscope/training/actor_pairs.tsv)")
         q.add_argument("--swap-prob", type=float, default=0.5,
                        help="chance that an epoch reads an article naming a pair in a swapped version")
+        q.add_argument("--mask-names", metavar="WORD|JSON",
+                       help="read every name as a placeholder token, in training and in the exported model: a word, "
+                            "or a JSON mapping of 'name', 'country' and 'nationality' to words")
         q.add_argument("--time-limit", type=float, default=0.0,
                        help="minutes: stop after the epoch that passes it, keeping a checkpoint; the same command resumes")
         if name == "techniques":
@@ -78,6 +81,16 @@ def _swap_file(value: Path | None) -> str:
 
         return str(PAIRS_FILE)
     return str(value.resolve())
+
+
+def _mask_value(value: str | None, problem: str | None) -> tuple[str | dict | None, str | None]:
+    """--mask-names as the config holds it (a word, or the mapping its JSON gives), and the problem."""
+    if value and value.lstrip().startswith("{"):
+        try:
+            return json.loads(value), problem
+        except ValueError:
+            return None, f"--mask-names {value}: not valid JSON"
+    return value, problem
 
 
 def _train_device_problem(device: str) -> str | None:
@@ -134,6 +147,7 @@ def run(args) -> int:
         problem = f"--time-limit takes minutes (0: none), not {args.time_limit}"
     if not 0.0 <= getattr(args, "dev_fraction", 0.0) < 1.0:
         problem = f"--dev-fraction is a share of the articles: 0 up to below 1, not {args.dev_fraction}"
+    mask, problem = _mask_value(args.mask_names, problem)
     if problem:
         print(f"spinscope train: {problem}", file=sys.stderr)
         return 2
@@ -144,7 +158,8 @@ def run(args) -> int:
                       claims_weight=args.claims_weight if args.claims_data else 0.0,
                       swap_names=_swap_file(args.swap_names), swap_prob=args.swap_prob,
                       claims_holdout_debates=args.claims_holdout_debates,
-                      claims_val_debates=args.claims_val_debates if args.claims_holdout_debates else 0)
+                      claims_val_debates=args.claims_val_debates if args.claims_holdout_debates else 0,
+                      mask_names=mask or "")
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     if args.what == "techniques":
         score_map = None
@@ -286,6 +301,9 @@ def add_classifier_parser(train_subparsers) -> argparse.ArgumentParser:
     q.add_argument("--limit", type=int, default=0, help="use only the first N articles")
     q.add_argument("--max-steps", type=int, default=0, help="stop after N optimiser steps (for tests)")
     q.add_argument("--version", default="dev", help="version string written into the classifier config")
+    q.add_argument("--mask-names", metavar="WORD|JSON",
+                   help="read every name as a placeholder token: a word, or a JSON mapping of 'name', 'country' "
+                        "and 'nationality' to words (the technique model's config mask_names must match)")
     q.add_argument("--time-limit", type=float, default=0.0,
                    help="minutes: stop after the epoch that passes it, keeping a checkpoint; the same command resumes")
     q.set_defaults(func=run_classifier)
@@ -309,12 +327,13 @@ def run_classifier(args) -> int:
         problem = "--layers, --limit, --max-steps and --time-limit take 0 or a positive number"
     if args.into is not None and not (args.into / "config.json").exists():
         problem = f"--into {args.into}: not a technique model folder (no config.json)"
+    mask, problem = _mask_value(args.mask_names, problem)
     if problem:
         print(f"spinscope train: {problem}", file=sys.stderr)
         return 2
     cfg = ClassifierConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, layers=args.layers,
                            seed=args.seed, threads=args.threads, folds=args.folds, fold=args.fold, marked=args.input == "marked",
-                           max_steps=args.max_steps)
+                           max_steps=args.max_steps, mask_names=mask or None)
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     try:
         summary = run_train_classifier(args.data, args.out, cfg, args.encoder, args.tiny, args.limit, args.version,

@@ -25,6 +25,7 @@ from .calibration import apply_score_map, checked_score_map
 from .classifier import SpanClassifier
 from .decoding import decode_spans, newlines_before, sentence_starts, word_tokens
 from .explain import explain, is_function_word
+from .masking import mask_names, placeholder_ids
 from .features import extra_features, pool_features, repetition_count, softmax
 from .runtime import DISABLED_OPTIMIZERS, session_options, sha256  # noqa: F401 - re-exported
 from .spans import has_word, snap_span
@@ -82,6 +83,14 @@ class Detector:
         self.tokenizer.no_padding()
         self.cls_id = self.tokenizer.token_to_id("[CLS]")
         self.sep_id = self.tokenizer.token_to_id("[SEP]")
+        # the encoders read this one token for every name, so that who is named does not change
+        # the labels (spinscope.detect.masking); None: names are read as written
+        self.mask_ids: dict[str, int] | None = None
+        if self.config.get("mask_names"):
+            try:
+                self.mask_ids = placeholder_ids(self.config["mask_names"], self.tokenizer)
+            except ValueError as e:
+                raise ModelError(f"{cfg_path}: {e}") from None
         heads = np.load(self.model_dir / "tc_head.npz")
         self.W = heads["weight"].astype(np.float32)  # [C, F]
         self.b = heads["bias"].astype(np.float32)
@@ -92,6 +101,11 @@ class Detector:
         if (self.model_dir / "classifier" / "config.json").exists():
             self.classifier = SpanClassifier(self.model_dir / "classifier", self.labels, self.threads, verify,
                                              sha256(self.model_dir / "tokenizer.json"))
+        if self.classifier is not None and "mask_names" in self.classifier.config.get("train", {}):
+            if self.classifier.config["train"]["mask_names"] != self.config.get("mask_names"):
+                raise ModelError(f"{cfg_path}: the span classifier was trained with mask_names "
+                                 f"{self.classifier.config['train']['mask_names']!r}, the model has "
+                                 f"{self.config.get('mask_names')!r}")
         self.classifier_weight: float = self._number("classifier_weight", 1.0, float)
         # a span whose phrase recurs in the text is this many times likelier Repetition (1: off);
         # chosen out of fold, as Repetition is the technique the classifiers under-call most
@@ -187,6 +201,7 @@ class Detector:
             "peak": self.peak,
             "extend": self.extend,
             "calibrated": self.score_map is not None,
+            "mask_names": self.mask_ids is not None,
             "classifier": (self.classifier.config.get("train", {}).get("version", "unknown")
                            if self.classifier is not None else None),
         }
@@ -206,6 +221,8 @@ class Detector:
         enc = self.tokenizer.encode(text, add_special_tokens=False)
         ids = np.asarray(enc.ids, dtype=np.int64)
         offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        if self.mask_ids is not None:
+            ids, offsets = mask_names(text, ids, offsets, self.mask_ids)
         windows = make_windows(len(ids), self.max_len - 2, self.stride, min_last=LAST_WINDOW)
         return ids, offsets, windows, token_owners(windows, len(ids))
 

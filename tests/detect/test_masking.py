@@ -1,0 +1,106 @@
+"""Name masking: which words count as names, and the token replacement that keeps offsets exact."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from spinscope.detect import Detector
+from spinscope.detect.masking import mask_tokens, name_mentions
+from spinscope.errors import ModelError
+
+
+def names(text: str) -> list[str]:
+    return [text[s:e] for s, e in name_mentions(text)]
+
+
+def test_runs_of_capitalised_words_are_one_name():
+    assert names("Yesterday Joe Biden met Fox News in New York.") == ["Joe Biden", "Fox News", "New York"]
+    assert names("New York is big.") == ["York"]  # an opening common word is not read as a name
+
+
+def test_sentence_initial_common_words_are_not_names_but_initial_names_are():
+    assert names("Once again, Russia lied. Critics of Ukraine spoke. Ukraine said no.") == ["Russia", "Ukraine", "Ukraine"]
+    assert names("The New York Times reported it.") == ["New York Times"]
+    assert names("“China lied,” he said. (India did not.)") == ["China", "India"]
+
+
+def test_capitals_and_title_case_lines_only_mask_uncommon_words():
+    assert names("THIS IS A DISGRACE, says CNN.") == ["CNN"]
+    title = "Border Wall Funding Fight Heads Into Final Week\n\nIt was quiet."
+    assert names(title) == []
+
+
+def test_pronoun_i_and_technique_words_stay():
+    assert names("I think Hitler and the Nazis were worse than Stalin.") == []
+    assert names("pro-Trump voters") == ["Trump"]
+
+
+def test_mask_tokens_collapses_each_mention_to_one_token_with_its_offsets():
+    ids = np.array([10, 11, 12, 13, 14])
+    offsets = np.array([[0, 3], [4, 7], [7, 10], [11, 15], [16, 19]])  # "the Bid en said foo"
+    new_ids, new_offsets = mask_tokens(ids, offsets, [(4, 10), (16, 19)], 99)
+    assert new_ids.tolist() == [10, 99, 13, 99]
+    assert new_offsets.tolist() == [[0, 3], [4, 10], [11, 15], [16, 19]]
+    same_ids, same_offsets = mask_tokens(ids, offsets, [], 99)
+    assert same_ids is ids and same_offsets is offsets
+
+
+def masked_copy(model_dir, tmp_path, word):
+    out = tmp_path / "masked"
+    shutil.copytree(model_dir, out)
+    cfg = json.loads((out / "config.json").read_text())
+    cfg["mask_names"] = word
+    (out / "config.json").write_text(json.dumps(cfg))
+    return out
+
+
+def test_masked_detector_labels_opposing_names_alike_with_exact_offsets(tiny_model, tmp_path):
+    det = Detector(masked_copy(tiny_model, tmp_path, "[UNK]"), threads=1)
+    assert det.info["mask_names"] is True
+    a = "Everyone knows that Joe Biden lies to the public, and Joe Biden will destroy us all."
+    b = "Everyone knows that Donald Trump lies to the public, and Donald Trump will destroy us all."
+    sa, sb = det.detect(a, threshold=1.01), det.detect(b, threshold=1.01)
+    assert sa and len(sa) == len(sb)
+    for x, y in zip(sa, sb):
+        assert x.technique == y.technique and x.score == pytest.approx(y.score, abs=1e-6)
+    for text, spans in ((a, sa), (b, sb)):
+        for s in spans:
+            assert text[s.start : s.end] == s.text
+    plain = Detector(tiny_model, threads=1)
+    assert plain.info["mask_names"] is False
+    pa, pb = plain.detect(a, threshold=1.01), plain.detect(b, threshold=1.01)  # unmasked, the names count
+    assert [(s.technique, round(s.score, 6)) for s in pa] != [(s.technique, round(s.score, 6)) for s in pb]
+
+
+def test_a_placeholder_outside_the_vocabulary_is_refused(tiny_model, tmp_path):
+    with pytest.raises(ModelError, match="mask_names"):
+        Detector(masked_copy(tiny_model, tmp_path, "notawordpiece##"), threads=1)
+
+
+def test_training_with_masked_names_exports_a_model_that_masks(ptc_dir, tmp_path):
+    """``train techniques --mask-names`` and ``train classifier --mask-names``: the exported
+    model masks as it was trained, and a classifier trained with another mask is refused."""
+    pytest.importorskip("torch")
+    from conftest import run_cli
+
+    mask = '{"name": "x", "country": "country"}'
+    model = tmp_path / "m"
+    run_cli("train", "techniques", "--data", ptc_dir, "--out", model, "--tiny", "--epochs", "1", "--batch-size", "4",
+            "--threads", "1", "--max-steps", "2", "--mask-names", mask, check=True)
+    cfg = json.loads((model / "config.json").read_text())
+    assert cfg["mask_names"] == {"name": "x", "country": "country"}
+    det = Detector(model, threads=1)
+    assert det.mask_ids["country"] != det.mask_ids["name"] == det.mask_ids["nationality"]
+    run_cli("train", "classifier", "--data", ptc_dir, "--out", tmp_path / "c", "--tiny", "--epochs", "1",
+            "--threads", "1", "--max-steps", "2", "--mask-names", mask, "--into", model, check=True)
+    text = "Russia and Joe Biden lied again. Russia lied."
+    spans = Detector(model, threads=1).detect(text, threshold=1.01)
+    assert spans and all(text[s.start : s.end] == s.text for s in spans)
+    cfg["mask_names"] = "someone"
+    (model / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ModelError, match="trained with mask_names"):
+        Detector(model, threads=1)
+    proc = run_cli("train", "classifier", "--data", ptc_dir, "--out", tmp_path / "d", "--tiny", "--mask-names", "{bad")
+    assert proc.returncode == 2 and b"not valid JSON" in proc.stderr
