@@ -81,12 +81,19 @@ def tc_crossfit(det, articles, gold, halves, boosts, weights) -> dict:
             "per_technique": {t: r.as_dict() for t, r in per.items()}, "grid_all_articles": table}
 
 
-def reliability(det, articles, labels, halves, bins: int = 10) -> dict:
+def reliability(det, articles, labels, halves, bins: int = 10, shipped: dict | None = None) -> dict:
     """Per score bin: spans, mean score and share right, for raw scores and for scores mapped by
-    the map fitted on the other half (curve and technique factors), as the shipped map is fitted."""
+    the map fitted on the other half (curve and technique factors), as the shipped map is fitted;
+    with ``shipped`` (a model's score map), also its ECE over all the spans, by score and by technique."""
     import numpy as np
 
-    from spinscope.training.evaluation import apply_score_map, fit_full_score_map, raw_span_scores
+    from spinscope.training.evaluation import (
+        apply_score_map,
+        calibration_error,
+        fit_full_score_map,
+        raw_span_scores,
+        technique_calibration_error,
+    )
 
     parts = [raw_span_scores(det, articles, labels, half) for half in halves]
     mapped = []
@@ -96,6 +103,12 @@ def reliability(det, articles, labels, halves, bins: int = 10) -> dict:
     raw = np.concatenate([p[0] for p in parts])
     hits = np.concatenate([p[1] for p in parts])
     mapped = np.concatenate(mapped)
+    techs = np.concatenate([p[2] for p in parts])
+    kept = {}
+    if shipped:
+        m = apply_score_map(shipped, raw, techs)
+        kept = {"ece": calibration_error(m, hits, bins), "ece_by_technique": technique_calibration_error(m, hits, techs),
+                "at_least_0.3": int((m >= 0.3).sum()), "right_at_least_0.3": float(hits[m >= 0.3].mean()) if (m >= 0.3).any() else None}
 
     def table(x):
         idx = np.minimum((x * bins).astype(int), bins - 1)
@@ -103,7 +116,7 @@ def reliability(det, articles, labels, halves, bins: int = 10) -> dict:
                  "mean": float(x[idx == b].mean()) if (idx == b).any() else None,
                  "right": float(hits[idx == b].mean()) if (idx == b).any() else None} for b in range(bins)]
 
-    return {"raw": table(raw), "mapped": table(mapped), "spans": len(raw), "right": float(hits.mean())}
+    return {"raw": table(raw), "mapped": table(mapped), "spans": len(raw), "right": float(hits.mean()), "shipped_map": kept}
 
 
 def main() -> None:
@@ -157,7 +170,7 @@ def main() -> None:
         crossfit = tc_crossfit(det, articles, gold, halves, [float(x) for x in args.boost_grid.split(",")],
                                [float(x) for x in args.weight_grid.split(",")])
         cal = score_calibration([(model, h) for h in halves], articles, labels, setting)
-        rel = reliability(det, articles, labels, halves)
+        rel = reliability(det, articles, labels, halves, shipped=ref.get("score_calibration"))
     print(f"fold {args.fold}: {len(test)} articles, {len(gold)} gold spans; decoding {setting}"
           + (f"; classifier {args.classifier} (weight {args.weight})" if args.classifier else "; the tagger's head"))
     print(f"SI   F1 {res['si']['f1']:.4f} (P {res['si']['precision']:.4f} R {res['si']['recall']:.4f})")
@@ -180,6 +193,10 @@ def main() -> None:
     for r0, r1 in zip(rel["raw"], rel["mapped"]):
         f = lambda r: f"{r['spans']:5d} {r['mean'] or 0:.3f} {r['right'] or 0:.3f}"  # noqa: E731
         print(f"  {r0['bin']}  {f(r0)} | {f(r1)}")
+    if rel["shipped_map"]:
+        k = rel["shipped_map"]
+        print(f"--settings-from's score map on these spans: ECE {k['ece']:.4f}, by technique {k['ece_by_technique']:.4f}; "
+              f"{k['at_least_0.3']} spans scored >= 0.3, {k['right_at_least_0.3'] or 0:.1%} of them right")
     if args.calibration_out and "map" in cal:
         args.calibration_out.write_text(json.dumps(cal, indent=2) + "\n")
     if args.json:

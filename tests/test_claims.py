@@ -502,3 +502,20 @@ def test_runtime_applies_the_calibration_map(balanced_shared, tmp_path):
         ClaimScorer(bad)
     proc = run_spinscope("claims", tsv, "--model", bad)
     assert proc.returncode == 2 and len(proc.stderr.decode().strip().splitlines()) == 1
+
+
+def test_finetune_with_fewer_layers_exports_a_shallower_model(claims_data, tiny_finetuned, tmp_path):
+    import onnx
+
+    from spinscope.training.claims import run_train_claims
+
+    run_train_claims(claims_data, tmp_path / "one", mode="finetune", tiny=True, epochs=1, batch_size=8, threads=1,
+                     layers=1)
+    cfg = json.loads((tmp_path / "one" / "claims.json").read_text())
+    assert cfg["train"]["settings"]["layers"] == 1
+
+    def n_nodes(folder):
+        return len(onnx.load(str(folder / "claims.int8.onnx")).graph.node)
+
+    assert n_nodes(tmp_path / "one") < n_nodes(tiny_finetuned)
+    assert len(ClaimScorer(tmp_path / "one").score_sentences([CHECKWORTHY, OPINION])) == 2

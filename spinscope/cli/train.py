@@ -240,6 +240,7 @@ def add_claims_parser(train_subparsers) -> argparse.ArgumentParser:
     q.add_argument("--tiny", action="store_true", help="finetune mode: a tiny random encoder (for tests)")
     q.add_argument("--limit", type=int, default=0, help="use only the first N sentences")
     q.add_argument("--max-steps", type=int, default=0, help="finetune mode: stop after N steps (for tests)")
+    q.add_argument("--layers", type=int, default=0, help="finetune mode: keep the encoder's first N layers (0: all; fewer is faster)")
     q.add_argument("--version", default="dev", help="version string written into the model config")
     q.add_argument("--holdout-debates", type=int, default=0,
                    help="hold out the N latest debates (by File_id date) as a test; split by debates")
@@ -261,6 +262,9 @@ def run_claims(args) -> int:
     from ..training.calibration import format_reliability
     from ..training.claims import run_train_claims
 
+    if args.layers < 0:
+        print(f"spinscope train: --layers must be 0 (all layers) or a positive number, not {args.layers}", file=sys.stderr)
+        return 2
     summary = run_train_claims(args.data, args.out, seed=args.seed, mode=args.mode, epochs=args.epochs,
                                technique_model=args.technique_model, encoder=args.encoder, tiny=args.tiny,
                                batch_size=args.batch_size, max_len=args.max_len, lr=args.lr, threads=args.threads,
@@ -268,7 +272,7 @@ def run_claims(args) -> int:
                                max_steps=args.max_steps, version=args.version, holdout_debates=args.holdout_debates,
                                val_debates=args.val_debates or 3, dev_test=args.dev_test, calibration=args.calibration,
                                feature_cache=args.feature_cache, class_balance=args.class_balance,
-                               final=bool(args.val_debates) and not args.holdout_debates)
+                               final=bool(args.val_debates) and not args.holdout_debates, layers=args.layers)
     print(json.dumps(summary, indent=2))
     for name, r in (summary.get("report") or {}).items():
         if isinstance(r, dict) and "reliability_raw" in r:

@@ -65,7 +65,7 @@ from .claimbuster import (
     split_dev,
 )
 from .log import log_line
-from .model import default_encoder, load_encoder
+from .model import default_encoder, keep_layers, load_encoder
 
 C_GRID = (1e-3, 1e-2, 1e-1, 1.0)  # L2 strengths tried for the shared-mode head (on standardised features)
 
@@ -209,10 +209,10 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
 # --- finetune mode ---------------------------------------------------------------------------
 
 
-def _build_classifier(encoder_dir: Path | None, tiny: bool, seed: int):
+def _build_classifier(encoder_dir: Path | None, tiny: bool, seed: int, layers: int = 0):
     import torch
 
-    encoder = load_encoder(encoder_dir, tiny, seed)
+    encoder = keep_layers(load_encoder(encoder_dir, tiny, seed), layers)
     H = encoder.config.hidden_size
 
     class Classifier(torch.nn.Module):
@@ -236,7 +236,7 @@ def _build_classifier(encoder_dir: Path | None, tiny: bool, seed: int):
 
 def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: bool, seed: int, epochs: int,
                     batch_size: int, max_len: int, lr: float, threads: int, max_steps: int, log,
-                    class_balance: bool = False) -> dict:
+                    class_balance: bool = False, layers: int = 0) -> dict:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from tokenizers import Tokenizer
@@ -250,7 +250,7 @@ def _train_finetune(items, tr, dev, out: Path, encoder_dir: Path | None, tiny: b
     ids_all = [e.ids[: max_len - 2] for e in tok.encode_batch([r["text"] for r in items], add_special_tokens=False)]
     y = np.asarray([r["label"] for r in items], np.float32)
     pos_weight = float((y[tr] == 0).sum() / max(1, (y[tr] == 1).sum())) if class_balance else 1.0
-    net = _build_classifier(encoder_dir, tiny, seed)
+    net = _build_classifier(encoder_dir, tiny, seed, layers)
     net.encoder.embeddings.word_embeddings.weight.requires_grad_(False)  # half the weights; faster on CPU
     steps_per_epoch = math.ceil(len(tr) / batch_size)
     total = steps_per_epoch * epochs
@@ -337,7 +337,8 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
                      dev_fraction: float = 0.1, features: str = "both", pooling: str = "auto", limit: int = 0,
                      max_steps: int = 0, version: str = "dev", holdout_debates: int = 0, val_debates: int = 3,
                      dev_test: Path | None = None, calibration: str = "auto",
-                     feature_cache: Path | None = None, class_balance: bool = False, final: bool = False) -> dict:
+                     feature_cache: Path | None = None, class_balance: bool = False, final: bool = False,
+                     layers: int = 0) -> dict:
     """Train the claims model on ClaimBuster files in ``data`` and export it to ``out``.
 
     Returns a summary (also logged): mode, sizes, the held-out threshold and the held-out scores.
@@ -389,7 +390,7 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
             settings = {"mode": mode, "seed": seed, "epochs": epochs, "batch_size": batch_size, "max_len": max_len,
                         "lr": lr, "head_lr": 1e-3, "warmup": 0.1, "threads": threads, "dev_fraction": dev_fraction,
                         "max_steps": max_steps, "tiny": tiny, "calibration": calibration,
-                        "class_balance": class_balance}
+                        "class_balance": class_balance, "layers": layers or None}
         if by_debates:
             settings.pop("dev_fraction")  # the validation set is whole debates
         log_line(log, event="start", data=str(data), n=len(items), n_pos=sum(labels), n_train=len(tr), n_dev=len(dev),
@@ -405,7 +406,7 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
 
             torch.manual_seed(seed)
             res = _train_finetune(items, tr, dev, out, encoder, tiny, seed, epochs, batch_size, max_len, lr, threads,
-                                  max_steps, log, class_balance)
+                                  max_steps, log, class_balance, layers)
         meta = {"version": version, "data": str(data), "files": [f for f in FILES if (data / f).exists()],
                 "n_train": len(tr), "n_dev": len(dev), "seed": seed, "settings": settings,
                 "encoder": ("tiny-random-bert" if tiny else "all-MiniLM-L6-v2") if mode == "finetune" else "technique encoder"}
