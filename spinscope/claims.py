@@ -211,6 +211,12 @@ class ClaimScorer:
                     f"(sha256 {self.config['encoder_sha256'][:12]}…, this one {str(got)[:12]}…); "
                     "retrain it with 'spinscope train claims --mode shared'"
                 )
+            if det.config.get("mask_names") != self.config.get("encoder_mask_names"):
+                raise ModelError(
+                    f"the claims head in {self.model_dir} was trained on an encoder that masks names as "
+                    f"{self.config.get('encoder_mask_names')!r}, this one masks them as {det.config.get('mask_names')!r}; "
+                    "retrain it with 'spinscope train claims --mode shared'"
+                )
             self.detector = det
             head = np.load(self.model_dir / self.config["head"])
             self.w = head["weight"].astype(np.float32).reshape(-1)
@@ -245,7 +251,8 @@ class ClaimScorer:
         config = getattr(detector, "config", None)  # any object with detect() may be passed to analyze()
         if self.mode != "shared" or not isinstance(config, dict):
             return False
-        return config.get("sha256", {}).get(config.get("onnx", "")) == self.config["encoder_sha256"]
+        return (config.get("sha256", {}).get(config.get("onnx", "")) == self.config["encoder_sha256"]
+                and config.get("mask_names") == self.config.get("encoder_mask_names"))
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         """The model's score map applied to raw head outputs (unchanged without a map): float32."""

@@ -519,3 +519,26 @@ def test_finetune_with_fewer_layers_exports_a_shallower_model(claims_data, tiny_
 
     assert n_nodes(tmp_path / "one") < n_nodes(tiny_finetuned)
     assert len(ClaimScorer(tmp_path / "one").score_sentences([CHECKWORTHY, OPINION])) == 2
+
+
+def test_a_shared_head_is_tied_to_how_its_encoder_masks_names(claims_data, tiny_model, tmp_path):
+    pytest.importorskip("torch")
+    from spinscope.detect import Detector, ModelError
+
+    masked = tmp_path / "masked"
+    shutil.copytree(tiny_model, masked)
+    cfg = json.loads((masked / "config.json").read_text())
+    cfg["mask_names"] = "x"
+    (masked / "config.json").write_text(json.dumps(cfg))
+    out = tmp_path / "head"
+    run_spinscope("train", "claims", "--data", claims_data, "--out", out, "--mode", "shared", "--technique-model",
+                  masked, "--threads", "1", "--calibration", "none", "--features", "sentence", "--pooling", "mean",
+                  check=True)
+    assert json.loads((out / "claims.json").read_text())["encoder_mask_names"] == "x"
+    scorer = ClaimScorer(out, detector=Detector(masked))
+    assert scorer.shares_encoder(scorer.detector)
+    # the masked encoder reads names as one token: two names, one score
+    a, b = scorer.score_sentences(["Joe Biden said taxes rose 40 percent.", "Donald Trump said taxes rose 40 percent."])
+    assert a == pytest.approx(b, abs=1e-6)
+    with pytest.raises(ModelError, match="masks names"):
+        ClaimScorer(out, detector=Detector(tiny_model))

@@ -74,11 +74,15 @@ def split_debates(items: list[dict], holdout: int, val: int, final: bool = False
     return parts["train"], parts["val"], parts["test"], names
 
 
-def feature_cache_key(enc_sha: str, items: list[dict], max_len: int) -> str:
-    """A key for cached sentence vectors: the encoder, max_len and every sentence with its place."""
+def feature_cache_key(enc_sha: str, items: list[dict], max_len: int, mask_names=None) -> str:
+    """A key for cached sentence vectors: the encoder, how it masks names, max_len and every
+    sentence with its place."""
     import hashlib
+    import json
 
     h = hashlib.sha256(f"{enc_sha}|{max_len}".encode())
+    if mask_names:
+        h.update(("|mask " + json.dumps(mask_names, sort_keys=True)).encode())
     for r in items:
         h.update(f"\0{r['file']}\0{r['line']}\0{r['speaker']}\0{r['text']}".encode())
     return h.hexdigest()[:20]

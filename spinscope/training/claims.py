@@ -108,7 +108,7 @@ def shared_features(det, items: list[dict], max_len: int, cache: Path | None = N
     written to ``cache`` (a folder) when given, keyed by encoder, max_len and sentences."""
     path = None
     if cache is not None:
-        key = feature_cache_key(det.config["sha256"][det.config["onnx"]], items, max_len)
+        key = feature_cache_key(det.config["sha256"][det.config["onnx"]], items, max_len, det.config.get("mask_names"))
         path = Path(cache) / f"claims_features_{key}.npz"
         if path.exists():
             z = np.load(path)
@@ -192,6 +192,8 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
                                "onnx": det.config["onnx"]},
            "pooling": row["pooling"], "train_features": features, "l2": row["l2"], "analyze_in_context": True,
            "threshold": thr, "max_len": max_len, "class_balance": class_balance}
+    if det.config.get("mask_names"):
+        cfg["encoder_mask_names"] = det.config["mask_names"]  # the head reads masked states
     if cal is not None:
         cfg["raw_threshold"] = raw_thr
     if class_balance:

@@ -104,3 +104,11 @@ def test_training_with_masked_names_exports_a_model_that_masks(ptc_dir, tmp_path
         Detector(model, threads=1)
     proc = run_cli("train", "classifier", "--data", ptc_dir, "--out", tmp_path / "d", "--tiny", "--mask-names", "{bad")
     assert proc.returncode == 2 and b"not valid JSON" in proc.stderr
+
+
+def test_kinds_of_names():
+    from spinscope.detect.masking import name_kind
+
+    assert [name_kind(n) for n in ("Russia", "the United States", "North Korea", "Israel’s")] == ["country"] * 4
+    assert [name_kind(n) for n in ("Americans", "Russian", "Israelis")] == ["nationality"] * 3
+    assert [name_kind(n) for n in ("Hamas", "Joe Biden", "CNN")] == ["name"] * 3
