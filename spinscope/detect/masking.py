@@ -8,10 +8,9 @@ spans, snapping and the text shown are those of the exact input.
 A name is a run of capitalised words (``Joe Biden``, ``CNN``, ``New York Times``). Where a capital
 says nothing (a word that opens a sentence, a word in capitals, a line in title case) a word
 counts only when it is not a common lower-case word (``common_words.txt``, built by
-``tools/build_common_words.py``). ``mask_names`` may also be a mapping from a kind of name to its own placeholder: ``country``
-(a country's name) and ``nationality`` (``Americans``, ``Russian``), so that an appeal to a nation
-still reads as one whichever nation it is, and ``name`` for every other name. Words whose meaning is a
-technique's own (Reductio ad hitlerum: ``Hitler``, ``Nazis``) stay readable.
+``tools/build_common_words.py``). Words whose meaning is a technique's own (Reductio ad
+hitlerum: ``Hitler``, ``Nazis``) stay readable. ``mask_names`` may also map kinds of name to
+placeholders of their own: ``country``, ``nationality`` (``Americans``) and ``name`` for the rest.
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-
 
 WORD = re.compile(r"[^\W\d_][^\W_]*")
 # names that carry a technique themselves, left unmasked
