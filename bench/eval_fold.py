@@ -116,6 +116,8 @@ def reliability(det, articles, labels, halves, bins: int = 10, shipped: dict | N
                  "mean": float(x[idx == b].mean()) if (idx == b).any() else None,
                  "right": float(hits[idx == b].mean()) if (idx == b).any() else None} for b in range(bins)]
 
+    if shipped:
+        kept["table"] = table(apply_score_map(shipped, raw, techs))
     return {"raw": table(raw), "mapped": table(mapped), "spans": len(raw), "right": float(hits.mean()), "shipped_map": kept}
 
 
@@ -197,6 +199,8 @@ def main() -> None:
         k = rel["shipped_map"]
         print(f"--settings-from's score map on these spans: ECE {k['ece']:.4f}, by technique {k['ece_by_technique']:.4f}; "
               f"{k['at_least_0.3']} spans scored >= 0.3, {k['right_at_least_0.3'] or 0:.1%} of them right")
+        for r in k["table"]:
+            print(f"  {r['bin']}  {r['spans']:5d} {r['mean'] or 0:.3f} {r['right'] or 0:.3f}")
     if args.calibration_out and "map" in cal:
         args.calibration_out.write_text(json.dumps(cal, indent=2) + "\n")
     if args.json:
