@@ -112,3 +112,15 @@ def test_kinds_of_names():
     assert [name_kind(n) for n in ("Russia", "the United States", "North Korea", "Israel’s")] == ["country"] * 4
     assert [name_kind(n) for n in ("Americans", "Russian", "Israelis")] == ["nationality"] * 3
     assert [name_kind(n) for n in ("Hamas", "Joe Biden", "CNN")] == ["name"] * 3
+
+
+def test_the_shipped_model_labels_opposing_sides_alike():
+    """The shipped model masks names: the same sentence about either side gets the same spans."""
+    from spinscope import analyze
+
+    template = "Once again, {} lied to the public, and this time the consequences will be disastrous."
+    for a, b in (("Joe Biden", "Donald Trump"), ("Russia", "Ukraine"), ("CNN", "Fox News")):
+        sa = analyze(template.format(a), claims=False, entities=False).spans
+        sb = analyze(template.format(b), claims=False, entities=False).spans
+        assert sa, "the loaded sentence should get a span"
+        assert [(s.technique, round(s.score, 6)) for s in sa] == [(s.technique, round(s.score, 6)) for s in sb]
