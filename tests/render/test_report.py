@@ -508,3 +508,11 @@ def test_sentence_type_is_public():
     # render works with hand-made sentences too
     s = Sentence(0, 3, "abc")
     assert render_html(Analysis(text="abc", sentences=[s], spans=[Span(0, 3, "Doubt", 0.5, "abc")])).count("<mark") == 1
+
+
+def test_footer_says_names_were_masked_only_when_they_were():
+    text = "Joe Biden lied."
+    masked = render_html(Analysis(text=text, model={"calibrated": True, "mask_names": True}))
+    plain = render_html(Analysis(text=text, model={"calibrated": True, "mask_names": False}))
+    assert "read every name as the same placeholder" in masked
+    assert "placeholder" not in plain
