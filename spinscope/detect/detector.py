@@ -25,7 +25,7 @@ from .calibration import apply_score_map, checked_score_map
 from .classifier import SpanClassifier
 from .decoding import decode_spans, newlines_before, sentence_starts, word_tokens
 from .explain import explain, is_function_word
-from .masking import mask_names, placeholder_ids
+from .masking import encode, placeholder_ids
 from .features import extra_features, pool_features, repetition_count, softmax
 from .runtime import DISABLED_OPTIMIZERS, session_options, sha256  # noqa: F401 - re-exported
 from .spans import has_word, snap_span
@@ -218,11 +218,7 @@ class Detector:
     def _tokenize(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:
         """``(ids, offsets, windows, owner)`` of a block: its token ids and character offsets, the
         model's overlapping windows over them, and which window owns (scores) each token."""
-        enc = self.tokenizer.encode(text, add_special_tokens=False)
-        ids = np.asarray(enc.ids, dtype=np.int64)
-        offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-        if self.mask_ids is not None:
-            ids, offsets = mask_names(text, ids, offsets, self.mask_ids)
+        ids, offsets = encode(self.tokenizer, text, self.mask_ids)
         windows = make_windows(len(ids), self.max_len - 2, self.stride, min_last=LAST_WINDOW)
         return ids, offsets, windows, token_owners(windows, len(ids))
 

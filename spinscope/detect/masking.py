@@ -123,6 +123,15 @@ def mask_names(text: str, ids: np.ndarray, offsets: np.ndarray, mask_ids: dict[s
     return mask_tokens(ids, offsets, mentions, fill)
 
 
+def encode(tokenizer, text: str, mask_ids: dict[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(ids, offsets)`` of ``text`` without special tokens, names masked when ``mask_ids``: the
+    one encoding the detector and every training reads, so that all see the same tokens."""
+    enc = tokenizer.encode(text, add_special_tokens=False)
+    ids = np.asarray(enc.ids, dtype=np.int64)
+    offsets = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
+    return mask_names(text, ids, offsets, mask_ids) if mask_ids else (ids, offsets)
+
+
 def mask_tokens(ids: np.ndarray, offsets: np.ndarray, mentions: list[tuple[int, int]],
                 placeholder: int | list[int]) -> tuple[np.ndarray, np.ndarray]:
     """``(ids, offsets)`` with the tokens of each mention replaced by one placeholder token (one for

@@ -14,7 +14,7 @@ from ..detect import (
     repetition_count,
 )
 from ..document import InputError
-from ..detect.masking import mask_names
+from ..detect.masking import encode
 from . import ptc, scoring
 
 O, B, I = 0, 1, 2
@@ -36,17 +36,9 @@ def token_range(offsets: np.ndarray, s: int, e: int) -> tuple[int, int]:
     return a, max(b, a + 1)
 
 
-def encode_text(tokenizer, text: str, mask_ids: dict[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(ids, offsets)`` of ``text``, names masked as the detector masks them when ``mask_ids``."""
-    enc = tokenizer.encode(text, add_special_tokens=False)
-    ids = np.asarray(enc.ids, dtype=np.int64)
-    offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-    return mask_names(text, ids, offs, mask_ids) if mask_ids else (ids, offs)
-
-
 def prepare(tokenizer, aid: str, text: str, labels: list[tuple[str, int, int]],
             mask_ids: dict[str, int] | None = None) -> Article:
-    ids, offs = encode_text(tokenizer, text, mask_ids)
+    ids, offs = encode(tokenizer, text, mask_ids)
     bio = np.zeros(len(ids), np.int64)
     for s, e in scoring.merge_spans((s, e) for _, s, e in labels):
         a, b = token_range(offs, s, e)
@@ -101,7 +93,7 @@ def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: fl
         held.update(va + te)
     out: list[ClaimsWindow] = []
     for text, spans in debates(items):
-        ids, offs = encode_text(tokenizer, text, mask_ids)
+        ids, offs = encode(tokenizer, text, mask_ids)
         ranges = []
         for i, s, e in spans:
             if i in held:
@@ -119,7 +111,7 @@ def prepare_claims(tokenizer, data: Path, seed: int, size: int, dev_fraction: fl
     for i, r in enumerate(items):
         if i in held:
             continue
-        ids = encode_text(tokenizer, r["text"], mask_ids)[0][:size]
+        ids = encode(tokenizer, r["text"], mask_ids)[0][:size]
         if len(ids):
             out.append(ClaimsWindow(ids, [(0, len(ids), items[i]["label"])], alone=True))
     return out

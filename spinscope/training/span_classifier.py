@@ -20,7 +20,7 @@ import numpy as np
 from .. import techniques as T
 from ..detect import extra_features, repetition_count, sha256
 from ..detect.decoding import sentence_starts
-from ..detect.masking import mask_names, placeholder_ids
+from ..detect.masking import encode, placeholder_ids
 from ..detect.span_input import span_input
 from ..document import InputError
 from ..errors import TrainingPaused
@@ -65,11 +65,7 @@ class Example:
 def article_tokens(tokenizer, text: str, mask_ids: dict[str, int] | None = None):
     """``(ids, offsets, sentence starts)`` of a whole article, as the detector has them per block
     (names masked as a model with ``mask_names`` masks them, given its placeholder ids)."""
-    enc = tokenizer.encode(text, add_special_tokens=False)
-    ids = np.asarray(enc.ids, dtype=np.int64)
-    offs = np.asarray(enc.offsets, dtype=np.int64).reshape(-1, 2)
-    if mask_ids:
-        ids, offs = mask_names(text, ids, offs, mask_ids)
+    ids, offs = encode(tokenizer, text, mask_ids)
     return ids, offs, sentence_starts(text, offs)
 
 
