@@ -55,7 +55,7 @@ def add_parser(subparsers) -> None:
                        help="chance that an epoch reads an article naming a pair in a swapped version")
         q.add_argument("--mask-names", metavar="WORD|JSON",
                        help="read every name as a placeholder token, in training and in the exported model: a word, "
-                            "or a JSON mapping of 'name', 'country' and 'nationality' to words")
+                            "or a JSON mapping of 'name', 'country', 'nationality' and 'side' (political camps) to words")
         q.add_argument("--time-limit", type=float, default=0.0,
                        help="minutes: stop after the epoch that passes it, keeping a checkpoint; the same command resumes")
         if name == "techniques":

@@ -11,6 +11,8 @@ counts only when it is not a common lower-case word (``common_words.txt``, built
 ``tools/build_common_words.py``). Words whose meaning is a technique's own (Reductio ad
 hitlerum: ``Hitler``, ``Nazis``) stay readable. ``mask_names`` may also map kinds of name to
 placeholders of their own: ``country``, ``nationality`` (``Americans``) and ``name`` for the rest.
+With a ``side`` placeholder it also masks the lower-case words that name a political camp
+(``progressives``, ``conservatives``, ``left-wing``: ``SIDES``), which capitals do not reveal.
 """
 
 from __future__ import annotations
@@ -27,6 +29,14 @@ KEEP = frozenset("""
 hitler nazi nazis nazism neo fascist fascists fascism gestapo holocaust stalin stalinist mussolini
 kkk
 """.split())
+# lower-case names of political camps, masked with a "side" placeholder: plural nouns and the
+# "-wing" forms only, as the singular adjectives also mean other things ("a conservative estimate")
+SIDES = (
+    "liberals", "conservatives", "progressives", "left-wingers", "right-wingers", "left-wing",
+    "right-wing", "centrists", "centre-left", "center-left", "centre-right", "center-right",
+    "libertarians", "pro-life", "pro-choice", "pro-lifers", "pro-choicers",
+)
+SIDE = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in SIDES) + r")(?![\w-])", re.IGNORECASE)
 _OPENERS = " \t\"“‘'([«"
 
 
@@ -78,6 +88,22 @@ def name_mentions(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in out]
 
 
+def side_mentions(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each word of ``SIDES`` in ``text``, in any case."""
+    return [m.span() for m in SIDE.finditer(text)]
+
+
+def merge_mentions(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The mentions of ``a`` and ``b`` in order, overlapping ones joined into one."""
+    out: list[list[int]] = []
+    for s, e in sorted(a + b):
+        if out and s < out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
 def name_kind(name: str) -> str:
     """``country``, ``nationality`` or ``name``: what kind of name ``name`` (one mention) is."""
     from ..entities.countries import nation_words
@@ -92,19 +118,20 @@ def name_kind(name: str) -> str:
     return "name"
 
 
-KINDS = ("name", "country", "nationality")
+KINDS = ("name", "country", "nationality")  # every kind has a placeholder ("name"'s by default)
+OPTIONAL_KINDS = ("side",)  # masked only when given a placeholder
 
 
 def placeholder_ids(value, tokenizer) -> dict[str, int]:
     """Placeholder token ids by kind of name, from a config's ``mask_names`` (a word, or a mapping
-    with ``name`` and optionally ``country`` and ``nationality``). ValueError if malformed or a
-    word is not one token of ``tokenizer``'s vocabulary."""
+    with ``name`` and optionally ``country``, ``nationality`` and ``side``). ValueError if malformed
+    or a word is not one token of ``tokenizer``'s vocabulary."""
     words = {"name": value} if isinstance(value, str) else dict(value)
-    if "name" not in words or set(words) - set(KINDS):
+    if "name" not in words or set(words) - set(KINDS) - set(OPTIONAL_KINDS):
         raise ValueError(f"mask_names must be a word or a mapping with 'name' (and 'country', "
-                         f"'nationality'), not {value!r}")
+                         f"'nationality', 'side'), not {value!r}")
     ids = {}
-    for kind in KINDS:
+    for kind in KINDS + tuple(k for k in OPTIONAL_KINDS if k in words):
         word = str(words.get(kind, words["name"]))
         ids[kind] = tokenizer.token_to_id(word)
         if ids[kind] is None:
@@ -116,10 +143,13 @@ def mask_names(text: str, ids: np.ndarray, offsets: np.ndarray, mask_ids: dict[s
                ) -> tuple[np.ndarray, np.ndarray]:
     """The tokens of ``text`` (``ids``, ``offsets``) with every name masked by its kind's placeholder."""
     mentions = name_mentions(text)
+    sides = set(side_mentions(text)) if "side" in mask_ids else set()
+    if sides:
+        mentions = merge_mentions(mentions, sorted(sides))
     if len(set(mask_ids.values())) == 1:
         fill: int | list[int] = mask_ids["name"]
     else:
-        fill = [mask_ids[name_kind(text[s:e])] for s, e in mentions]
+        fill = [mask_ids["side" if (s, e) in sides else name_kind(text[s:e])] for s, e in mentions]
     return mask_tokens(ids, offsets, mentions, fill)
 
 

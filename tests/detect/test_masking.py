@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from spinscope.detect import Detector
-from spinscope.detect.masking import mask_tokens, name_mentions
+from spinscope.detect.masking import encode, mask_tokens, name_mentions, placeholder_ids, side_mentions
 from spinscope.errors import ModelError
 
 
@@ -35,6 +35,29 @@ def test_capitals_and_title_case_lines_only_mask_uncommon_words():
 def test_pronoun_i_and_technique_words_stay():
     assert names("I think Hitler and the Nazis were worse than Stalin.") == []
     assert names("pro-Trump voters") == ["Trump"]
+
+
+def test_side_words_are_plural_camps_and_wing_forms_in_any_case():
+    text = "Progressives and pro-life activists met right-wing Conservatives about a conservative estimate."
+    assert [text[s:e] for s, e in side_mentions(text)] == ["Progressives", "pro-life", "right-wing", "Conservatives"]
+    assert side_mentions("a liberal arts degree, the progressive tax, pro-lifelong learning") == []
+
+
+def test_a_side_placeholder_masks_camps_alike_and_only_when_asked(tiny_model):
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tiny_model / "tokenizer.json"))
+    tok.no_padding()
+    with_sides = placeholder_ids({"name": "[UNK]", "side": "[UNK]"}, tok)
+    names_only = placeholder_ids("[UNK]", tok)
+    assert "side" in with_sides and "side" not in names_only
+    a, b = "Even progressives said so.", "Even conservatives said so."
+    ia, oa = encode(tok, a, with_sides)
+    ib, ob = encode(tok, b, with_sides)
+    assert ia.tolist() == ib.tolist() and a[oa[1][0]:oa[1][1]] == "progressives" and b[ob[1][0]:ob[1][1]] == "conservatives"
+    assert encode(tok, a, names_only)[0].tolist() != encode(tok, b, names_only)[0].tolist()
+    with pytest.raises(ValueError, match="side"):
+        placeholder_ids({"name": "[UNK]", "party": "[UNK]"}, tok)
 
 
 def test_mask_tokens_collapses_each_mention_to_one_token_with_its_offsets():
@@ -72,6 +95,15 @@ def test_masked_detector_labels_opposing_names_alike_with_exact_offsets(tiny_mod
     assert plain.info["mask_names"] is False
     pa, pb = plain.detect(a, threshold=1.01), plain.detect(b, threshold=1.01)  # unmasked, the names count
     assert [(s.technique, round(s.score, 6)) for s in pa] != [(s.technique, round(s.score, 6)) for s in pb]
+
+
+def test_a_detector_with_a_side_placeholder_reads_opposing_camps_alike(tiny_model, tmp_path):
+    det = Detector(masked_copy(tiny_model, tmp_path, {"name": "[UNK]", "side": "[UNK]"}), threads=1)
+    a = "The radical agenda pushed by progressives is a disgrace and a threat to every decent family."
+    b = a.replace("progressives", "conservatives")
+    sa, sb = det.detect(a, threshold=1.01), det.detect(b, threshold=1.01)
+    assert sa and [(s.technique, round(s.score, 6)) for s in sa] == [(s.technique, round(s.score, 6)) for s in sb]
+    assert all(b[s.start:s.end] == s.text for s in sb) and all(a[s.start:s.end] == s.text for s in sa)
 
 
 def test_a_placeholder_outside_the_vocabulary_is_refused(tiny_model, tmp_path):
