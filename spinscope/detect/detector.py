@@ -202,6 +202,7 @@ class Detector:
             "extend": self.extend,
             "calibrated": self.score_map is not None,
             "mask_names": self.mask_ids is not None,
+            "mask_sides": self.mask_ids is not None and "side" in self.mask_ids,
             "classifier": (self.classifier.config.get("train", {}).get("version", "unknown")
                            if self.classifier is not None else None),
         }

@@ -81,7 +81,7 @@ def masked_copy(model_dir, tmp_path, word):
 
 def test_masked_detector_labels_opposing_names_alike_with_exact_offsets(tiny_model, tmp_path):
     det = Detector(masked_copy(tiny_model, tmp_path, "[UNK]"), threads=1)
-    assert det.info["mask_names"] is True
+    assert det.info["mask_names"] is True and det.info["mask_sides"] is False
     a = "Everyone knows that Joe Biden lies to the public, and Joe Biden will destroy us all."
     b = "Everyone knows that Donald Trump lies to the public, and Donald Trump will destroy us all."
     sa, sb = det.detect(a, threshold=1.01), det.detect(b, threshold=1.01)
@@ -99,6 +99,7 @@ def test_masked_detector_labels_opposing_names_alike_with_exact_offsets(tiny_mod
 
 def test_a_detector_with_a_side_placeholder_reads_opposing_camps_alike(tiny_model, tmp_path):
     det = Detector(masked_copy(tiny_model, tmp_path, {"name": "[UNK]", "side": "[UNK]"}), threads=1)
+    assert det.info["mask_names"] is True and det.info["mask_sides"] is True
     a = "The radical agenda pushed by progressives is a disgrace and a threat to every decent family."
     b = a.replace("progressives", "conservatives")
     sa, sb = det.detect(a, threshold=1.01), det.detect(b, threshold=1.01)

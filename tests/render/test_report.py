@@ -514,5 +514,7 @@ def test_footer_says_names_were_masked_only_when_they_were():
     text = "Joe Biden lied."
     masked = render_html(Analysis(text=text, model={"calibrated": True, "mask_names": True}))
     plain = render_html(Analysis(text=text, model={"calibrated": True, "mask_names": False}))
-    assert "read every name as the same placeholder" in masked
+    sides = render_html(Analysis(text=text, model={"calibrated": True, "mask_names": True, "mask_sides": True}))
+    assert "read every name as the same placeholder" in masked and "camp" not in masked
+    assert "every camp named in lower case" in sides
     assert "placeholder" not in plain
