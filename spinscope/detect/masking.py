@@ -30,13 +30,29 @@ hitler nazi nazis nazism neo fascist fascists fascism gestapo holocaust stalin s
 kkk
 """.split())
 # lower-case names of political camps, masked with a "side" placeholder: plural nouns and the
-# "-wing" forms only, as the singular adjectives also mean other things ("a conservative estimate")
+# "-wing" forms only, as the singular adjectives also mean other things ("a conservative estimate");
+# and the camps of the wedge issues, named by both sides alike ("gun-rights", "anti-abortion")
 SIDES = (
     "liberals", "conservatives", "progressives", "left-wingers", "right-wingers", "left-wing",
     "right-wing", "centrists", "centre-left", "center-left", "centre-right", "center-right",
     "libertarians", "pro-life", "pro-choice", "pro-lifers", "pro-choicers",
+    "gun-rights", "gun-control", "pro-gun", "anti-gun", "abortion-rights", "anti-abortion",
+    "pro-immigration", "anti-immigration",
 )
-SIDE = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in SIDES) + r")(?![\w-])", re.IGNORECASE)
+# colour words of race, masked as a side where they qualify people: news style capitalises one and
+# not the other ("Black Americans", "white Americans"), so capitals alone would mask them unevenly
+RACES = ("black", "white", "brown")
+PEOPLE = frozenset("""
+people person persons man men woman women boy boys girl girls child children kid kids youth youths
+teen teens teenager teenagers family families voter voters resident residents citizen citizens
+student students worker workers employee employees officer officers cop cops community communities
+neighborhood neighborhoods neighbourhood neighbourhoods leader leaders male males female females
+folk folks parent parents mother mothers father fathers victim victims suspect suspects driver
+drivers patient patients owner owners population majority minority household households
+""".split())
+_SIDE_WORDS = "|".join(re.escape(w) for w in SIDES)
+SIDE = re.compile(r"(?<![\w-])(?:" + _SIDE_WORDS + r")(?![\w-])", re.IGNORECASE)
+RACE = re.compile(r"(?<![\w-])(" + "|".join(RACES) + r") +([^\W\d_][\w'’]*)", re.IGNORECASE)
 _OPENERS = " \t\"“‘'([«"
 
 
@@ -89,18 +105,34 @@ def name_mentions(text: str) -> list[tuple[int, int]]:
 
 
 def side_mentions(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` of each word of ``SIDES`` in ``text``, in any case."""
-    return [m.span() for m in SIDE.finditer(text)]
+    """``[start, end)`` of each word of ``SIDES`` in ``text``, in any case, and of each colour word
+    of race followed by a word for people or a name that is no common word (``white voters``,
+    ``Black Americans``, ``black Muslims``; not ``Black Death``)."""
+    out = [m.span() for m in SIDE.finditer(text)]
+    for m in RACE.finditer(text):
+        nxt = m.group(2)
+        if nxt.lower() in PEOPLE or (nxt[0].isupper() and (nxt.lower() not in common_words()
+                                                            or name_kind(nxt) != "name")):
+            out.append(m.span(1))
+    return sorted(out)
 
 
-def merge_mentions(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The mentions of ``a`` and ``b`` in order, overlapping ones joined into one."""
+def merge_mentions(a: list[tuple[int, int]], b: list[tuple[int, int]], text: str | None = None
+                   ) -> list[tuple[int, int]]:
+    """The mentions of ``a`` and ``b`` in order, overlapping ones joined into one; with ``text``,
+    also a mention of ``b`` and one of ``a`` that only a space parts (``white`` ``Americans``)."""
+    bs = set(b)
     out: list[list[int]] = []
+    side: list[bool] = []
     for s, e in sorted(a + b):
-        if out and s < out[-1][1]:
+        joins = out and (s < out[-1][1] or (text is not None and text[out[-1][1]:s] == " "
+                                            and (side[-1] or (s, e) in bs)))
+        if joins:
             out[-1][1] = max(out[-1][1], e)
+            side[-1] = side[-1] or (s, e) in bs
         else:
             out.append([s, e])
+            side.append((s, e) in bs)
     return [(s, e) for s, e in out]
 
 
@@ -145,7 +177,7 @@ def mask_names(text: str, ids: np.ndarray, offsets: np.ndarray, mask_ids: dict[s
     mentions = name_mentions(text)
     sides = set(side_mentions(text)) if "side" in mask_ids else set()
     if sides:
-        mentions = merge_mentions(mentions, sorted(sides))
+        mentions = merge_mentions(mentions, sorted(sides), text)
     if len(set(mask_ids.values())) == 1:
         fill: int | list[int] = mask_ids["name"]
     else:

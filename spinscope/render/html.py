@@ -275,8 +275,8 @@ def render_html(analysis: Analysis, *, source: str | None = None, toolbar: str |
             " It is calibrated: on articles the model was not trained on, about that share of spans with that "
             "confidence overlapped an annotator's span of the same technique."
             if (analysis.model or {}).get("calibrated") else "")
-        + (" The model read every name" + (" and every camp named in lower case (\u201cprogressives\u201d, "
-                                           "\u201cconservatives\u201d)" if (analysis.model or {}).get("mask_sides") else "")
+        + (" The model read every name" + (", every camp named in lower case (\u201cprogressives\u201d, "
+                                           "\u201cconservatives\u201d) and the colour words of race" if (analysis.model or {}).get("mask_sides") else "")
            + " as the same placeholder, so who is named did not change a label."
            if (analysis.model or {}).get("mask_names") else "")
         + " This file is self-contained and makes no network requests.</footer>\n"

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from spinscope.detect import Detector
-from spinscope.detect.masking import encode, mask_tokens, name_mentions, placeholder_ids, side_mentions
+from spinscope.detect.masking import (encode, mask_tokens, merge_mentions, name_mentions, placeholder_ids,
+                                      side_mentions)
 from spinscope.errors import ModelError
 
 
@@ -41,6 +42,31 @@ def test_side_words_are_plural_camps_and_wing_forms_in_any_case():
     text = "Progressives and pro-life activists met right-wing Conservatives about a conservative estimate."
     assert [text[s:e] for s, e in side_mentions(text)] == ["Progressives", "pro-life", "right-wing", "Conservatives"]
     assert side_mentions("a liberal arts degree, the progressive tax, pro-lifelong learning") == []
+
+
+def masked_mentions(text: str) -> list[str]:
+    """What a model with a side placeholder masks in ``text``: names and sides, adjacent ones joined."""
+    return [text[s:e] for s, e in merge_mentions(name_mentions(text), side_mentions(text), text)]
+
+
+def test_issue_camps_are_side_words():
+    text = "Gun-rights groups, gun-control groups and anti-abortion activists; abortion-rights lawyers."
+    assert [text[s:e] for s, e in side_mentions(text)] == ["Gun-rights", "gun-control", "anti-abortion", "abortion-rights"]
+
+
+def test_colour_words_of_race_are_sides_only_before_people_or_names():
+    text = "a white man and a Black woman; black voters, White Americans and black Muslims"
+    assert [text[s:e] for s, e in side_mentions(text)] == ["white", "Black", "black", "White", "black"]
+    assert side_mentions("the black market, a white paper, black and white, the Black Death") == []
+
+
+def test_black_and_white_americans_are_masked_alike_wherever_they_stand():
+    # news style capitalises "Black" and not "white"; a sentence's first word says nothing either
+    for text in ("Black Americans said so.", "White Americans said so.", "Polls of Black Americans and white Americans."):
+        assert all(m.endswith("Americans") and m.split()[0].lower() in {"black", "white"}
+                   for m in masked_mentions(text)), text
+    assert masked_mentions("Pro-life Republicans met left-wing Democrats.") == ["Pro-life Republicans", "left-wing Democrats"]
+    assert masked_mentions("Angry Americans and angry voters.") == ["Americans"]
 
 
 def test_a_side_placeholder_masks_camps_alike_and_only_when_asked(tiny_model):
@@ -157,3 +183,15 @@ def test_the_shipped_model_labels_opposing_sides_alike():
         sb = analyze(template.format(b), claims=False, entities=False).spans
         assert sa, "the loaded sentence should get a span"
         assert [(s.technique, round(s.score, 6)) for s in sa] == [(s.technique, round(s.score, 6)) for s in sb]
+
+
+def test_the_shipped_model_reads_race_words_and_issue_camps_alike():
+    """Sentences that differ only in a colour word of race or an issue camp get the same result."""
+    from spinscope import analyze
+
+    for a, b in (("Black Americans released a statement after the vote.", "White Americans released a statement after the vote."),
+                 ("Polls of black voters moved.", "Polls of white voters moved."),
+                 ("The so-called experts at gun-rights groups were wrong.", "The so-called experts at gun-control groups were wrong.")):
+        ra, rb = analyze(a, claims=False, entities=False), analyze(b, claims=False, entities=False)
+        assert [(s.start, s.technique, round(s.score, 6)) for s in ra.spans] == \
+            [(s.start, s.technique, round(s.score, 6)) for s in rb.spans], (a, b)
