@@ -21,6 +21,7 @@ import onnxruntime as ort
 from spinscope.detect.detector import MODEL_DIR
 from spinscope.detect.masking import placeholder_ids
 from spinscope.detect.runtime import session_options
+from spinscope.document import InputError
 from spinscope.training.data import cv_folds, load_data, load_tokenizer
 from spinscope.training.span_classifier import gold_examples, score_rows
 
@@ -37,8 +38,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
+    if not (args.classifier / "config.json").is_file():
+        ap.error(f"{args.classifier}: no config.json here; give an exported classifier folder (runs/<name>/model)")
     config = json.loads((args.classifier / "config.json").read_text(encoding="utf-8"))
-    articles, labels = load_data(args.ptc, 0)
+    try:
+        articles, labels = load_data(args.ptc, 0)
+    except InputError as e:
+        ap.error(str(e))
+    if not 0 <= args.fold < args.folds <= len(articles):
+        ap.error(f"--fold takes 0 to {min(args.folds, len(articles)) - 1} with --folds {args.folds}, not {args.fold}")
     test_ids = cv_folds(sorted(articles), args.seed, args.folds)[args.fold]
     tok = load_tokenizer(args.classifier if (args.classifier / "tokenizer.json").exists() else MODEL_DIR)
     mask = args.mask_names if args.mask_names is not None else config.get("train", {}).get("mask_names")
