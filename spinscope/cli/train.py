@@ -56,6 +56,14 @@ def add_parser(subparsers) -> None:
         q.add_argument("--mask-names", metavar="WORD|JSON",
                        help="read every name as a placeholder token, in training and in the exported model: a word, "
                             "or a JSON mapping of 'name', 'country', 'nationality' and 'side' (political camps) to words")
+        q.add_argument("--unlabeled", type=Path,
+                       help="self-training: a folder of unlabeled .txt articles whose span targets are --teacher's "
+                            "probabilities")
+        q.add_argument("--teacher", help="self-training: the exported technique model that labels --unlabeled"
+                       + (" ({fold} in the path: each fold's own model)" if name == "cv" else ""))
+        q.add_argument("--unlabeled-limit", type=int, default=0, help="use the first N unlabeled articles (0: all)")
+        q.add_argument("--soft-weight", type=float, default=1.0,
+                       help="weight of the loss on the teacher's probabilities against the gold spans' loss")
         q.add_argument("--time-limit", type=float, default=0.0,
                        help="minutes: stop after the epoch that passes it, keeping a checkpoint; the same command resumes")
         if name == "techniques":
@@ -147,6 +155,12 @@ def run(args) -> int:
         problem = f"--time-limit takes minutes (0: none), not {args.time_limit}"
     if not 0.0 <= getattr(args, "dev_fraction", 0.0) < 1.0:
         problem = f"--dev-fraction is a share of the articles: 0 up to below 1, not {args.dev_fraction}"
+    if args.teacher and "{fold}" not in args.teacher and not (Path(args.teacher) / "config.json").is_file():
+        problem = f"--teacher {args.teacher}: not an exported technique model folder (no config.json)"
+    if args.unlabeled_limit < 0 or args.soft_weight < 0:
+        problem = "--unlabeled-limit takes 0 (all) or more articles, and --soft-weight 0 or more"
+    if bool(args.unlabeled) != bool(args.teacher):
+        problem = "--unlabeled and --teacher go together: the teacher labels the unlabeled articles"
     mask, problem = _mask_value(args.mask_names, problem)
     if problem:
         print(f"spinscope train: {problem}", file=sys.stderr)
@@ -159,7 +173,9 @@ def run(args) -> int:
                       swap_names=_swap_file(args.swap_names), swap_prob=args.swap_prob,
                       claims_holdout_debates=args.claims_holdout_debates,
                       claims_val_debates=args.claims_val_debates if args.claims_holdout_debates else 0,
-                      mask_names=mask or "")
+                      mask_names=mask or "", unlabeled=str(args.unlabeled.resolve()) if args.unlabeled else "",
+                      teacher=str(Path(args.teacher).resolve()) if args.teacher else "",
+                      unlabeled_limit=args.unlabeled_limit, soft_weight=args.soft_weight)
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     if args.what == "techniques":
         score_map = None

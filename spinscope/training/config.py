@@ -32,5 +32,9 @@ class TrainConfig:
     claims_holdout_debates: int = 0  # the latest debates whose claim labels the encoder never sees (0: none)
     claims_val_debates: int = 0  # and the validation debates before them
     swap_names: str = ""  # actor-pairs TSV: train on articles with opposing actors' names swapped ("" = off)
-    swap_prob: float = 0.5
-    mask_names: str | dict = ""  # read every name as a placeholder (config mask_names; "" = off)  # chance that an epoch reads an article that names a pair in a swapped version
+    swap_prob: float = 0.5  # chance that an epoch reads an article that names a pair in a swapped version
+    mask_names: str | dict = ""  # read every name as a placeholder (config mask_names; "" = off)
+    unlabeled: str = ""  # folder of unlabeled .txt articles for self-training ("" = off)
+    teacher: str = ""  # the exported model whose span probabilities are their soft targets
+    unlabeled_limit: int = 0  # use the first N unlabeled articles (0 = all)
+    soft_weight: float = 1.0  # weight of the soft span loss against the gold one

@@ -6,6 +6,7 @@ import json
 import shutil
 import statistics
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +49,11 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
         else:
             sub = fold_dir / "data"
             write_subset(data, sub, train_ids)
-            summary = run_train(sub, fold_dir / "model", cfg, encoder_dir, tiny, dev_fraction=0.1, version=f"cv-fold{k}",
-                                claims_data=claims_data, deadline=deadline)
+            fold_cfg = replace(cfg, teacher=cfg.teacher.replace("{fold}", str(k)))  # a teacher that never saw this fold
+            if fold_cfg.teacher and not (Path(fold_cfg.teacher) / "config.json").is_file():
+                raise InputError(f"--teacher {fold_cfg.teacher}: not an exported technique model folder")
+            summary = run_train(sub, fold_dir / "model", fold_cfg, encoder_dir, tiny, dev_fraction=0.1,
+                                version=f"cv-fold{k}", claims_data=claims_data, deadline=deadline)
         det = Detector(fold_dir / "model")
         gold = [(a, t, s, e) for a in test_ids for t, s, e in labels.get(a, [])]
         res = evaluate(det, {a: articles[a] for a in test_ids}, gold)

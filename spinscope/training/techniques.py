@@ -44,6 +44,7 @@ from .evaluation import GRID, evaluate
 from .export import export, set_threshold
 from .log import log_line
 from .model import build_model, default_encoder, pool_torch
+from .self_training import SoftArticle, label_articles, read_unlabeled
 
 
 def _settings(cfg: TrainConfig, articles: list[Article]) -> dict:
@@ -54,10 +55,12 @@ def _settings(cfg: TrainConfig, articles: list[Article]) -> dict:
 
 def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bool, log=None,
                 claims: list[ClaimsWindow] | None = None, swapped: list[list[Article]] | None = None,
-                checkpoint: Path | None = None, deadline: float | None = None):
-    """Fine-tune; ``swapped[i]`` holds name-swapped versions of ``articles[i]``. With ``checkpoint``
-    the state is saved after each epoch and a saved one is resumed; past ``deadline`` (a
-    ``time.time()``) the run stops after saving, raising :class:`TrainingPaused`."""
+                checkpoint: Path | None = None, deadline: float | None = None,
+                soft: list[SoftArticle] | None = None):
+    """Fine-tune; ``swapped[i]`` holds name-swapped versions of ``articles[i]``; ``soft`` holds
+    unlabeled articles whose span targets are a teacher's probabilities (self-training). With
+    ``checkpoint`` the state is saved after each epoch and a saved one is resumed; past ``deadline``
+    (a ``time.time()``) the run stops after saving, raising :class:`TrainingPaused`."""
     import torch
 
     random.seed(cfg.seed)
@@ -76,7 +79,8 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
     cw = (counts.sum() / counts) ** cfg.class_weight_power
     cw = torch.tensor(cw / cw.mean(), dtype=torch.float32, device=dev)
     size = cfg.max_len - 2
-    n_windows = sum(len(make_windows(len(a.ids), size, cfg.train_stride)) for a in articles)
+    soft = soft or []
+    n_windows = sum(len(make_windows(len(a.ids), size, cfg.train_stride)) for a in [*articles, *soft])
     steps_per_epoch = math.ceil(n_windows / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
     if cfg.max_steps:
@@ -119,6 +123,9 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
                 by_win.setdefault(wi, []).append(sp)
             for wi, (ws, we) in enumerate(wins):
                 items.append((art, ws, we, by_win.get(wi, [])))
+        for art in soft:  # after the gold articles: without soft ones the random streams are as before
+            offset = rng.randrange(cfg.train_stride) if epoch else 0
+            items.extend((art, ws, we, []) for ws, we in make_windows(len(art.ids), size, cfg.train_stride, offset))
         rng.shuffle(items)
         t0 = time.time()
         sums = {"si": 0.0, "tc": 0.0, "claims": 0.0, "n": 0}
@@ -128,16 +135,20 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
             ids = torch.zeros((len(batch), L), dtype=torch.long)
             mask = torch.zeros((len(batch), L), dtype=torch.long)
             tags = torch.full((len(batch), L), -100, dtype=torch.long)
+            targets_soft = torch.zeros((len(batch), L, 3)) if soft else None
             for r, (art, ws, we, _) in enumerate(batch):
                 n = we - ws
                 ids[r, 0] = cls_id
                 ids[r, 1 : n + 1] = torch.from_numpy(art.ids[ws:we])
                 ids[r, n + 1] = sep_id
                 mask[r, : n + 2] = 1
-                tags[r, 1 : n + 1] = torch.from_numpy(art.bio[ws:we])
+                if isinstance(art, SoftArticle):
+                    targets_soft[r, 1 : n + 1] = torch.from_numpy(art.probs[ws:we])
+                else:
+                    tags[r, 1 : n + 1] = torch.from_numpy(art.bio[ws:we])
             ids, mask, tags = ids.to(dev), mask.to(dev), tags.to(dev)
             h = net.dropout(net.hidden(ids, mask))
-            si_loss = torch.nn.functional.cross_entropy(net.si(h).reshape(-1, 3), tags.reshape(-1), ignore_index=-100)
+            si_loss = _span_loss(torch, net.si(h), tags, targets_soft, cfg.soft_weight, dev)
             feats, targets = [], []
             for r, (art, ws, we, sps) in enumerate(batch):
                 n = we - ws
@@ -188,6 +199,22 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
                                      f"(checkpoint {checkpoint}); run the same command again to resume")
     net.eval()
     return net.to("cpu")
+
+
+def _span_loss(torch, logits, tags, targets_soft, soft_weight: float, dev):
+    """Cross-entropy of the BIO tags of gold tokens, plus ``soft_weight`` times the cross-entropy
+    against the teacher's probabilities of unlabeled tokens (each a mean over its own tokens)."""
+    loss = logits.new_zeros(())
+    gold = tags != -100
+    if bool(gold.any()):
+        loss = loss + torch.nn.functional.cross_entropy(logits[gold], tags[gold])
+    if targets_soft is not None:
+        targets_soft = targets_soft.to(dev)
+        soft = targets_soft.sum(-1) > 0
+        if bool(soft.any()):
+            logp = torch.log_softmax(logits[soft], -1)
+            loss = loss + soft_weight * -(targets_soft[soft] * logp).sum(-1).mean()
+    return loss
 
 
 def _claims_loss(torch, net, batch: list[ClaimsWindow], dev, cls_id: int, sep_id: int):
@@ -265,12 +292,22 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
                        for a in train_ids]
             log_line(log, event="swap_names", pairs=len(pairs), articles=sum(1 for v in swapped if v),
                      versions=sum(len(v) for v in swapped))
+        soft = None
+        if cfg.unlabeled:
+            texts = read_unlabeled(Path(cfg.unlabeled), cfg.unlabeled_limit)
+            soft = label_articles(Path(cfg.teacher), texts, tok, mask_ids, cfg.threads)
+            log_line(log, event="self_training", unlabeled=cfg.unlabeled, teacher=cfg.teacher, articles=len(texts),
+                     blocks=len(soft), tokens=int(sum(len(a.ids) for a in soft)),
+                     teacher_inside=round(float(np.mean([1.0 - a.probs[:, 0].mean() for a in soft])), 4))
         net = train_model(prepare_all(tok, articles, labels, train_ids, mask_ids), cfg, encoder_dir, tiny, log, claims,
-                          swapped=swapped, checkpoint=checkpoint, deadline=deadline)
+                          swapped=swapped, checkpoint=checkpoint, deadline=deadline, soft=soft)
         meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "seed": cfg.seed,
                 "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2",
                 "layers": cfg.layers or None, "device": cfg.device,
                 "claims_data": str(claims_data) if claims else None, "claims_weight": cfg.claims_weight if claims else 0.0}
+        if soft:
+            meta["self_training"] = {"unlabeled": cfg.unlabeled, "teacher": cfg.teacher, "blocks": len(soft),
+                                     "soft_weight": cfg.soft_weight}
         export(net, encoder_dir / "tokenizer.json", out, cfg, meta, save_torch=not tiny)
         summary = {"model": str(out), "train_ids": train_ids, "dev_ids": dev_ids}
         if dev_ids:

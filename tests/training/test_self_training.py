@@ -1,0 +1,117 @@
+"""Self-training: a teacher's span probabilities on unlabeled articles as soft targets."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import run_cli
+
+pytest.importorskip("torch")
+
+UNLABELED = {
+    "a1": "The senator said the plan would destroy the country. Critics called it a disgrace.\n",
+    "a2": "Rain is expected on Tuesday. The council meets at noon to discuss the new bridge.\n",
+    "blank": "   \n",
+}
+
+
+@pytest.fixture
+def unlabeled_dir(tmp_path):
+    d = tmp_path / "news"
+    d.mkdir()
+    for k, v in UNLABELED.items():
+        (d / f"{k}.txt").write_text(v, encoding="utf-8")
+    (d / "notes.md").write_text("not an article", encoding="utf-8")
+    return d
+
+
+def test_teacher_probabilities_line_up_with_the_student_tokens(tiny_model, unlabeled_dir):
+    from spinscope.detect import Detector
+    from spinscope.detect.masking import encode
+    from spinscope.training.data import load_tokenizer
+    from spinscope.training.self_training import label_articles, read_unlabeled
+
+    texts = read_unlabeled(unlabeled_dir)
+    assert sorted(texts) == ["a1", "a2"]  # blank and non-.txt files skipped
+    assert list(read_unlabeled(unlabeled_dir, limit=1)) == ["a1"]
+    tok = load_tokenizer(tiny_model)
+    soft = label_articles(tiny_model, texts, tok, None, threads=1)
+    assert [s.id for s in soft] == ["a1#0", "a2#0"]
+    det = Detector(tiny_model)
+    for s, text in zip(soft, texts.values()):
+        ids, _ = encode(tok, text, None)
+        np.testing.assert_array_equal(s.ids, ids)
+        np.testing.assert_allclose(s.probs, det.encode(text)[0].probs, atol=1e-6)
+        np.testing.assert_allclose(s.probs.sum(-1), 1.0, atol=1e-4)
+
+
+def test_a_teacher_that_masks_names_otherwise_is_refused(tiny_model, unlabeled_dir):
+    from spinscope.detect.masking import placeholder_ids
+    from spinscope.document import InputError
+    from spinscope.training.data import load_tokenizer
+    from spinscope.training.self_training import label_articles, read_unlabeled
+
+    tok = load_tokenizer(tiny_model)
+    texts = {"x": "Senator Warren met President Biden in Boston."}
+    with pytest.raises(InputError, match="would not line up"):
+        label_articles(tiny_model, texts, tok, placeholder_ids("x", tok), threads=1)
+    (unlabeled_dir / "empty").mkdir()
+    with pytest.raises(InputError, match="no non-empty"):
+        read_unlabeled(unlabeled_dir / "empty")
+    with pytest.raises(InputError, match="not a folder"):
+        read_unlabeled(unlabeled_dir / "missing")
+
+
+def test_soft_loss_pulls_towards_the_teacher_and_gold_loss_is_unchanged():
+    import torch
+
+    from spinscope.training.techniques import _span_loss
+
+    logits = torch.tensor([[[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]])
+    tags = torch.tensor([[0, 1, -100]])
+    plain = torch.nn.functional.cross_entropy(logits.reshape(-1, 3), tags.reshape(-1), ignore_index=-100)
+    assert torch.allclose(_span_loss(torch, logits, tags, None, 1.0, "cpu"), plain)
+    soft = torch.zeros(1, 3, 3)
+    soft[0, 2] = torch.tensor([0.2, 0.3, 0.5])
+    both = _span_loss(torch, logits, tags, soft, 0.5, "cpu")
+    expected = plain + 0.5 * -(soft[0, 2] * torch.log_softmax(logits[0, 2], -1)).sum()
+    assert torch.allclose(both, expected)
+    # only soft tokens in the batch: no NaN from an empty gold mean
+    only = _span_loss(torch, logits, torch.full((1, 3), -100), soft, 1.0, "cpu")
+    assert torch.isfinite(only) and only > 0
+
+
+def test_train_with_unlabeled_articles_and_a_teacher(ptc_dir, tiny_model, unlabeled_dir, tmp_path):
+    out = tmp_path / "student"
+    run_cli("train", "techniques", "--data", ptc_dir, "--out", out, "--tiny", "--epochs", "1", "--batch-size", "4",
+            "--threads", "1", "--unlabeled", unlabeled_dir, "--teacher", tiny_model, "--soft-weight", "0.5", check=True)
+    log = [json.loads(line) for line in (out / "train.log.jsonl").read_text().splitlines()]
+    st = [e for e in log if e["event"] == "self_training"]
+    assert st and st[0]["articles"] == 2 and st[0]["blocks"] == 2 and 0.0 < st[0]["teacher_inside"] < 1.0
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["train"]["self_training"]["blocks"] == 2
+    plain = tmp_path / "plain"
+    run_cli("train", "techniques", "--data", ptc_dir, "--out", plain, "--tiny", "--epochs", "1", "--batch-size", "4",
+            "--threads", "1", check=True)
+    base = [json.loads(line) for line in (plain / "train.log.jsonl").read_text().splitlines()]
+    epoch = lambda lg: next(e for e in lg if e["event"] == "epoch")  # noqa: E731
+    assert epoch(log)["si_loss"] != epoch(base)["si_loss"]  # the soft windows were trained on
+    assert "self_training" not in json.loads((plain / "config.json").read_text())["train"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--unlabeled", "."], "go together"),
+    (["--teacher", "/nonexistent"], "go together"),
+    (["--unlabeled", ".", "--teacher", "/nonexistent"], "not an exported technique model"),
+    (["--unlabeled", ".", "--teacher", ".", "--unlabeled-limit", "-1"], "--unlabeled-limit"),
+])
+def test_bad_self_training_options_are_one_line_errors(ptc_dir, tmp_path, args, message):
+    proc = run_cli("train", "techniques", "--data", ptc_dir, "--out", tmp_path / "m", "--tiny", *args)
+    assert proc.returncode == 2 and message in proc.stderr.decode() and b"Traceback" not in proc.stderr
+
+
+def test_cv_gives_each_fold_its_own_teacher(ptc_dir, tmp_path, unlabeled_dir):
+    proc = run_cli("train", "cv", "--data", ptc_dir, "--out", tmp_path / "cv", "--tiny", "--folds", "2", "--only", "0",
+                   "--unlabeled", unlabeled_dir, "--teacher", str(tmp_path / "teachers" / "fold{fold}"))
+    assert proc.returncode == 2 and "teachers/fold0" in proc.stderr.decode() and b"Traceback" not in proc.stderr
