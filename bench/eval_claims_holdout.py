@@ -12,8 +12,9 @@ map fitted there is reported, not applied). Prints F1/P/R of
 "Yes" on the held-out debates (sentences on their own and in context) and on the dev-test file,
 with reliability tables and ECE. Sentence vectors are cached under ``--out``/cache, so a rerun
 skips the encoder (about 3 minutes on 2 CPUs the first time). ``--variants`` also fits a
-class-balanced logistic head and a small MLP head on the same vectors and split, for comparison
-(not shipped), with a paired bootstrap interval of each one's held-out F1 minus the baseline's.
+class-balanced logistic head, a small MLP head and a 3-class head over ClaimBuster's verdicts
+(non-factual / unimportant / check-worthy) on the same vectors and split, for comparison (not
+shipped), with a paired bootstrap interval of each one's held-out F1 minus the baseline's.
 ``--class-balance`` / ``--calibration`` / ``--pooling`` train a candidate with ``spinscope train claims`` and those
 options on the same split (its map applied, threshold on the calibrated scale) and give the same
 intervals on the held-out debates and the dev-test file.
@@ -56,6 +57,36 @@ def show(title: str, rep: dict) -> None:
     for name in ("heldout_sentence", "heldout_context", "dev_test"):
         if name in rep:
             print(line(name, rep[name]))
+
+
+def fit_softmax(X, labels, l2: float, threads: int, classes: int = 3):
+    """Multinomial logistic regression (L-BFGS on standardised features); returns a function giving
+    the last class's probability from raw features."""
+    import torch
+
+    torch.set_num_threads(threads)
+    mu, sd = X.mean(0), X.std(0) + 1e-6
+    Xs = torch.from_numpy(((X - mu) / sd).astype(np.float32))
+    yt = torch.from_numpy(labels)
+    W = torch.zeros(X.shape[1], classes, requires_grad=True)
+    b = torch.zeros(classes, requires_grad=True)
+    opt = torch.optim.LBFGS([W, b], lr=1.0, max_iter=500, tolerance_grad=1e-6, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(Xs @ W + b, yt) + 0.5 * l2 * (W * W).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    Wn, bn = W.detach().numpy(), b.detach().numpy()
+
+    def score(F):
+        z = ((F - mu) / sd) @ Wn + bn
+        z = np.exp(z - z.max(1, keepdims=True))
+        return z[:, -1] / z.sum(1)
+
+    return score
 
 
 def fit_mlp(X, y, Xv, yv, seed: int, threads: int, hidden: int = 256, epochs: int = 30):
@@ -229,6 +260,14 @@ def main() -> None:
     evaluate(f"class-balanced logistic head (pos_weight {pw:.2f}, L2 {l2})", lambda F: sigmoid(F @ w + b))
     score = fit_mlp(X, Y, [iso[va], ctx[va]], y[va], args.seed, args.threads)
     evaluate("MLP head (256 hidden, GELU, dropout 0.2; epoch by validation F1)", score)
+    v = np.asarray([r["verdict"] + 1 for r in items], np.int64)  # non-factual, unimportant, check-worthy
+    best = None
+    for l2 in C_GRID:
+        score = fit_softmax(X, np.concatenate([v[tr], v[tr]]), l2, args.threads)
+        f = best_threshold(np.concatenate([score(iso[va]), score(ctx[va])]), np.concatenate([y[va], y[va]]))[1]["f1"]
+        if best is None or f > best[0]:
+            best = (f, l2, score)
+    evaluate(f"3-class logistic head over ClaimBuster's verdicts, P(check-worthy) (L2 {best[1]})", best[2])
 
 
 if __name__ == "__main__":

@@ -542,3 +542,11 @@ def test_a_shared_head_is_tied_to_how_its_encoder_masks_names(claims_data, tiny_
     assert a == pytest.approx(b, abs=1e-6)
     with pytest.raises(ModelError, match="masks names"):
         ClaimScorer(out, detector=Detector(tiny_model))
+
+
+def test_claimbuster_items_keep_the_three_verdicts(tmp_path):
+    from spinscope.training.claimbuster import load_claimbuster
+
+    items = load_claimbuster(write_claimbuster(tmp_path / "cb"))
+    assert {r["verdict"] for r in items} <= {-1, 0, 1} and len({r["verdict"] for r in items}) >= 2
+    assert all(r["label"] == (r["verdict"] == 1) for r in items)

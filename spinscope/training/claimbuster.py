@@ -17,7 +17,8 @@ FILES = ("crowdsourced.csv", "groundtruth.csv")
 
 
 def load_claimbuster(data: Path, limit: int = 0) -> list[dict]:
-    """Sentences of the ClaimBuster CSV files in ``data``: id, text, label (1/0), file, line, speaker."""
+    """Sentences of the ClaimBuster CSV files in ``data``: id, text, label (1/0), verdict (1 check-worthy,
+    0 unimportant factual, -1 non-factual), file, line, speaker."""
     found = [data / f for f in FILES if (data / f).exists()]
     if not found:
         raise SystemExit(f"spinscope train claims: {data} holds neither {FILES[0]} nor {FILES[1]}")
@@ -30,6 +31,7 @@ def load_claimbuster(data: Path, limit: int = 0) -> list[dict]:
                     continue
                 items.append({
                     "id": row.get("Sentence_id", ""), "text": text, "label": 1 if row["Verdict"].strip() == "1" else 0,
+                    "verdict": int(float(row["Verdict"])) if row["Verdict"].strip() in ("-1", "0", "1") else 0,
                     "file": row.get("File_id") or path.name, "line": int(float(row.get("Line_number") or 0)),
                     "speaker": row.get("Speaker", ""), "source": path.name,
                 })

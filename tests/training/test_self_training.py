@@ -1,6 +1,7 @@
 """Self-training: a teacher's span probabilities on unlabeled articles as soft targets."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -111,7 +112,14 @@ def test_bad_self_training_options_are_one_line_errors(ptc_dir, tmp_path, args, 
     assert proc.returncode == 2 and message in proc.stderr.decode() and b"Traceback" not in proc.stderr
 
 
-def test_cv_gives_each_fold_its_own_teacher(ptc_dir, tmp_path, unlabeled_dir):
-    proc = run_cli("train", "cv", "--data", ptc_dir, "--out", tmp_path / "cv", "--tiny", "--folds", "2", "--only", "0",
-                   "--unlabeled", unlabeled_dir, "--teacher", str(tmp_path / "teachers" / "fold{fold}"))
-    assert proc.returncode == 2 and "teachers/fold0" in proc.stderr.decode() and b"Traceback" not in proc.stderr
+def test_cv_gives_each_fold_its_own_teacher(ptc_dir, tiny_model, tmp_path, unlabeled_dir):
+    teachers = str(tmp_path / "teachers" / "fold{fold}")
+    proc = run_cli("train", "cv", "--data", ptc_dir, "--out", tmp_path / "cv", "--tiny", "--folds", "2", "--only", "1",
+                   "--unlabeled", unlabeled_dir, "--teacher", teachers)
+    assert proc.returncode == 2 and "teachers/fold1" in proc.stderr.decode() and b"Traceback" not in proc.stderr
+    shutil.copytree(tiny_model, tmp_path / "teachers" / "fold1")
+    run_cli("train", "cv", "--data", ptc_dir, "--out", tmp_path / "cv", "--tiny", "--folds", "2", "--only", "1",
+            "--epochs", "1", "--batch-size", "4", "--threads", "1", "--unlabeled", unlabeled_dir, "--teacher", teachers,
+            check=True)
+    cfg = json.loads((tmp_path / "cv" / "fold1" / "model" / "config.json").read_text())
+    assert cfg["train"]["self_training"]["teacher"] == str(tmp_path / "teachers" / "fold1")
