@@ -25,7 +25,7 @@ from .calibration import apply_score_map, checked_score_map
 from .classifier import SpanClassifier
 from .decoding import decode_spans, newlines_before, sentence_starts, word_tokens
 from .explain import explain, is_function_word
-from .masking import encode, placeholder_ids
+from .masking import encode, placeholder_ids, special_ids
 from .features import extra_features, pool_features, repetition_count, softmax
 from .runtime import DISABLED_OPTIMIZERS, session_options, sha256  # noqa: F401 - re-exported
 from .spans import has_word, snap_span
@@ -81,8 +81,10 @@ class Detector:
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()
-        self.cls_id = self.tokenizer.token_to_id("[CLS]")
-        self.sep_id = self.tokenizer.token_to_id("[SEP]")
+        try:
+            self.cls_id, self.sep_id = special_ids(self.tokenizer)
+        except ValueError as e:
+            raise ModelError(f"{self.model_dir / 'tokenizer.json'}: {e}") from None
         # the encoders read this one token for every name, so that who is named does not change
         # the labels (spinscope.detect.masking); None: names are read as written
         self.mask_ids: dict[str, int] | None = None

@@ -185,6 +185,21 @@ def mask_names(text: str, ids: np.ndarray, offsets: np.ndarray, mask_ids: dict[s
     return mask_tokens(ids, offsets, mentions, fill)
 
 
+def special_ids(tokenizer) -> tuple[int, int]:
+    """The ids of the tokens that open and close a window, as the tokenizer's own post-processor
+    adds them (BERT's ``[CLS]``/``[SEP]``; MPNet's ``<s>``/``</s>``, though its vocabulary also
+    holds a ``[CLS]``)."""
+    enc = tokenizer.encode("a", add_special_tokens=True)
+    added = [i for i, special, real in zip(enc.ids, enc.special_tokens_mask, enc.attention_mask) if special and real]
+    if len(added) == 2:  # padding, where a tokenizer has it on, is special but not real
+        return added[0], added[1]
+    for first, last in (("[CLS]", "[SEP]"), ("<s>", "</s>")):
+        a, b = tokenizer.token_to_id(first), tokenizer.token_to_id(last)
+        if a is not None and b is not None:
+            return a, b
+    raise ValueError("the tokenizer has neither [CLS]/[SEP] nor <s>/</s>")
+
+
 def encode(tokenizer, text: str, mask_ids: dict[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(ids, offsets)`` of ``text`` without special tokens, names masked when ``mask_ids``: the
     one encoding the detector and every training reads, so that all see the same tokens."""

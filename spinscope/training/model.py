@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 from .. import techniques as T
@@ -35,8 +36,12 @@ def load_encoder(encoder_dir: Path | None, tiny: bool, seed: int):
         return BertModel(cfg)
     # sdpa attention trains faster; export switches to eager, which ONNX Runtime runs faster
     # no dropout inside the encoder: on CPU it triples the cost of a training step
-    return AutoModel.from_pretrained(str(encoder_dir), attn_implementation="sdpa",
-                                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    try:
+        return AutoModel.from_pretrained(str(encoder_dir), attn_implementation="sdpa",
+                                         hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    except ValueError:  # an architecture without sdpa attention (MPNet)
+        return AutoModel.from_pretrained(str(encoder_dir), attn_implementation="eager",
+                                         hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
 
 
 def keep_layers(encoder, layers: int):
@@ -53,6 +58,7 @@ def build_model(encoder_dir: Path | None, tiny: bool, seed: int, layers: int = 0
     encoder = keep_layers(load_encoder(encoder_dir, tiny, seed), layers)
     H = encoder.config.hidden_size
     C = len(T.LABELS)
+    takes_types = "token_type_ids" in inspect.signature(encoder.forward).parameters
 
     class Net(torch.nn.Module):
         def __init__(self):
@@ -64,7 +70,8 @@ def build_model(encoder_dir: Path | None, tiny: bool, seed: int, layers: int = 0
             self.claims = torch.nn.Linear(H, 1)  # auxiliary training head (not exported)
 
         def hidden(self, ids, mask):
-            return self.encoder(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).last_hidden_state
+            types = {"token_type_ids": torch.zeros_like(ids)} if takes_types else {}  # MPNet has none
+            return self.encoder(input_ids=ids, attention_mask=mask, **types).last_hidden_state
 
         def forward(self, ids, mask=None):
             """SI probabilities and hidden states. ``spinscope.detect`` runs one unpadded window

@@ -1,9 +1,10 @@
 """Self-training and distillation data: unlabeled articles with a teacher model's span probabilities.
 
 A teacher (an exported technique model) reads each unlabeled article; its per-token P(O, B, I)
-become soft targets for the student's span tagger (``train_model(soft=...)``). The teacher must
-read text as the student does (same tokenizer, same name masking), so the targets line up with
-the student's tokens one for one; a teacher that reads otherwise is refused.
+become soft targets for the student's span tagger (``train_model(soft=...)``). A teacher with the
+student's tokenizer lines up token for token; one with another (a larger encoder's) is lined up
+by character offsets (:func:`align_probs`). Both must mask the same kinds of names, or the teacher
+would read words the student never sees; a teacher that masks otherwise is refused.
 """
 
 from __future__ import annotations
@@ -52,12 +53,35 @@ def label_articles(teacher_dir: Path, texts: dict[str, str], tokenizer, mask_ids
         det = Detector(teacher_dir, threads=threads)
     except (ModelError, OSError) as e:
         raise InputError(f"--teacher {teacher_dir}: {e}") from None
+    if set(det.mask_ids or {}) != set(mask_ids or {}):
+        raise InputError(f"--teacher {teacher_dir} masks names otherwise than this training run "
+                         f"({sorted(det.mask_ids or {}) or 'none'} against {sorted(mask_ids or {}) or 'none'}: "
+                         "see --mask-names); its probabilities would be of other words")
     out = []
     for aid, text in texts.items():
         for k, blk in enumerate(det.encode(text)):
-            ids, _ = encode(tokenizer, blk.text, mask_ids)
-            if len(ids) != len(blk.ids) or not np.array_equal(ids, blk.ids):
-                raise InputError(f"--teacher {teacher_dir} reads text with other tokens than this training run "
-                                 "(a different tokenizer or --mask-names); its probabilities would not line up")
-            out.append(SoftArticle(f"{aid}#{k}", np.asarray(ids, np.int64), blk.probs.astype(np.float32)))
+            ids, offsets = encode(tokenizer, blk.text, mask_ids)
+            if np.array_equal(ids, blk.ids):
+                probs = blk.probs
+            else:
+                probs = align_probs(offsets, blk.offsets, blk.probs)
+            out.append(SoftArticle(f"{aid}#{k}", np.asarray(ids, np.int64), probs.astype(np.float32)))
+    return out
+
+
+def align_probs(offsets: np.ndarray, teacher_offsets: np.ndarray, teacher_probs: np.ndarray) -> np.ndarray:
+    """The teacher's P(O, B, I) for each student token ``[start, end)`` in ``offsets``: those of the
+    teacher token its first character falls in (or the nearest one before). Where several student
+    tokens share one teacher token, only the first may begin a span: the others' B goes to I."""
+    if len(teacher_offsets) == 0:
+        out = np.zeros((len(offsets), 3), np.float32)
+        out[:, 0] = 1.0
+        return out
+    j = np.searchsorted(teacher_offsets[:, 0], offsets[:, 0], side="right") - 1
+    j = np.clip(j, 0, len(teacher_offsets) - 1)
+    out = teacher_probs[j].astype(np.float32).copy()
+    repeat = np.zeros(len(j), bool)
+    repeat[1:] = j[1:] == j[:-1]
+    out[repeat, 2] += out[repeat, 1]
+    out[repeat, 1] = 0.0
     return out

@@ -23,7 +23,7 @@ from ..detect import (
     extra_features,
     make_windows,
 )
-from ..detect.masking import placeholder_ids
+from ..detect.masking import placeholder_ids, special_ids
 from ..document import InputError
 from ..errors import TrainingPaused
 from . import augment
@@ -97,7 +97,7 @@ def train_model(articles: list[Article], cfg: TrainConfig, encoder_dir, tiny: bo
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda step: min((step + 1) / warm, max(0.0, (total - step) / max(1, total - warm)))
     )
-    cls_id, sep_id = 101, 102
+    cls_id, sep_id = special_ids(load_tokenizer(encoder_dir or MODEL_DIR))
     step, start_epoch, claims_used = 0, 0, 0
     if checkpoint is not None and checkpoint.exists():
         state = load_checkpoint(checkpoint, _settings(cfg, articles), net, opt, sched)
@@ -260,6 +260,7 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
     """Train on a PTC folder, export to ``out``; with dev_fraction, hold out articles to tune the threshold.
     A run stopped (killed, or past ``deadline``, a ``time.time()``) resumes from ``out/checkpoint.pt``."""
 
+    encoder_name = "tiny-random-bert" if tiny else Path(encoder_dir).name if encoder_dir else "all-MiniLM-L6-v2"
     encoder_dir = encoder_dir or (MODEL_DIR if tiny else default_encoder())  # tiny: the shipped tokenizer
     articles, labels = load_data(data, limit)  # checked before the output folder is made
     ids = sorted(articles)
@@ -302,7 +303,7 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
         net = train_model(prepare_all(tok, articles, labels, train_ids, mask_ids), cfg, encoder_dir, tiny, log, claims,
                           swapped=swapped, checkpoint=checkpoint, deadline=deadline, soft=soft)
         meta = {"version": version, "data": str(data), "n_articles": len(train_ids), "seed": cfg.seed,
-                "epochs": cfg.epochs, "encoder": "tiny-random-bert" if tiny else "all-MiniLM-L6-v2",
+                "epochs": cfg.epochs, "encoder": encoder_name,
                 "layers": cfg.layers or None, "device": cfg.device,
                 "claims_data": str(claims_data) if claims else None, "claims_weight": cfg.claims_weight if claims else 0.0}
         if soft:

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 pytest.importorskip("torch")
 
@@ -55,7 +55,7 @@ def test_a_teacher_that_masks_names_otherwise_is_refused(tiny_model, unlabeled_d
 
     tok = load_tokenizer(tiny_model)
     texts = {"x": "Senator Warren met President Biden in Boston."}
-    with pytest.raises(InputError, match="would not line up"):
+    with pytest.raises(InputError, match="masks names otherwise"):
         label_articles(tiny_model, texts, tok, placeholder_ids("x", tok), threads=1)
     (unlabeled_dir / "empty").mkdir()
     with pytest.raises(InputError, match="no non-empty"):
@@ -123,3 +123,67 @@ def test_cv_gives_each_fold_its_own_teacher(ptc_dir, tiny_model, tmp_path, unlab
             check=True)
     cfg = json.loads((tmp_path / "cv" / "fold1" / "model" / "config.json").read_text())
     assert cfg["train"]["self_training"]["teacher"] == str(tmp_path / "teachers" / "fold1")
+
+
+def test_a_teacher_of_another_tokenizer_is_lined_up_by_characters():
+    from spinscope.training.self_training import align_probs
+
+    # "unbelievable claims": the teacher reads [unbelievable][claims], the student [un][##believ][##able][claims]
+    teacher_offsets = np.array([[0, 12], [13, 19]])
+    teacher = np.array([[0.1, 0.8, 0.1], [0.2, 0.1, 0.7]], np.float32)
+    student_offsets = np.array([[0, 2], [2, 8], [8, 12], [13, 19]])
+    p = align_probs(student_offsets, teacher_offsets, teacher)
+    np.testing.assert_allclose(p[0], [0.1, 0.8, 0.1])
+    np.testing.assert_allclose(p[1], [0.1, 0.0, 0.9])  # inside the same teacher token: no new begin
+    np.testing.assert_allclose(p[2], [0.1, 0.0, 0.9])
+    np.testing.assert_allclose(p[3], teacher[1])
+    np.testing.assert_allclose(p.sum(-1), 1.0, atol=1e-6)
+    # the student splits less finely, or the teacher has no tokens at all
+    np.testing.assert_allclose(align_probs(np.array([[0, 19]]), teacher_offsets, teacher), teacher[:1])
+    assert align_probs(student_offsets, np.zeros((0, 2), int), np.zeros((0, 3)))[:, 0].tolist() == [1.0] * 4
+
+
+def _roberta_style_tokenizer(folder):
+    """The shipped vocabulary with MPNet's way of opening and closing a text (<s> ... </s>)."""
+    from tokenizers import Tokenizer, processors
+
+    tok = Tokenizer.from_file(str(ROOT / "spinscope/models/tokenizer.json"))
+    cls, sep = tok.token_to_id("[unused0]"), tok.token_to_id("[unused1]")
+    tok.post_processor = processors.RobertaProcessing(("[unused1]", sep), ("[unused0]", cls))
+    folder.mkdir(parents=True, exist_ok=True)
+    tok.save(str(folder / "tokenizer.json"))
+    return tok, cls, sep
+
+
+def test_window_tokens_come_from_the_tokenizer_s_own_template(tmp_path):
+    from tokenizers import Tokenizer
+
+    from spinscope.detect.masking import special_ids
+
+    assert special_ids(Tokenizer.from_file(str(ROOT / "spinscope/models/tokenizer.json"))) == (101, 102)
+    tok, cls, sep = _roberta_style_tokenizer(tmp_path / "t")
+    assert special_ids(tok) == (cls, sep)  # not the [CLS]/[SEP] its vocabulary also holds
+
+
+def test_an_mpnet_encoder_trains_exports_and_teaches(ptc_dir, tmp_path, unlabeled_dir):
+    """MPNet (all-mpnet-base-v2's architecture: no token types, no sdpa attention, <s>/</s>) as
+    the encoder of a teacher, here tiny and random; a MiniLM-vocabulary student learns from it."""
+    from transformers import MPNetConfig, MPNetModel
+
+    enc = tmp_path / "mpnet"
+    _roberta_style_tokenizer(enc)
+    MPNetModel(MPNetConfig(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=64, max_position_embeddings=514)).save_pretrained(enc)
+    teacher = tmp_path / "teacher"
+    run_cli("train", "techniques", "--data", ptc_dir, "--out", teacher, "--encoder", enc, "--epochs", "1",
+            "--batch-size", "4", "--threads", "1", "--max-steps", "2", check=True)
+    cfg = json.loads((teacher / "config.json").read_text())
+    assert cfg["train"]["encoder"] == "mpnet"
+    from spinscope.detect import Detector
+
+    det = Detector(teacher)
+    assert (det.cls_id, det.sep_id) == (1, 2)  # [unused0], [unused1]
+    det.detect("The senator said the plan would destroy the country.")
+    out = tmp_path / "student"
+    run_cli("train", "techniques", "--data", ptc_dir, "--out", out, "--tiny", "--epochs", "1", "--batch-size", "4",
+            "--threads", "1", "--unlabeled", unlabeled_dir, "--teacher", teacher, check=True)
