@@ -31,7 +31,7 @@ def load_claimbuster(data: Path, limit: int = 0) -> list[dict]:
                     continue
                 items.append({
                     "id": row.get("Sentence_id", ""), "text": text, "label": 1 if row["Verdict"].strip() == "1" else 0,
-                    "verdict": int(float(row["Verdict"])) if row["Verdict"].strip() in ("-1", "0", "1") else 0,
+                    "verdict": int(row["Verdict"].strip()) if row["Verdict"].strip() in ("-1", "0", "1") else 0,
                     "file": row.get("File_id") or path.name, "line": int(float(row.get("Line_number") or 0)),
                     "speaker": row.get("Speaker", ""), "source": path.name,
                 })
