@@ -61,6 +61,8 @@ def add_parser(subparsers) -> None:
                             "probabilities")
         q.add_argument("--teacher", help="self-training: the exported technique model that labels --unlabeled"
                        + (" ({fold} in the path: each fold's own model)" if name == "cv" else ""))
+        q.add_argument("--soft-labels", help="self-training from a file of 'spinscope train soft-labels' (in place of "
+                       "--unlabeled and --teacher)" + (" ({fold} in the path: each fold's own file)" if name == "cv" else ""))
         q.add_argument("--unlabeled-limit", type=int, default=0, help="use the first N unlabeled articles (0: all)")
         q.add_argument("--soft-weight", type=float, default=1.0,
                        help="weight of the loss on the teacher's probabilities against the gold spans' loss")
@@ -78,6 +80,40 @@ def add_parser(subparsers) -> None:
                            help="re-choose decoding settings and re-score folds already trained in --out")
     add_claims_parser(tsub)
     add_classifier_parser(tsub)
+    add_soft_labels_parser(tsub)
+
+
+def add_soft_labels_parser(train_subparsers) -> argparse.ArgumentParser:
+    """Add ``soft-labels`` to the ``spinscope train`` subcommands (handler: :func:`run_soft_labels`)."""
+    q = train_subparsers.add_parser("soft-labels", help="write a teacher model's span probabilities on unlabeled "
+                                    "articles to a file, for --soft-labels")
+    q.add_argument("--teacher", required=True, type=Path, help="the exported technique model that labels")
+    q.add_argument("--unlabeled", required=True, type=Path, help="a folder of unlabeled .txt articles")
+    q.add_argument("--out", required=True, type=Path, help="the file to write (gzipped JSON lines)")
+    q.add_argument("--limit", type=int, default=0, help="label the first N articles (0: all)")
+    q.add_argument("--threads", type=int, default=2)
+    q.set_defaults(func=run_soft_labels)
+    return q
+
+
+def run_soft_labels(args) -> int:
+    from ..training.self_training import read_unlabeled, write_soft_labels
+
+    if args.limit < 0 or args.threads < 1:
+        print("spinscope train: --limit takes 0 (all) or more articles, and --threads at least 1", file=sys.stderr)
+        return 2
+    if not (args.teacher / "config.json").is_file():
+        print(f"spinscope train: --teacher {args.teacher}: not an exported technique model folder (no config.json)",
+              file=sys.stderr)
+        return 2
+    try:
+        texts = read_unlabeled(args.unlabeled, args.limit)
+        summary = write_soft_labels(args.teacher, texts, args.out, args.threads)
+    except (InputError, OSError) as e:
+        print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, indent=2))
+    return 0
 
 
 def _swap_file(value: Path | None) -> str:
@@ -161,6 +197,10 @@ def run(args) -> int:
         problem = "--unlabeled-limit takes 0 (all) or more articles, and --soft-weight 0 or more"
     if bool(args.unlabeled) != bool(args.teacher):
         problem = "--unlabeled and --teacher go together: the teacher labels the unlabeled articles"
+    if args.soft_labels and (args.unlabeled or args.teacher):
+        problem = "--soft-labels replaces --unlabeled and --teacher: give one or the other"
+    elif args.soft_labels and "{fold}" not in args.soft_labels and not Path(args.soft_labels).is_file():
+        problem = f"--soft-labels {args.soft_labels}: no such file"
     mask, problem = _mask_value(args.mask_names, problem)
     if problem:
         print(f"spinscope train: {problem}", file=sys.stderr)
@@ -175,7 +215,8 @@ def run(args) -> int:
                       claims_val_debates=args.claims_val_debates if args.claims_holdout_debates else 0,
                       mask_names=mask or "", unlabeled=str(args.unlabeled.resolve()) if args.unlabeled else "",
                       teacher=str(Path(args.teacher).resolve()) if args.teacher else "",
-                      unlabeled_limit=args.unlabeled_limit, soft_weight=args.soft_weight)
+                      unlabeled_limit=args.unlabeled_limit, soft_weight=args.soft_weight,
+                      soft_labels=str(Path(args.soft_labels).resolve()) if args.soft_labels else "")
     deadline = time.time() + 60 * args.time_limit if args.time_limit else None
     if args.what == "techniques":
         score_map = None

@@ -38,3 +38,4 @@ class TrainConfig:
     teacher: str = ""  # the exported model whose span probabilities are their soft targets
     unlabeled_limit: int = 0  # use the first N unlabeled articles (0 = all)
     soft_weight: float = 1.0  # weight of the soft span loss against the gold one
+    soft_labels: str = ""  # a file of 'spinscope train soft-labels' in place of unlabeled + teacher

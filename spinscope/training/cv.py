@@ -49,9 +49,12 @@ def run_cv(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None, ti
         else:
             sub = fold_dir / "data"
             write_subset(data, sub, train_ids)
-            fold_cfg = replace(cfg, teacher=cfg.teacher.replace("{fold}", str(k)))  # a teacher that never saw this fold
+            fold_cfg = replace(cfg, teacher=cfg.teacher.replace("{fold}", str(k)),  # a teacher that never saw this fold
+                               soft_labels=cfg.soft_labels.replace("{fold}", str(k)))
             if fold_cfg.teacher and not (Path(fold_cfg.teacher) / "config.json").is_file():
                 raise InputError(f"--teacher {fold_cfg.teacher}: not an exported technique model folder")
+            if fold_cfg.soft_labels and not Path(fold_cfg.soft_labels).is_file():
+                raise InputError(f"--soft-labels {fold_cfg.soft_labels}: no such file")
             summary = run_train(sub, fold_dir / "model", fold_cfg, encoder_dir, tiny, dev_fraction=0.1,
                                 version=f"cv-fold{k}", claims_data=claims_data, deadline=deadline)
         det = Detector(fold_dir / "model")

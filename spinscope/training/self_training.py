@@ -5,10 +5,16 @@ become soft targets for the student's span tagger (``train_model(soft=...)``). A
 student's tokenizer lines up token for token; one with another (a larger encoder's) is lined up
 by character offsets (:func:`align_probs`). Both must mask the same kinds of names, or the teacher
 would read words the student never sees; a teacher that masks otherwise is refused.
+
+The teacher's probabilities can also be written once to a soft-labels file (:func:`write_soft_labels`,
+``spinscope train soft-labels``) and read by later runs (:func:`read_soft_labels`): a large teacher
+labels on a lent GPU or in one long run, and every student run afterwards reads the file.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,30 +48,96 @@ def read_unlabeled(folder: Path, limit: int = 0) -> dict[str, str]:
     return texts
 
 
+FORMAT = "spinscope-soft-labels"
+
+
+def _teacher(teacher_dir: Path, threads: int):
+    from ..detect import Detector, ModelError
+
+    try:
+        return Detector(Path(teacher_dir), threads=threads)
+    except (ModelError, OSError) as e:
+        raise InputError(f"--teacher {teacher_dir}: {e}") from None
+
+
+def _check_mask(source: str, teacher_kinds, mask_ids: dict | None) -> None:
+    if set(teacher_kinds or ()) != set(mask_ids or {}):
+        raise InputError(f"{source} masks names otherwise than this training run "
+                         f"({sorted(teacher_kinds or ()) or 'none'} against {sorted(mask_ids or {}) or 'none'}: "
+                         "see --mask-names); its probabilities would be of other words")
+
+
+def _student(tokenizer, mask_ids, bid: str, text: str, t_offsets: np.ndarray, t_probs: np.ndarray) -> SoftArticle:
+    """One teacher block as the student reads it: its own tokens, the teacher's probabilities lined up."""
+    ids, offsets = encode(tokenizer, text, mask_ids)
+    probs = t_probs if np.array_equal(offsets, t_offsets) else align_probs(offsets, t_offsets, t_probs)
+    return SoftArticle(bid, np.asarray(ids, np.int64), np.asarray(probs, np.float32))
+
+
 def label_articles(teacher_dir: Path, texts: dict[str, str], tokenizer, mask_ids: dict | None,
                    threads: int = 2) -> list[SoftArticle]:
     """The teacher's token probabilities for each text, one :class:`SoftArticle` per encoder block
     (long texts are read in blocks, as ``analyze`` reads them)."""
-    from ..detect import Detector, ModelError
+    det = _teacher(teacher_dir, threads)
+    _check_mask(f"--teacher {teacher_dir}", det.mask_ids, mask_ids)
+    return [_student(tokenizer, mask_ids, f"{aid}#{k}", blk.text, blk.offsets, blk.probs)
+            for aid, text in texts.items() for k, blk in enumerate(det.encode(text))]
 
-    teacher_dir = Path(teacher_dir)
+
+def write_soft_labels(teacher_dir: Path, texts: dict[str, str], out: Path, threads: int = 2) -> dict:
+    """Write the teacher's per-token P(O, B, I) on each text to ``out`` (gzipped JSON lines: a header,
+    then one line per encoder block with its text, the teacher's token offsets and probabilities)."""
+    det = _teacher(teacher_dir, threads)
+    cfg = json.loads((Path(teacher_dir) / "config.json").read_text())
+    header = {"format": FORMAT, "version": 1, "teacher": str(Path(teacher_dir).resolve()),
+              "teacher_version": cfg.get("version"), "encoder": (cfg.get("train") or {}).get("encoder"),
+              "mask": sorted(det.mask_ids or {}), "articles": len(texts)}
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    blocks = tokens = 0
+    tmp = out.with_name(out.name + ".part")
+    with gzip.open(tmp, "wt", encoding="utf-8") as f:
+        f.write(json.dumps(header) + "\n")
+        for aid, text in texts.items():
+            for k, blk in enumerate(det.encode(text)):
+                f.write(json.dumps({"id": f"{aid}#{k}", "text": blk.text,
+                                    "offsets": np.asarray(blk.offsets).reshape(-1).tolist(),
+                                    "probs": np.round(blk.probs.astype(np.float64), 4).reshape(-1).tolist()}) + "\n")
+                blocks += 1
+                tokens += len(blk.offsets)
+    tmp.replace(out)  # a half-written file never takes the name
+    return {**header, "out": str(out), "blocks": blocks, "tokens": tokens}
+
+
+def read_soft_labels(path: Path, tokenizer, mask_ids: dict | None, limit: int = 0) -> list[SoftArticle]:
+    """The blocks of a :func:`write_soft_labels` file as the student reads them (the first ``limit``
+    articles when given); a file of a teacher that masks otherwise is refused."""
+    path = Path(path)
+    source = f"--soft-labels {path}"
     try:
-        det = Detector(teacher_dir, threads=threads)
-    except (ModelError, OSError) as e:
-        raise InputError(f"--teacher {teacher_dir}: {e}") from None
-    if set(det.mask_ids or {}) != set(mask_ids or {}):
-        raise InputError(f"--teacher {teacher_dir} masks names otherwise than this training run "
-                         f"({sorted(det.mask_ids or {}) or 'none'} against {sorted(mask_ids or {}) or 'none'}: "
-                         "see --mask-names); its probabilities would be of other words")
-    out = []
-    for aid, text in texts.items():
-        for k, blk in enumerate(det.encode(text)):
-            ids, offsets = encode(tokenizer, blk.text, mask_ids)
-            if np.array_equal(ids, blk.ids):
-                probs = blk.probs
-            else:
-                probs = align_probs(offsets, blk.offsets, blk.probs)
-            out.append(SoftArticle(f"{aid}#{k}", np.asarray(ids, np.int64), probs.astype(np.float32)))
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            header = json.loads(f.readline() or "null")
+            if not isinstance(header, dict) or header.get("format") != FORMAT:
+                raise InputError(f"{source}: not a soft-labels file of 'spinscope train soft-labels'")
+            _check_mask(source, header.get("mask"), mask_ids)
+            out, seen = [], set()
+            for line in f:
+                rec = json.loads(line)
+                aid = rec["id"].rsplit("#", 1)[0]
+                if limit and aid not in seen and len(seen) >= limit:
+                    break
+                seen.add(aid)
+                offsets = np.asarray(rec["offsets"], np.int64).reshape(-1, 2)
+                probs = np.asarray(rec["probs"], np.float32).reshape(-1, 3)
+                if len(offsets) != len(probs):
+                    raise InputError(f"{source}: block {rec['id']} has {len(offsets)} tokens but {len(probs)} probabilities")
+                out.append(_student(tokenizer, mask_ids, rec["id"], rec["text"], offsets, probs))
+    except FileNotFoundError:
+        raise InputError(f"{source}: no such file") from None
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{source}: unreadable ({type(e).__name__}: {e})") from None
+    if not out:
+        raise InputError(f"{source}: holds no blocks")
     return out
 
 

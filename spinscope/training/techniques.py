@@ -44,7 +44,7 @@ from .evaluation import GRID, evaluate
 from .export import export, set_threshold
 from .log import log_line
 from .model import build_model, default_encoder, pool_torch
-from .self_training import SoftArticle, label_articles, read_unlabeled
+from .self_training import SoftArticle, label_articles, read_soft_labels, read_unlabeled
 
 
 def _settings(cfg: TrainConfig, articles: list[Article]) -> dict:
@@ -294,7 +294,13 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
             log_line(log, event="swap_names", pairs=len(pairs), articles=sum(1 for v in swapped if v),
                      versions=sum(len(v) for v in swapped))
         soft = None
-        if cfg.unlabeled:
+        if cfg.soft_labels:
+            soft = read_soft_labels(Path(cfg.soft_labels), tok, mask_ids, cfg.unlabeled_limit)
+            log_line(log, event="self_training", soft_labels=cfg.soft_labels,
+                     articles=len({a.id.rsplit("#", 1)[0] for a in soft}),
+                     blocks=len(soft), tokens=int(sum(len(a.ids) for a in soft)),
+                     teacher_inside=round(float(np.mean([1.0 - a.probs[:, 0].mean() for a in soft])), 4))
+        elif cfg.unlabeled:
             texts = read_unlabeled(Path(cfg.unlabeled), cfg.unlabeled_limit)
             soft = label_articles(Path(cfg.teacher), texts, tok, mask_ids, cfg.threads)
             log_line(log, event="self_training", unlabeled=cfg.unlabeled, teacher=cfg.teacher, articles=len(texts),
@@ -309,6 +315,8 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
         if soft:
             meta["self_training"] = {"unlabeled": cfg.unlabeled, "teacher": cfg.teacher, "blocks": len(soft),
                                      "soft_weight": cfg.soft_weight}
+            if cfg.soft_labels:
+                meta["self_training"] = {"soft_labels": cfg.soft_labels, "blocks": len(soft), "soft_weight": cfg.soft_weight}
         export(net, encoder_dir / "tokenizer.json", out, cfg, meta, save_torch=not tiny)
         summary = {"model": str(out), "train_ids": train_ids, "dev_ids": dev_ids}
         if dev_ids:

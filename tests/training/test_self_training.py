@@ -187,3 +187,64 @@ def test_an_mpnet_encoder_trains_exports_and_teaches(ptc_dir, tmp_path, unlabele
     out = tmp_path / "student"
     run_cli("train", "techniques", "--data", ptc_dir, "--out", out, "--tiny", "--epochs", "1", "--batch-size", "4",
             "--threads", "1", "--unlabeled", unlabeled_dir, "--teacher", teacher, check=True)
+
+
+def test_soft_labels_file_reads_back_as_the_teacher_labelled(tiny_model, unlabeled_dir, tmp_path):
+    import gzip
+
+    from spinscope.detect.masking import placeholder_ids
+    from spinscope.document import InputError
+    from spinscope.training.data import load_tokenizer
+    from spinscope.training.self_training import label_articles, read_soft_labels, read_unlabeled, write_soft_labels
+
+    tok = load_tokenizer(tiny_model)
+    texts = read_unlabeled(unlabeled_dir)
+    path = tmp_path / "soft" / "labels.jsonl.gz"
+    summary = write_soft_labels(tiny_model, texts, path, threads=1)
+    assert summary["articles"] == 2 and summary["blocks"] == 2 and summary["mask"] == []
+    assert not list(path.parent.glob("*.part"))
+    direct = label_articles(tiny_model, texts, tok, None, threads=1)
+    read = read_soft_labels(path, tok, None)
+    assert [s.id for s in read] == [s.id for s in direct]
+    for a, b in zip(read, direct):
+        np.testing.assert_array_equal(a.ids, b.ids)
+        np.testing.assert_allclose(a.probs, b.probs, atol=1e-4)
+    assert [s.id for s in read_soft_labels(path, tok, None, limit=1)] == ["a1#0"]
+    with pytest.raises(InputError, match="masks names otherwise"):
+        read_soft_labels(path, tok, placeholder_ids("x", tok))
+    (tmp_path / "plain.txt").write_text("not gzip")
+    with gzip.open(tmp_path / "other.gz", "wt") as f:
+        f.write('{"format": "something else"}\n')
+    for bad, message in ((tmp_path / "plain.txt", "unreadable"), (tmp_path / "other.gz", "not a soft-labels file"),
+                         (tmp_path / "missing.gz", "no such file")):
+        with pytest.raises(InputError, match=message):
+            read_soft_labels(bad, tok, None)
+
+
+def test_train_from_a_soft_labels_file(ptc_dir, tiny_model, unlabeled_dir, tmp_path):
+    labels = tmp_path / "labels.jsonl.gz"
+    proc = run_cli("train", "soft-labels", "--teacher", tiny_model, "--unlabeled", unlabeled_dir, "--out", labels,
+                   "--threads", "1", check=True)
+    assert json.loads(proc.stdout)["blocks"] == 2
+    out = tmp_path / "student"
+    run_cli("train", "techniques", "--data", ptc_dir, "--out", out, "--tiny", "--epochs", "1", "--batch-size", "4",
+            "--threads", "1", "--soft-labels", labels, check=True)
+    log = [json.loads(line) for line in (out / "train.log.jsonl").read_text().splitlines()]
+    st = [e for e in log if e["event"] == "self_training"]
+    assert st and st[0]["articles"] == 2 and st[0]["blocks"] == 2
+    assert json.loads((out / "config.json").read_text())["train"]["self_training"]["soft_labels"] == str(labels)
+    folds = str(tmp_path / "fold{fold}.jsonl.gz")
+    proc = run_cli("train", "cv", "--data", ptc_dir, "--out", tmp_path / "cv", "--tiny", "--folds", "2", "--only", "1",
+                   "--soft-labels", folds)
+    assert proc.returncode == 2 and "fold1.jsonl.gz: no such file" in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "soft-labels", "--teacher", "/nonexistent", "--unlabeled", ".", "--out", "x.gz"], "not an exported"),
+    (["train", "techniques", "--data", ".", "--out", "m", "--tiny", "--soft-labels", "/nonexistent.gz"], "no such file"),
+    (["train", "techniques", "--data", ".", "--out", "m", "--tiny", "--soft-labels", "a.gz", "--teacher", "."],
+     "replaces --unlabeled and --teacher"),
+])
+def test_bad_soft_labels_options_are_one_line_errors(args, message):
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and message in proc.stderr.decode() and b"Traceback" not in proc.stderr
