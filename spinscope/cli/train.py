@@ -87,7 +87,8 @@ def add_soft_labels_parser(train_subparsers) -> argparse.ArgumentParser:
     """Add ``soft-labels`` to the ``spinscope train`` subcommands (handler: :func:`run_soft_labels`)."""
     q = train_subparsers.add_parser("soft-labels", help="write a teacher model's span probabilities on unlabeled "
                                     "articles to a file, for --soft-labels")
-    q.add_argument("--teacher", required=True, type=Path, help="the exported technique model that labels")
+    q.add_argument("--teacher", required=True, type=Path, action="append",
+                   help="the exported technique model that labels (repeat: the mean of several, a small ensemble)")
     q.add_argument("--unlabeled", required=True, type=Path, help="a folder of unlabeled .txt articles")
     q.add_argument("--out", required=True, type=Path, help="the file to write (gzipped JSON lines)")
     q.add_argument("--limit", type=int, default=0, help="label the first N articles (0: all)")
@@ -102,10 +103,11 @@ def run_soft_labels(args) -> int:
     if args.limit < 0 or args.threads < 1:
         print("spinscope train: --limit takes 0 (all) or more articles, and --threads at least 1", file=sys.stderr)
         return 2
-    if not (args.teacher / "config.json").is_file():
-        print(f"spinscope train: --teacher {args.teacher}: not an exported technique model folder (no config.json)",
-              file=sys.stderr)
-        return 2
+    for teacher in args.teacher:
+        if not (teacher / "config.json").is_file():
+            print(f"spinscope train: --teacher {teacher}: not an exported technique model folder (no config.json)",
+                  file=sys.stderr)
+            return 2
     try:
         texts = read_unlabeled(args.unlabeled, args.limit)
         summary = write_soft_labels(args.teacher, texts, args.out, args.threads)

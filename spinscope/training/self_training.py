@@ -84,14 +84,19 @@ def label_articles(teacher_dir: Path, texts: dict[str, str], tokenizer, mask_ids
             for aid, text in texts.items() for k, blk in enumerate(det.encode(text))]
 
 
-def write_soft_labels(teacher_dir: Path, texts: dict[str, str], out: Path, threads: int = 2) -> dict:
-    """Write the teacher's per-token P(O, B, I) on each text to ``out`` (gzipped JSON lines: a header,
-    then one line per encoder block with its text, the teacher's token offsets and probabilities)."""
-    det = _teacher(teacher_dir, threads)
-    cfg = json.loads((Path(teacher_dir) / "config.json").read_text())
-    header = {"format": FORMAT, "version": 1, "teacher": str(Path(teacher_dir).resolve()),
-              "teacher_version": cfg.get("version"), "encoder": (cfg.get("train") or {}).get("encoder"),
-              "mask": sorted(det.mask_ids or {}), "articles": len(texts)}
+def write_soft_labels(teacher_dirs: list[Path], texts: dict[str, str], out: Path, threads: int = 2) -> dict:
+    """Write the teachers' per-token P(O, B, I) on each text to ``out`` (gzipped JSON lines: a header,
+    then one line per encoder block with its text, the first teacher's token offsets and the mean
+    of the teachers' probabilities, each lined up on the first teacher's tokens)."""
+    teacher_dirs = [Path(d) for d in teacher_dirs]
+    dets = [_teacher(d, threads) for d in teacher_dirs]
+    for d, det in zip(teacher_dirs[1:], dets[1:]):
+        _check_mask(f"--teacher {d}", det.mask_ids, dets[0].mask_ids)
+    cfgs = [json.loads((d / "config.json").read_text()) for d in teacher_dirs]
+    header = {"format": FORMAT, "version": 1, "teachers": [str(d.resolve()) for d in teacher_dirs],
+              "teacher_versions": [c.get("version") for c in cfgs],
+              "encoders": [(c.get("train") or {}).get("encoder") for c in cfgs],
+              "mask": sorted(dets[0].mask_ids or {}), "articles": len(texts)}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     blocks = tokens = 0
@@ -99,12 +104,16 @@ def write_soft_labels(teacher_dir: Path, texts: dict[str, str], out: Path, threa
     with gzip.open(tmp, "wt", encoding="utf-8") as f:
         f.write(json.dumps(header) + "\n")
         for aid, text in texts.items():
-            for k, blk in enumerate(det.encode(text)):
-                f.write(json.dumps({"id": f"{aid}#{k}", "text": blk.text,
-                                    "offsets": np.asarray(blk.offsets).reshape(-1).tolist(),
-                                    "probs": np.round(blk.probs.astype(np.float64), 4).reshape(-1).tolist()}) + "\n")
+            per_teacher = [det.encode(text) for det in dets]  # blocks are cut by characters: the same for all
+            for k, (first, *others) in enumerate(zip(*per_teacher, strict=True)):
+                probs = [first.probs] + [o.probs if np.array_equal(o.offsets, first.offsets)
+                                         else align_probs(first.offsets, o.offsets, o.probs) for o in others]
+                f.write(json.dumps({"id": f"{aid}#{k}", "text": first.text,
+                                    "offsets": np.asarray(first.offsets).reshape(-1).tolist(),
+                                    "probs": np.round(np.mean(probs, axis=0, dtype=np.float64), 4).reshape(-1).tolist()})
+                        + "\n")
                 blocks += 1
-                tokens += len(blk.offsets)
+                tokens += len(first.offsets)
     tmp.replace(out)  # a half-written file never takes the name
     return {**header, "out": str(out), "blocks": blocks, "tokens": tokens}
 

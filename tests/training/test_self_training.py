@@ -200,7 +200,7 @@ def test_soft_labels_file_reads_back_as_the_teacher_labelled(tiny_model, unlabel
     tok = load_tokenizer(tiny_model)
     texts = read_unlabeled(unlabeled_dir)
     path = tmp_path / "soft" / "labels.jsonl.gz"
-    summary = write_soft_labels(tiny_model, texts, path, threads=1)
+    summary = write_soft_labels([tiny_model], texts, path, threads=1)
     assert summary["articles"] == 2 and summary["blocks"] == 2 and summary["mask"] == []
     assert not list(path.parent.glob("*.part"))
     direct = label_articles(tiny_model, texts, tok, None, threads=1)
@@ -248,3 +248,22 @@ def test_train_from_a_soft_labels_file(ptc_dir, tiny_model, unlabeled_dir, tmp_p
 def test_bad_soft_labels_options_are_one_line_errors(args, message):
     proc = run_cli(*args)
     assert proc.returncode == 2 and message in proc.stderr.decode() and b"Traceback" not in proc.stderr
+
+
+def test_soft_labels_of_several_teachers_are_their_mean(ptc_dir, tiny_model, unlabeled_dir, tmp_path):
+    from spinscope.training.data import load_tokenizer
+    from spinscope.training.self_training import label_articles, read_soft_labels, read_unlabeled
+
+    other = tmp_path / "other"
+    run_cli("train", "techniques", "--data", ptc_dir, "--out", other, "--tiny", "--epochs", "1", "--batch-size", "4",
+            "--threads", "1", "--seed", "5", check=True)
+    path = tmp_path / "mean.jsonl.gz"
+    proc = run_cli("train", "soft-labels", "--teacher", tiny_model, "--teacher", other, "--unlabeled", unlabeled_dir,
+                   "--out", path, "--threads", "1", check=True)
+    assert len(json.loads(proc.stdout)["teachers"]) == 2
+    tok = load_tokenizer(tiny_model)
+    texts = read_unlabeled(unlabeled_dir)
+    one, two = (label_articles(t, texts, tok, None, threads=1) for t in (tiny_model, other))
+    assert not np.allclose(one[0].probs, two[0].probs, atol=1e-3)  # two different teachers
+    for got, a, b in zip(read_soft_labels(path, tok, None), one, two):
+        np.testing.assert_allclose(got.probs, (a.probs + b.probs) / 2, atol=1e-4)
