@@ -12,9 +12,10 @@ map fitted there is reported, not applied). Prints F1/P/R of
 "Yes" on the held-out debates (sentences on their own and in context) and on the dev-test file,
 with reliability tables and ECE. Sentence vectors are cached under ``--out``/cache, so a rerun
 skips the encoder (about 3 minutes on 2 CPUs the first time). ``--variants`` also fits a
-class-balanced logistic head, a small MLP head and a 3-class head over ClaimBuster's verdicts
-(non-factual / unimportant / check-worthy) on the same vectors and split, for comparison (not
-shipped), with a paired bootstrap interval of each one's held-out F1 minus the baseline's.
+class-balanced logistic head, a small MLP head, a 3-class head over ClaimBuster's verdicts
+(non-factual / unimportant / check-worthy), a head trained without the unimportant-factual
+sentences (data pruning) and the mean of three heads on the same vectors and split, for
+comparison (not shipped), with a paired bootstrap interval of each one's held-out F1 minus the baseline's.
 ``--class-balance`` / ``--calibration`` / ``--pooling`` train a candidate with ``spinscope train claims`` and those
 options on the same split (its map applied, threshold on the calibrated scale) and give the same
 intervals on the held-out debates and the dev-test file.
@@ -268,6 +269,23 @@ def main() -> None:
         if best is None or f > best[0]:
             best = (f, l2, score)
     evaluate(f"3-class logistic head over ClaimBuster's verdicts, P(check-worthy) (L2 {best[1]})", best[2])
+    three = best[2]
+    # data pruning: train without the unimportant factual sentences, the ambiguous middle verdict
+    keep = tr[v[tr] != 1]
+    Xk, Yk = np.concatenate([iso[keep], ctx[keep]]), np.concatenate([y[keep], y[keep]])
+    best = None
+    for l2 in C_GRID:
+        w2, b2 = fit_logreg(Xk, Yk, l2, args.threads)
+        f = best_threshold(np.concatenate([sigmoid(iso[va] @ w2 + b2), sigmoid(ctx[va] @ w2 + b2)]),
+                           np.concatenate([y[va], y[va]]))[1]["f1"]
+        if best is None or f > best[0]:
+            best = (f, l2, w2, b2)
+    _, l2k, wk, bk = best
+    evaluate(f"logistic head trained without unimportant factual sentences ({len(keep)} of {len(tr)}; L2 {l2k})",
+             lambda F: sigmoid(F @ wk + bk))
+    wu, bu = fit_logreg(X, Y, chosen["l2"], args.threads)  # the unbalanced head, at the baseline's L2
+    evaluate("mean of the unbalanced, class-balanced and 3-class heads' probabilities",
+             lambda F: (sigmoid(F @ wu + bu) + sigmoid(F @ w + b) + three(F)) / 3)
 
 
 if __name__ == "__main__":
