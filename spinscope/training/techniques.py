@@ -313,10 +313,8 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
                 "layers": cfg.layers or None, "device": cfg.device,
                 "claims_data": str(claims_data) if claims else None, "claims_weight": cfg.claims_weight if claims else 0.0}
         if soft:
-            meta["self_training"] = {"unlabeled": cfg.unlabeled, "teacher": cfg.teacher, "blocks": len(soft),
-                                     "soft_weight": cfg.soft_weight}
-            if cfg.soft_labels:
-                meta["self_training"] = {"soft_labels": cfg.soft_labels, "blocks": len(soft), "soft_weight": cfg.soft_weight}
+            source = {"soft_labels": cfg.soft_labels} if cfg.soft_labels else {"unlabeled": cfg.unlabeled, "teacher": cfg.teacher}
+            meta["self_training"] = {**source, "blocks": len(soft), "soft_weight": cfg.soft_weight}
         export(net, encoder_dir / "tokenizer.json", out, cfg, meta, save_torch=not tiny)
         summary = {"model": str(out), "train_ids": train_ids, "dev_ids": dev_ids}
         if dev_ids:
