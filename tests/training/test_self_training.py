@@ -187,6 +187,17 @@ def test_an_mpnet_encoder_trains_exports_and_teaches(ptc_dir, tmp_path, unlabele
     out = tmp_path / "student"
     run_cli("train", "techniques", "--data", ptc_dir, "--out", out, "--tiny", "--epochs", "1", "--batch-size", "4",
             "--threads", "1", "--unlabeled", unlabeled_dir, "--teacher", teacher, check=True)
+    # a small ensemble of teachers of two tokenizers: the MPNet one is lined up on the student's tokens
+    from spinscope.training.data import load_tokenizer
+    from spinscope.training.self_training import read_soft_labels
+
+    labels = tmp_path / "mixed.jsonl.gz"
+    run_cli("train", "soft-labels", "--teacher", out, "--teacher", teacher, "--unlabeled", unlabeled_dir, "--out", labels,
+            "--threads", "1", check=True)
+    tok = load_tokenizer(out)
+    for blk in read_soft_labels(labels, tok, None):
+        assert blk.probs.shape == (len(blk.ids), 3)
+        np.testing.assert_allclose(blk.probs.sum(-1), 1.0, atol=1e-3)
 
 
 def test_soft_labels_file_reads_back_as_the_teacher_labelled(tiny_model, unlabeled_dir, tmp_path):
