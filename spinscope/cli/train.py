@@ -103,6 +103,9 @@ def run_soft_labels(args) -> int:
     if args.limit < 0 or args.threads < 1:
         print("spinscope train: --limit takes 0 (all) or more articles, and --threads at least 1", file=sys.stderr)
         return 2
+    if args.out.is_dir():
+        print(f"spinscope train: --out {args.out} is a folder; give the file to write (e.g. labels.jsonl.gz)", file=sys.stderr)
+        return 2
     for teacher in args.teacher:
         if not (teacher / "config.json").is_file():
             print(f"spinscope train: --teacher {teacher}: not an exported technique model folder (no config.json)",

@@ -252,6 +252,7 @@ def test_train_from_a_soft_labels_file(ptc_dir, tiny_model, unlabeled_dir, tmp_p
 
 @pytest.mark.parametrize("args, message", [
     (["train", "soft-labels", "--teacher", "/nonexistent", "--unlabeled", ".", "--out", "x.gz"], "not an exported"),
+    (["train", "soft-labels", "--teacher", "/nonexistent", "--unlabeled", ".", "--out", "."], "is a folder"),
     (["train", "techniques", "--data", ".", "--out", "m", "--tiny", "--soft-labels", "/nonexistent.gz"], "no such file"),
     (["train", "techniques", "--data", ".", "--out", "m", "--tiny", "--soft-labels", "a.gz", "--teacher", "."],
      "replaces --unlabeled and --teacher"),
