@@ -70,8 +70,12 @@ def _check_mask(source: str, teacher_kinds, mask_ids: dict | None) -> None:
 def _student(tokenizer, mask_ids, bid: str, text: str, t_offsets: np.ndarray, t_probs: np.ndarray) -> SoftArticle:
     """One teacher block as the student reads it: its own tokens, the teacher's probabilities lined up."""
     ids, offsets = encode(tokenizer, text, mask_ids)
-    probs = t_probs if np.array_equal(offsets, t_offsets) else align_probs(offsets, t_offsets, t_probs)
-    return SoftArticle(bid, np.asarray(ids, np.int64), np.asarray(probs, np.float32))
+    return SoftArticle(bid, np.asarray(ids, np.int64), np.asarray(_line_up(offsets, t_offsets, t_probs), np.float32))
+
+
+def _line_up(offsets: np.ndarray, t_offsets: np.ndarray, t_probs: np.ndarray) -> np.ndarray:
+    """Teacher probabilities on the tokens ``offsets``: as they are when the tokens are the same."""
+    return t_probs if np.array_equal(offsets, t_offsets) else align_probs(offsets, t_offsets, t_probs)
 
 
 def label_articles(teacher_dir: Path, texts: dict[str, str], tokenizer, mask_ids: dict | None,
@@ -106,8 +110,7 @@ def write_soft_labels(teacher_dirs: list[Path], texts: dict[str, str], out: Path
         for aid, text in texts.items():
             per_teacher = [det.encode(text) for det in dets]  # blocks are cut by characters: the same for all
             for k, (first, *others) in enumerate(zip(*per_teacher, strict=True)):
-                probs = [first.probs] + [o.probs if np.array_equal(o.offsets, first.offsets)
-                                         else align_probs(first.offsets, o.offsets, o.probs) for o in others]
+                probs = [first.probs] + [_line_up(first.offsets, o.offsets, o.probs) for o in others]
                 f.write(json.dumps({"id": f"{aid}#{k}", "text": first.text,
                                     "offsets": np.asarray(first.offsets).reshape(-1).tolist(),
                                     "probs": np.round(np.mean(probs, axis=0, dtype=np.float64), 4).reshape(-1).tolist()})
