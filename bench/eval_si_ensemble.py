@@ -8,6 +8,10 @@ Each ``--model`` is a tagger of that fold (``spinscope train cv --folds 5 --seed
 all must share a tokenizer and block size, so that their tokens line up one to one. Decoding uses
 the shipped model's settings (``--settings-from``); the names are masked as the shipped model
 masks them. Prints SI F1/P/R for each model and for the mean of all; asserts nothing.
+
+``--soup`` also scores one tagger whose weights are the mean of the models' (``torch-fp32.pt``,
+saved by ``spinscope train``; needs the training extras), exported to int8 as ``train`` does: a
+"model soup" would cost one tagger pass where the mean of probabilities costs one per model.
 """
 
 from __future__ import annotations
@@ -25,6 +29,26 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def soup(models: list[Path], out: Path) -> Path:
+    """A tagger with the mean of the models' fp32 weights, exported as ``spinscope train`` exports."""
+    import torch
+
+    from spinscope.training.config import TrainConfig
+    from spinscope.training.export import export
+    from spinscope.training.model import build_model, default_encoder
+
+    states = [torch.load(m / "torch-fp32.pt", map_location="cpu") for m in models]
+    mean = {k: torch.stack([s[k].float() for s in states]).mean(0) if v.is_floating_point() else v
+            for k, v in states[0].items()}
+    ref = json.loads((models[0] / "config.json").read_text())
+    net = build_model(default_encoder(), tiny=False, seed=13, layers=int(ref["train"].get("layers", 0)))
+    net.load_state_dict(mean)
+    net.eval()
+    cfg = TrainConfig(max_len=ref["max_len"], infer_stride=ref["infer_stride"], threshold=ref["threshold"],
+                      gap=ref["gap"], peak=ref["peak"], extend=ref["extend"], mask_names=ref.get("mask_names", ""))
+    return export(net, models[0] / "tokenizer.json", out, cfg, ref["train"])
+
+
 def main() -> None:
     from spinscope.detect import Detector
     from spinscope.training.cv import cv_folds
@@ -37,6 +61,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--model", type=Path, action="append", required=True, help="a tagger of the fold (repeat)")
+    ap.add_argument("--soup", action="store_true", help="also score the mean of the models' weights")
     ap.add_argument("--settings-from", type=Path, default=Path(__file__).resolve().parent.parent / "spinscope" / "models")
     args = ap.parse_args()
 
@@ -46,8 +71,13 @@ def main() -> None:
     setting = (ref["threshold"], ref.get("gap", 0), ref.get("peak", 0.0), ref.get("extend", 0.0))
     dets = []
     with tempfile.TemporaryDirectory() as tmp:
-        for k, m in enumerate(args.model):
-            model = Path(tmp) / str(k)
+        models = list(args.model)
+        if args.soup:
+            if len(models) < 2:
+                sys.exit("--soup needs two models or more")
+            models.append(soup(models, Path(tmp) / "soup"))
+        for k, m in enumerate(models):
+            model = Path(tmp) / f"m{k}"
             shutil.copytree(m, model)
             cfg = json.loads((model / "config.json").read_text())
             cfg["mask_names"] = ref.get("mask_names") or cfg.get("mask_names")
@@ -71,7 +101,10 @@ def main() -> None:
 
     print(f"fold {args.fold}: {len(test)} articles, {len(gold)} gold spans; decoding {setting}")
     rows = [(str(m), si(lambda e, k=k: e[k])) for k, m in enumerate(args.model)]
-    rows.append((f"mean of {len(dets)}", si(averaged)))
+    if args.soup:
+        rows.append((f"mean of the {len(args.model)} models' weights (soup)", si(lambda e: e[-1])))
+    n = len(args.model)
+    rows.append((f"mean of {n}", si(lambda e: averaged(e[:n]))))
     for name, r in rows:
         print(f"SI F1 {r.f1:.4f} (P {r.precision:.4f} R {r.recall:.4f})  {name}")
 
