@@ -24,6 +24,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def fold_model(tagger: Path, out: Path, setting: tuple, weight: float, boost: float,
+               mask_names: str | None = None, classifier: Path | None = None) -> Path:
+    """A copy of a fold's tagger at ``out`` with the given decoding, mix and mask, its score map
+    left out, and the fold's span classifier installed: the whole model of one fold."""
+    from spinscope.training.span_classifier import install_classifier
+
+    shutil.copytree(tagger, out)
+    cfg = json.loads((out / "config.json").read_text())
+    cfg.update(threshold=setting[0], gap=setting[1], peak=setting[2], extend=setting[3], classifier_weight=weight,
+               repetition_boost=boost)
+    if mask_names:
+        cfg["mask_names"] = json.loads(mask_names) if mask_names.startswith("{") else mask_names
+    cfg.pop("score_calibration", None)
+    (out / "config.json").write_text(json.dumps(cfg))
+    if classifier:
+        install_classifier(classifier, out)
+    return out
+
+
 def tc_crossfit(det, articles, gold, halves, boosts, weights) -> dict:
     """TC with gold spans when each half of the articles uses the (classifier weight, repetition
     boost) best on the other half; the head's and the classifier's probabilities are computed once."""
@@ -126,7 +145,6 @@ def main() -> None:
     from spinscope.training.cv import score_calibration
     from spinscope.training.data import cv_folds, load_data
     from spinscope.training.evaluation import evaluate
-    from spinscope.training.span_classifier import install_classifier
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, required=True, help="the fold's technique model folder")
@@ -153,18 +171,9 @@ def main() -> None:
     ref = json.loads((args.settings_from / "config.json").read_text())
     setting = (ref["threshold"], ref.get("gap", 0), ref.get("peak", 0.0), ref.get("extend", 0.0))
     with tempfile.TemporaryDirectory() as tmp:
-        model = Path(tmp) / "model"
-        shutil.copytree(args.model, model)
-        cfg = json.loads((model / "config.json").read_text())
-        boost = args.repetition_boost if args.repetition_boost is not None else ref.get("repetition_boost", 1.0)
-        cfg.update(threshold=setting[0], gap=setting[1], peak=setting[2], extend=setting[3], classifier_weight=args.weight,
-                   repetition_boost=boost)
-        if args.mask_names:
-            cfg["mask_names"] = json.loads(args.mask_names) if args.mask_names.startswith("{") else args.mask_names
-        cfg.pop("score_calibration", None)
-        (model / "config.json").write_text(json.dumps(cfg))
-        if args.classifier:
-            install_classifier(args.classifier, model)
+        model = fold_model(args.model, Path(tmp) / "model", setting, args.weight,
+                           args.repetition_boost if args.repetition_boost is not None else ref.get("repetition_boost", 1.0),
+                           args.mask_names, args.classifier)
         det = Detector(model)
         gold = [(a, t, s, e) for a in test for t, s, e in labels.get(a, [])]
         res = evaluate(det, {a: articles[a] for a in test}, gold)
