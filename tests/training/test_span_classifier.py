@@ -164,3 +164,26 @@ def test_eval_fold_bench_runs_on_a_tiny_fold(with_classifier, ptc_dir, tmp_path)
     assert len(res["crossfit"]["chosen"]) == 2 and 0.0 <= res["crossfit"]["tc"] <= 1.0
     assert set(res["crossfit"]["grid_all_articles"]) == {"1.0/1.0", "1.0/4.0", "0.5/1.0", "0.5/4.0"}
     assert "TC   F1" in proc.stdout and "reliability" in proc.stdout
+
+
+def test_eval_score_map_bench_writes_a_map_that_train_reads(with_classifier, ptc_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from spinscope.training.export import load_score_map
+
+    out = tmp_path / "calibration.json"
+    tagger, clf = str(with_classifier / "model"), str(with_classifier / "run" / "model")
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_score_map.py"), "--ptc", str(ptc_dir),
+                           "--folds", "2", "--fold", "0", tagger, clf, "--fold", "1", tagger, clf, "--out", str(out),
+                           "--settings-from", tagger],  # the tiny model's settings: no mask, no score map yet
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "| fold | spans |" in proc.stdout and "reliability, the map of the other folds" in proc.stdout
+    score_map = load_score_map(out)
+    assert score_map["x"][0] == 0.0 and score_map["x"][-1] == 1.0
+    assert all(a <= b for a, b in zip(score_map["y"], score_map["y"][1:]))
+    one = subprocess.run([sys.executable, str(ROOT / "bench" / "eval_score_map.py"), "--ptc", str(ptc_dir),
+                          "--fold", "0", tagger, clf], capture_output=True, text=True, timeout=600)
+    assert one.returncode == 1 and "two folds or more" in one.stderr
