@@ -81,6 +81,49 @@ def add_parser(subparsers) -> None:
     add_claims_parser(tsub)
     add_classifier_parser(tsub)
     add_soft_labels_parser(tsub)
+    add_calibrate_parser(tsub)
+
+
+def add_calibrate_parser(train_subparsers) -> argparse.ArgumentParser:
+    """Add ``calibrate`` to the ``spinscope train`` subcommands (handler: :func:`run_calibrate`)."""
+    q = train_subparsers.add_parser("calibrate", help="put a score map (calibration.json) into a trained technique "
+                                    "model, the networks unchanged")
+    q.add_argument("--model", required=True, type=Path, help="the exported technique model folder to change")
+    q.add_argument("--calibration", required=True, type=Path,
+                   help="calibration.json of 'spinscope train cv' or of bench/eval_score_map.py --out")
+    q.add_argument("--note", default="", help="how the map was fitted, kept in the config (score_calibration.fitted_by)")
+    q.set_defaults(func=run_calibrate)
+    return q
+
+
+def run_calibrate(args) -> int:
+    """Write the map into the model's config, then load the model to check that it still opens."""
+    from ..detect import Detector, ModelError
+    from ..training.export import load_score_map, set_score_calibration
+
+    if not (args.model / "config.json").is_file():
+        print(f"spinscope train: --model {args.model}: not an exported technique model folder (no config.json)",
+              file=sys.stderr)
+        return 2
+    try:
+        score_map = load_score_map(args.calibration)
+        Detector(args.model)  # a model that does not open is not changed
+        before = (args.model / "config.json").read_bytes()
+        set_score_calibration(args.model, {**score_map, **({"fitted_by": args.note} if args.note else {})})
+        try:
+            Detector(args.model)
+        except ModelError:
+            (args.model / "config.json").write_bytes(before)
+            raise
+    except ModelError as e:
+        print(f"spinscope train: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
+        return 2
+    print(json.dumps({"model": str(args.model), "score_calibration": str(args.calibration),
+                      "knots": len(score_map["x"]), "techniques": len(score_map["technique_factor"])}, indent=2))
+    return 0
 
 
 def add_soft_labels_parser(train_subparsers) -> argparse.ArgumentParser:
