@@ -30,15 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
 def reliability_rows(scores, hits, bins: int = 10) -> list[str]:
-    import numpy as np
+    """The non-empty bins of ``training.calibration.reliability_table`` as Markdown rows."""
+    from spinscope.training.calibration import reliability_table
 
-    idx = np.minimum((scores * bins).astype(int), bins - 1)
-    rows = []
-    for b in range(bins):
-        m = idx == b
-        if m.any():
-            rows.append(f"| {b / bins:.1f}-{(b + 1) / bins:.1f} | {int(m.sum())} | {scores[m].mean():.3f} | {hits[m].mean():.1%} |")
-    return rows
+    return [f"| {r['lo']:.1f}-{r['hi']:.1f} | {r['n']} | {r['mean_score']:.3f} | {r['share_yes']:.1%} |"
+            for r in reliability_table(scores, hits, bins)["bins"] if r["n"]]
 
 
 def main() -> None:
