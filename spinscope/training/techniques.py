@@ -278,7 +278,7 @@ def run_train(data: Path, out: Path, cfg: TrainConfig, encoder_dir: Path | None,
     checkpoint = out / "checkpoint.pt"
     with open(out / "train.log.jsonl", "a" if checkpoint.exists() else "w", encoding="utf-8") as log:
         log_line(log, event="start", data=str(data), n_train=len(train_ids), n_dev=len(dev_ids), config=cfg.__dict__,
-                 encoder=str(encoder_dir), tiny=tiny)
+                 encoder=encoder_name if tiny else str(encoder_dir), tokenizer=str(encoder_dir), tiny=tiny)
         tok = load_tokenizer(encoder_dir)
         mask_ids = placeholder_ids(cfg.mask_names, tok) if cfg.mask_names else None
         claims = None

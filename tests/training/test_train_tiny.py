@@ -18,6 +18,7 @@ def test_trained_model_files_and_checksums(tiny_model):
     assert cfg["train"]["seed"] == 13
     log = [json.loads(line) for line in (tiny_model / "train.log.jsonl").read_text().splitlines()]
     assert log[0]["event"] == "start" and log[-1]["event"] == "done"
+    assert log[0]["encoder"] == "tiny-random-bert" and log[0]["tiny"] is True  # not the tokenizer's folder
 
 
 def test_damaged_model_is_refused(tiny_model, tmp_path):
