@@ -4,6 +4,7 @@ the real server)."""
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import os
@@ -32,16 +33,24 @@ FAKE = ModelIdentity({"name": "fake", "version": "1", "threshold": 0.5}, "fake00
 
 def best_time(fn, arg, repeat: int = 5) -> float:
     """The fastest of ``repeat`` timings of ``fn(arg)``, each over enough calls to last >= 20 ms,
-    so that timer granularity and a busy machine's hiccups do not decide a ratio."""
+    so that timer granularity and a busy machine's hiccups do not decide a ratio; the garbage
+    collector is off while timing (as in ``timeit``), since its passes grow with what is alive."""
     t = time.perf_counter()
     fn(arg)
     calls = max(1, int(0.02 / max(time.perf_counter() - t, 1e-6)))
     out = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        for _ in range(calls):
-            fn(arg)
-        out = min(out, (time.perf_counter() - t) / calls)
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeat):
+            t = time.perf_counter()
+            for _ in range(calls):
+                fn(arg)
+            out = min(out, (time.perf_counter() - t) / calls)
+    finally:
+        if was_enabled:
+            gc.enable()
     return out
 
 
