@@ -2,7 +2,8 @@
 
     python bench/bench_claims.py --articles ../shared/data/ptc/articles [--n 50] [--model DIR ...] [--threads 2]
 
-For each claims model folder (default: the shipped one) it times, per article, on the same
+For each claims model folder (default: the shipped one; its own technique model when the folder
+holds one, as ``spinscope train claims`` writes it) it times, per article, on the same
 articles: the technique detector alone (``Detector.detect``), spans plus claims in one pass
 (``claims.detect_with_claims``; a shared-mode head pools the detector's hidden states), and the
 claims alone with each sentence encoded on its own (``claims.find_claims``). Prints numbers;
@@ -51,6 +52,9 @@ def main() -> None:
     det.detect(texts[0])  # warm-up
     print(f"{len(texts)} articles, mean {n_chars:.0f} characters, {n_sent:.1f} sentences; {args.threads} threads")
     for model in args.model or [None]:
+        if model is not None and (model / "config.json").exists():  # a head with its own technique model beside it
+            det = Detector(model, threads=args.threads)
+            det.detect(texts[0])
         scorer = ClaimScorer(model, detector=det, threads=args.threads)
         if scorer.mode == "shared" and not scorer.shares_encoder(det):
             print(f"{model}: trained on another encoder than the shipped detector")

@@ -16,7 +16,7 @@ class-balanced logistic head, a small MLP head, a 3-class head over ClaimBuster'
 (non-factual / unimportant / check-worthy), a head trained without the unimportant-factual
 sentences (data pruning) and the mean of three heads on the same vectors and split, for
 comparison (not shipped), with a paired bootstrap interval of each one's held-out F1 minus the baseline's.
-``--class-balance`` / ``--calibration`` / ``--pooling`` train a candidate with ``spinscope train claims`` and those
+``--class-balance`` / ``--calibration`` / ``--pooling`` / ``--pool-layers`` train a candidate with ``spinscope train claims`` and those
 options on the same split (its map applied, threshold on the calibrated scale) and give the same
 intervals on the held-out debates and the dev-test file.
 The shipped encoder's multi-task training saw the claim labels of a random 90% of all ClaimBuster
@@ -140,6 +140,7 @@ def main() -> None:
     ap.add_argument("--calibration", choices=("auto", "platt", "isotonic", "none"), default="none",
                     help="candidate: score map applied")
     ap.add_argument("--pooling", choices=("auto", "mean", "mean+max"), default="auto", help="candidate: pooling")
+    ap.add_argument("--pool-layers", default="", help="candidate: inner encoder layers pooled beside the last, e.g. 2,3")
     args = ap.parse_args()
     cache = args.out / "cache"
     summary = run_train_claims(args.data, args.out / "shared", seed=args.seed, threads=args.threads,
@@ -151,12 +152,13 @@ def main() -> None:
     chosen = json.loads((args.out / "shared/claims.json").read_text())
     print(f"chosen: pooling {chosen['pooling']}, L2 {chosen['l2']}; Platt a {rep['calibration']['a']:.3f} b {rep['calibration']['b']:.3f}")
     candidate = None
-    if args.class_balance or args.calibration != "none" or args.pooling != "auto":
+    pool_layers = tuple(int(k) for k in args.pool_layers.split(",") if k.strip())
+    if args.class_balance or args.calibration != "none" or args.pooling != "auto" or pool_layers:
         candidate = run_train_claims(args.data, args.out / "candidate", seed=args.seed, threads=args.threads,
                                      holdout_debates=args.holdout_debates, val_debates=args.val_debates,
                                      dev_test=args.dev_test, feature_cache=cache, calibration=args.calibration,
                                      class_balance=args.class_balance, pooling=args.pooling,
-                                     technique_model=args.technique_model)
+                                     technique_model=args.technique_model, pool_layers=pool_layers)
     show("baseline: shared-mode logistic head", rep)
     for name in ("heldout_sentence", "dev_test"):
         if name in rep:
@@ -197,12 +199,20 @@ def main() -> None:
             """Yes/No of a trained model folder on each test set, from the cached vectors."""
             cfg = json.loads((folder / "claims.json").read_text())
             hd = np.load(folder / cfg["head"])
-            sets = {"heldout_sentence": iso_full[te], "heldout_context": ctx_full[te]}
-            if dt is not None:
-                sets["dev_test"] = dt_full
+            layers = tuple(cfg.get("layers", ()))
+            if layers:  # vectors of the inner layers too (cached by the candidate's training)
+                i_f, c_f = shared_features(det, items, chosen["max_len"], cache, layers=layers)
+                sets = {"heldout_sentence": i_f[te], "heldout_context": c_f[te]}
+                if dt is not None:
+                    sets["dev_test"] = sentence_vectors(det, [r["text"] for r in rows], chosen["max_len"], "mean+max", layers)
+            else:
+                sets = {"heldout_sentence": iso_full[te], "heldout_context": ctx_full[te]}
+                if dt is not None:
+                    sets["dev_test"] = dt_full
+            width = H * (len(layers) + 1)
             out = {}
             for k, F in sets.items():
-                F = F[:, :H] if cfg["pooling"] == "mean" else F
+                F = F[:, :width] if cfg["pooling"] == "mean" else F
                 sc = sigmoid(F @ hd["weight"] + float(hd["bias"][0]))
                 if cfg.get("calibration_map"):
                     sc = apply_calibration(cfg["calibration_map"], sc)
@@ -211,7 +221,7 @@ def main() -> None:
 
         crep = candidate["report"]
         ccfg = json.loads((args.out / "candidate/claims.json").read_text())
-        show(f"candidate: class_balance {args.class_balance}, calibration {ccfg.get('calibration_map', {}).get('method', 'none')}"
+        show(f"candidate: layers {ccfg.get('layers', [])} + last, class_balance {args.class_balance}, calibration {ccfg.get('calibration_map', {}).get('method', 'none')}"
              f" (cross-fitted ECE on validation {ccfg.get('calibration_crossfit_ece')}), pooling {ccfg['pooling']}, "
              f"L2 {ccfg['l2']}", crep)
         for name in ("heldout_sentence", "heldout_context", "dev_test"):

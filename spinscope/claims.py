@@ -75,13 +75,17 @@ def _pad(rows: list[np.ndarray], cls_id: int, sep_id: int) -> tuple[np.ndarray, 
     return ids, mask
 
 
-def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: str = "mean") -> np.ndarray:
-    """Shared-mode features of sentences encoded on their own by the technique encoder: [N, H].
+def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: str = "mean",
+                     layers: tuple[str, ...] = ()) -> np.ndarray:
+    """Shared-mode features of sentences encoded on their own by the technique encoder: [N, W].
 
     Each sentence is ``[CLS] tokens [SEP]`` (at most ``max_len`` tokens); its vector is the mean
     of its content tokens' hidden states (:func:`pool_sentence`), as for a sentence in context.
+    With ``layers`` (inner layer outputs) the states pooled are those layers' and the last one's,
+    side by side (W = (K + 1) * H, doubled for mean+max).
     """
-    out = np.zeros((len(texts), detector.hidden_size * (2 if pooling == "mean+max" else 1)), np.float32)
+    width = detector.hidden_size * (len(layers) + 1)
+    out = np.zeros((len(texts), width * (2 if pooling == "mean+max" else 1)), np.float32)
     if not texts:
         return out
     encs = detector.tokenizer.encode_batch(list(texts), add_special_tokens=False)
@@ -94,9 +98,11 @@ def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: st
         # the graph takes no attention mask (technique models from 0.2.3 on): no padding, so one
         # sentence a run, as the detector runs its windows
         for i, t in enumerate(toks):
-            _, hidden = detector.run_window(t)
-            out[i] = pool_sentence(hidden, pooling)
+            _, hidden, *inner = detector.run_window(t, layers=layers)
+            out[i] = pool_sentence(np.concatenate([*inner, hidden], -1) if layers else hidden, pooling)
         return out
+    if layers:
+        raise ValueError("inner layers are pooled only from graphs that take no attention mask (0.6.0 on)")
     for idx in _batches([len(t) for t in toks]):
         ids, mask = _pad([toks[i] for i in idx], detector.cls_id, detector.sep_id)
         _, hidden = detector.session.run(None, {"input_ids": ids, "attention_mask": mask})
@@ -110,11 +116,13 @@ def block_sentence_vectors(block, spans: list[tuple[int, int]], pooling: str = "
     encoded block of the technique detector (``Detector.iter_encoded``): no second encoder pass.
 
     The tokens overlapping the sentence are pooled from the window where the sentence sits most
-    centrally, exactly as the detector pools a span for technique classification.
+    centrally, exactly as the detector pools a span for technique classification; beside the
+    inner layers the block kept (:attr:`Block.layers`), when it kept any.
     """
     from .detect import best_window
 
-    H = block.hidden[0].shape[1] if block.hidden else 0
+    states = block.hidden if block.layers is None else [np.concatenate([a, h], -1) for a, h in zip(block.layers, block.hidden)]
+    H = states[0].shape[1] if states else 0
     out = np.zeros((len(spans), H * (2 if pooling == "mean+max" else 1)), np.float32)
     offs = block.offsets
     if len(offs) == 0:
@@ -129,7 +137,7 @@ def block_sentence_vectors(block, spans: list[tuple[int, int]], pooling: str = "
         wi = best_window(block.windows, a, b)
         ws, we = block.windows[wi]
         a2, b2 = max(a, ws), min(b, we)
-        out[k] = pool_sentence(block.hidden[wi][a2 - ws : max(b2, a2 + 1) - ws], pooling)
+        out[k] = pool_sentence(states[wi][a2 - ws : max(b2, a2 + 1) - ws], pooling)
     return out
 
 
@@ -200,6 +208,7 @@ class ClaimScorer:
         if self.calibration is not None and (why := check_calibration(self.calibration)):
             raise ModelError(f"{cfg_path}: {why}")
         self.detector = None
+        self.layers: tuple[str, ...] = ()
         if self.mode == "shared":
             from .detect import Detector
 
@@ -216,6 +225,13 @@ class ClaimScorer:
                     f"the claims head in {self.model_dir} was trained on an encoder that masks names as "
                     f"{self.config.get('encoder_mask_names')!r}, this one masks them as {det.config.get('mask_names')!r}; "
                     "retrain it with 'spinscope train claims --mode shared'"
+                )
+            # inner layers pooled beside the last one (e.g. ["hidden_2", "hidden_3"]; none before 0.6.0)
+            self.layers = tuple(self.config.get("layers", ()))
+            if missing := [n for n in self.layers if n not in det.layer_outputs]:
+                raise ModelError(
+                    f"the claims head in {self.model_dir} pools the encoder's layers {', '.join(missing)}, "
+                    "which this technique model does not output; retrain it with 'spinscope train claims --mode shared'"
                 )
             self.detector = det
             head = np.load(self.model_dir / self.config["head"])
@@ -270,7 +286,7 @@ class ClaimScorer:
         if not texts:
             return np.zeros(0, np.float32)
         if self.mode == "shared":
-            return self.score_vectors(sentence_vectors(self.detector, texts, self.max_len, self.pooling))
+            return self.score_vectors(sentence_vectors(self.detector, texts, self.max_len, self.pooling, self.layers))
         out = np.zeros(len(texts), np.float32)
         encs = self.tokenizer.encode_batch(texts, add_special_tokens=False)
         toks = [np.asarray(e.ids[: self.max_len - 2], np.int64) for e in encs]
@@ -343,7 +359,7 @@ def detect_with_claims(detector, scorer: ClaimScorer | None, text: str, sentence
     spans = []
     scores = np.zeros(len(sentences), np.float32)
     starts = np.asarray([s.start for s in sentences], np.int64)
-    for blk in detector.iter_encoded(text, sentences):
+    for blk in detector.iter_encoded(text, sentences, scorer.layers):
         bstart, bend = blk.start, blk.start + len(blk.text)
         lo, hi = int(np.searchsorted(starts, bstart, "left")), int(np.searchsorted(starts, bend, "left"))
         spans.extend(detector.decode(text, [blk], threshold))

@@ -550,3 +550,50 @@ def test_claimbuster_items_keep_the_three_verdicts(tmp_path):
     items = load_claimbuster(write_claimbuster(tmp_path / "cb"))
     assert {r["verdict"] for r in items} <= {-1, 0, 1} and len({r["verdict"] for r in items}) >= 2
     assert all(r["label"] == (r["verdict"] == 1) for r in items)
+
+
+def test_a_head_on_inner_layers_pools_them_beside_the_last(claims_data, tiny_model, tmp_path):
+    """--pool-layers: the head reads inner layers' states beside the last; technique spans unchanged."""
+    pytest.importorskip("torch")
+    from spinscope.detect import Detector, ModelError
+
+    det = Detector(tiny_model)
+    assert det.layer_outputs == ["hidden_1"]  # exported models output their inner layers (2 layers here)
+    out = tmp_path / "layers"
+    run_spinscope("train", "claims", "--data", claims_data, "--out", out, "--mode", "shared", "--technique-model",
+                  tiny_model, "--threads", "1", "--calibration", "none", "--pool-layers", "1", check=True)
+    cfg = json.loads((out / "claims.json").read_text())
+    assert cfg["layers"] == ["hidden_1"] and cfg["train"]["settings"]["pool_layers"] == [1]
+    scorer = ClaimScorer(out, detector=det)
+    width = 2 * det.hidden_size * (2 if cfg["pooling"] == "mean+max" else 1)
+    assert scorer.layers == ("hidden_1",) and scorer.w.shape == (width,)
+    # the inner layer's states differ from the last one's: the head's second half reads something else
+    _, last, inner = det.run_window(np.arange(100, 120), layers=("hidden_1",))
+    assert inner.shape == last.shape and not np.allclose(inner, last)
+    sentences = split_sentences(TEXT)
+    spans, claims = detect_with_claims(det, scorer, TEXT, sentences, claim_threshold=0.0)
+    assert spans == det.detect(TEXT) and len(claims) == len(sentences)
+    assert all(TEXT[c.start : c.end] == c.text and 0.0 < c.score <= 1.0 for c in claims)
+    s = scorer.score_sentences([CHECKWORTHY, OPINION])
+    assert s.shape == (2,) and np.all((s >= 0) & (s <= 1))
+    # an encoder without those outputs is refused, with the way out
+    bare = tmp_path / "bare"
+    shutil.copytree(tiny_model, bare)
+    c2 = json.loads((out / "claims.json").read_text())
+    c2["layers"] = ["hidden_7"]
+    (out / "claims.json").write_text(json.dumps(c2))
+    with pytest.raises(ModelError, match="hidden_7.*does not output"):
+        ClaimScorer(out, detector=det)
+
+
+@pytest.mark.parametrize("value", ["x", "0", "-1"])
+def test_pool_layers_takes_layer_numbers(claims_data, tiny_model, tmp_path, value):
+    proc = run_spinscope("train", "claims", "--data", claims_data, "--out", tmp_path / "o", "--technique-model",
+                         tiny_model, "--pool-layers", value)
+    assert proc.returncode == 2 and b"--pool-layers" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+def test_pool_layers_the_encoder_lacks_is_a_clear_error(claims_data, tiny_model, tmp_path):
+    proc = run_spinscope("train", "claims", "--data", claims_data, "--out", tmp_path / "o", "--technique-model",
+                         tiny_model, "--pool-layers", "5", "--threads", "1")
+    assert proc.returncode != 0 and b"outputs no hidden_5" in proc.stderr and b"Traceback" not in proc.stderr

@@ -82,6 +82,46 @@ def add_parser(subparsers) -> None:
     add_classifier_parser(tsub)
     add_soft_labels_parser(tsub)
     add_calibrate_parser(tsub)
+    add_expose_layers_parser(tsub)
+
+
+def add_expose_layers_parser(train_subparsers) -> argparse.ArgumentParser:
+    """Add ``expose-layers`` to the ``spinscope train`` subcommands (handler: :func:`run_expose_layers`)."""
+    q = train_subparsers.add_parser("expose-layers", help="make a technique model's ONNX graph also output its inner "
+                                    "layers (for 'train claims --pool-layers'), the networks unchanged")
+    q.add_argument("--model", required=True, type=Path, help="the exported technique model folder to change")
+    q.set_defaults(func=run_expose_layers)
+    return q
+
+
+def run_expose_layers(args) -> int:
+    """Add the outputs, then load the model to check that it still opens (the file is restored if not)."""
+    from ..detect import Detector, ModelError
+    from ..training.export import expose_model_layers
+
+    if not (args.model / "config.json").is_file():
+        print(f"spinscope train: --model {args.model}: not an exported technique model folder (no config.json)",
+              file=sys.stderr)
+        return 2
+    try:
+        det = Detector(args.model)
+        onnx_file = args.model / det.config["onnx"]
+        saved = {f: f.read_bytes() for f in (onnx_file, args.model / "config.json")}
+        names = expose_model_layers(args.model)
+        try:
+            got = Detector(args.model).layer_outputs
+        except ModelError:
+            for f, data in saved.items():
+                f.write_bytes(data)
+            raise
+    except ModelError as e:
+        print(f"spinscope train: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:
+        print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
+        return 2
+    print(json.dumps({"model": str(args.model), "layer_outputs": got, "added": names}, indent=2))
+    return 0
 
 
 def add_calibrate_parser(train_subparsers) -> argparse.ArgumentParser:
@@ -359,6 +399,9 @@ def add_claims_parser(train_subparsers) -> argparse.ArgumentParser:
     q.add_argument("--class-balance", action="store_true",
                    help="weigh the positive class by negatives/positives of the training sentences")
     q.add_argument("--feature-cache", type=Path, help="shared mode: folder to cache the sentence vectors in")
+    q.add_argument("--pool-layers", default="",
+                   help="shared mode: inner encoder layers pooled beside the last one, e.g. 2,3 (1 = the first; "
+                        "the technique model must output them: 'spinscope train expose-layers')")
     q.set_defaults(func=run_claims)
     return q
 
@@ -370,6 +413,17 @@ def run_claims(args) -> int:
     if args.layers < 0:
         print(f"spinscope train: --layers must be 0 (all layers) or a positive number, not {args.layers}", file=sys.stderr)
         return 2
+    try:
+        pool_layers = tuple(sorted({int(k) for k in args.pool_layers.split(",") if k.strip()}))
+    except ValueError:
+        pool_layers = (0,)
+    if any(k < 1 for k in pool_layers):
+        print(f"spinscope train: --pool-layers takes layer numbers from 1, comma-separated, not {args.pool_layers!r}",
+              file=sys.stderr)
+        return 2
+    if pool_layers and args.mode != "shared":
+        print("spinscope train: --pool-layers is for --mode shared", file=sys.stderr)
+        return 2
     summary = run_train_claims(args.data, args.out, seed=args.seed, mode=args.mode, epochs=args.epochs,
                                technique_model=args.technique_model, encoder=args.encoder, tiny=args.tiny,
                                batch_size=args.batch_size, max_len=args.max_len, lr=args.lr, threads=args.threads,
@@ -377,7 +431,8 @@ def run_claims(args) -> int:
                                max_steps=args.max_steps, version=args.version, holdout_debates=args.holdout_debates,
                                val_debates=args.val_debates or 3, dev_test=args.dev_test, calibration=args.calibration,
                                feature_cache=args.feature_cache, class_balance=args.class_balance,
-                               final=bool(args.val_debates) and not args.holdout_debates, layers=args.layers)
+                               final=bool(args.val_debates) and not args.holdout_debates, layers=args.layers,
+                               pool_layers=pool_layers)
     print(json.dumps(summary, indent=2))
     for name, r in (summary.get("report") or {}).items():
         if isinstance(r, dict) and "reliability_raw" in r:

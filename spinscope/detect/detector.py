@@ -47,6 +47,7 @@ class Block:
     sentence_starts: np.ndarray | None = None  # per token, whether a new sentence starts at it (same)
     words: np.ndarray | None = None  # per token, whether it has a letter or digit (same)
     ids: np.ndarray | None = None  # token ids, for the span classifier
+    layers: list[np.ndarray] | None = None  # per window [T, K*H]: inner layers asked for (claims features)
 
 
 class Detector:
@@ -115,6 +116,7 @@ class Detector:
         self._rep_index = self.labels.index("Repetition") if "Repetition" in self.labels else -1
         self._own_session = None  # made on first use: analyze_many may only ever need siblings
         self._mask_input = False  # whether the ONNX graph takes an attention mask (set with a session)
+        self._base_outputs = ["si_probs", "hidden"]  # the graph's first two outputs (set with a session)
         self._siblings: dict[int, Detector] = {}
         self._siblings_lock = threading.Lock()
         if not lazy:
@@ -143,6 +145,8 @@ class Detector:
         session = ort.InferenceSession(str(self.model_dir / self.config["onnx"]), so, providers=["CPUExecutionProvider"])
         # models exported before 0.2.3 also take an attention mask (all ones: windows are never padded)
         self._mask_input = any(i.name == "attention_mask" for i in session.get_inputs())
+        # SI probabilities and the last hidden states come first; inner layers (if any) are asked by name
+        self._base_outputs = [o.name for o in session.get_outputs()[:2]]
         return session
 
     def with_threads(self, threads: int) -> "Detector":
@@ -159,6 +163,7 @@ class Detector:
                 sib.threads = threads
                 sib.session = self._session(threads, spinning=False)
                 sib._mask_input = self._mask_input  # set by _session
+                sib._base_outputs = self._base_outputs
                 if self.classifier is not None:
                     sib.classifier = self.classifier.with_threads(threads)
                 sib._siblings = {}
@@ -211,12 +216,23 @@ class Detector:
 
     # -- encoding --
 
-    def run_window(self, ids: np.ndarray, session=None) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def layer_outputs(self) -> list[str]:
+        """Names of the inner layers' hidden states the ONNX graph also outputs (``hidden_1``, ...;
+        models exported from 0.6.0 on), which a claims head may pool beside the last layer."""
+        return [o.name for o in self.session.get_outputs() if o.name.startswith("hidden_")]
+
+    def run_window(self, ids: np.ndarray, session=None, layers: tuple[str, ...] = ()):
+        """SI probabilities and last hidden states of one window's content tokens; with ``layers``
+        (inner layer outputs) also those layers' states, concatenated ([T, K*H])."""
         session = session or self.session
         x = np.concatenate([[self.cls_id], ids, [self.sep_id]]).astype(np.int64)[None, :]
         feed = {"input_ids": x, "attention_mask": np.ones_like(x)} if self._mask_input else {"input_ids": x}
-        probs, hidden = session.run(None, feed)
-        return probs[0, 1:-1], hidden[0, 1:-1]
+        if not layers:
+            probs, hidden = session.run(self._base_outputs, feed)
+            return probs[0, 1:-1], hidden[0, 1:-1]
+        probs, hidden, *inner = session.run([*self._base_outputs, *layers], feed)
+        return probs[0, 1:-1], hidden[0, 1:-1], np.concatenate([h[0, 1:-1] for h in inner], -1)
 
     def _tokenize(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]], np.ndarray]:
         """``(ids, offsets, windows, owner)`` of a block: its token ids and character offsets, the
@@ -225,18 +241,20 @@ class Detector:
         windows = make_windows(len(ids), self.max_len - 2, self.stride, min_last=LAST_WINDOW)
         return ids, offsets, windows, token_owners(windows, len(ids))
 
-    def _encode_block(self, text: str, start: int) -> Block:
+    def _encode_block(self, text: str, start: int, layers: tuple[str, ...] = ()) -> Block:
         ids, offsets, windows, owner = self._tokenize(text)
         n = len(ids)
         probs = np.zeros((n, 3), np.float32)
-        hidden = []
+        hidden, inner = [], []
         for i, (ws, we) in enumerate(windows):
             check_time()
-            p, h = self.run_window(ids[ws:we])
+            p, h, *rest = self.run_window(ids[ws:we], layers=layers)
             hidden.append(h)
+            inner.extend(rest)
             mine = owner[ws:we] == i
             probs[ws:we][mine] = p[mine]
-        return Block(start, text, offsets, windows, hidden, probs, text.lower(), ids=ids)
+        return Block(start, text, offsets, windows, hidden, probs, text.lower(), ids=ids,
+                     layers=inner if layers else None)
 
     def _blocks(self, text: str):
         """Long texts in blocks of about BLOCK_CHARS, cut at line breaks (else spaces)."""
@@ -341,14 +359,15 @@ class Detector:
 
     # -- public --
 
-    def iter_encoded(self, text: str, sentences: list[Sentence] | None = None):
+    def iter_encoded(self, text: str, sentences: list[Sentence] | None = None, layers: tuple[str, ...] = ()):
         """The text's encoded :class:`Block` s, one at a time (so memory stays bounded); blank
         blocks are skipped. ``sentences``: ``split_sentences(text)`` when the caller has it, so the
-        decoding does not split the text again."""
+        decoding does not split the text again. ``layers``: inner layer outputs to keep as well
+        (:attr:`Block.layers`), for a claims head that pools them."""
         starts = None if sentences is None else np.fromiter((s.start for s in sentences), np.int64, len(sentences))
         for start, block in self._blocks(text):
             if block.strip():
-                blk = self._encode_block(block, start)
+                blk = self._encode_block(block, start, layers)
                 if starts is not None and self.split_sentences:
                     blk.sentence_starts = sentence_starts(blk.text, blk.offsets, starts - start)
                 yield blk

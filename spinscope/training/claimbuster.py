@@ -76,15 +76,18 @@ def split_debates(items: list[dict], holdout: int, val: int, final: bool = False
     return parts["train"], parts["val"], parts["test"], names
 
 
-def feature_cache_key(enc_sha: str, items: list[dict], max_len: int, mask_names=None) -> str:
-    """A key for cached sentence vectors: the encoder, how it masks names, max_len and every
-    sentence with its place."""
+def feature_cache_key(enc_sha: str, items: list[dict], max_len: int, mask_names=None,
+                      layers: tuple[str, ...] = ()) -> str:
+    """A key for cached sentence vectors: the encoder, how it masks names, the inner layers pooled,
+    max_len and every sentence with its place."""
     import hashlib
     import json
 
     h = hashlib.sha256(f"{enc_sha}|{max_len}".encode())
     if mask_names:
         h.update(("|mask " + json.dumps(mask_names, sort_keys=True)).encode())
+    if layers:
+        h.update(("|layers " + ",".join(layers)).encode())
     for r in items:
         h.update(f"\0{r['file']}\0{r['line']}\0{r['speaker']}\0{r['text']}".encode())
     return h.hexdigest()[:20]
@@ -113,11 +116,13 @@ def debates(items: list[dict]) -> list[tuple[str, list[tuple[int, int, int]]]]:
     return docs
 
 
-def context_vectors(detector, items: list[dict], pooling: str = "mean") -> np.ndarray:
-    """Shared-mode features of every sentence pooled in context (as analyze does): [N, H or 2H]."""
-    out = np.zeros((len(items), detector.hidden_size * (2 if pooling == "mean+max" else 1)), np.float32)
+def context_vectors(detector, items: list[dict], pooling: str = "mean", layers: tuple[str, ...] = ()) -> np.ndarray:
+    """Shared-mode features of every sentence pooled in context (as analyze does): [N, W or 2W],
+    W = (K + 1) * H with K inner ``layers`` pooled beside the last."""
+    width = detector.hidden_size * (len(layers) + 1)
+    out = np.zeros((len(items), width * (2 if pooling == "mean+max" else 1)), np.float32)
     for text, spans in debates(items):
-        for blk in detector.iter_encoded(text):
+        for blk in detector.iter_encoded(text, layers=layers):
             bstart, bend = blk.start, blk.start + len(blk.text)
             mine = [(i, s, min(e, bend)) for i, s, e in spans if bstart <= s < bend]
             if not mine:

@@ -103,22 +103,25 @@ def fit_logreg(X: np.ndarray, y: np.ndarray, l2: float, threads: int = 2,
     return weight, bias
 
 
-def shared_features(det, items: list[dict], max_len: int, cache: Path | None = None, log=None):
-    """Mean+max vectors of every sentence on its own and in context ([N, 2H] each), read from and
-    written to ``cache`` (a folder) when given, keyed by encoder, max_len and sentences."""
+def shared_features(det, items: list[dict], max_len: int, cache: Path | None = None, log=None,
+                    layers: tuple[str, ...] = ()):
+    """Mean+max vectors of every sentence on its own and in context ([N, 2W] each; W = H, or
+    (K + 1) * H with K inner ``layers``), read from and written to ``cache`` (a folder) when
+    given, keyed by encoder, layers, max_len and sentences."""
     path = None
     if cache is not None:
-        key = feature_cache_key(det.config["sha256"][det.config["onnx"]], items, max_len, det.config.get("mask_names"))
+        key = feature_cache_key(det.config["sha256"][det.config["onnx"]], items, max_len, det.config.get("mask_names"),
+                                layers)
         path = Path(cache) / f"claims_features_{key}.npz"
         if path.exists():
             z = np.load(path)
             log_line(log, event="features", kind="cached", n=len(items), path=str(path))
             return z["iso"], z["ctx"]
     t0 = time.time()
-    iso_all = sentence_vectors(det, [r["text"] for r in items], max_len, "mean+max")
+    iso_all = sentence_vectors(det, [r["text"] for r in items], max_len, "mean+max", layers)
     log_line(log, event="features", kind="sentence", n=len(items), seconds=round(time.time() - t0, 1))
     t0 = time.time()
-    ctx_all = context_vectors(det, items, "mean+max")
+    ctx_all = context_vectors(det, items, "mean+max", layers)
     log_line(log, event="features", kind="context", n=len(items), seconds=round(time.time() - t0, 1))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -128,14 +131,20 @@ def shared_features(det, items: list[dict], max_len: int, cache: Path | None = N
 
 def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, features: str, pooling: str,
                   max_len: int, threads: int, log, test=None, dev_test=None, calibration: str = "auto",
-                  feature_cache: Path | None = None, class_balance: bool = False) -> dict:
+                  feature_cache: Path | None = None, class_balance: bool = False,
+                  pool_layers: tuple[int, ...] = ()) -> dict:
     from ..claims import sigmoid
     from ..detect import MODEL_DIR, Detector
 
     tech_dir = Path(technique_model) if technique_model else MODEL_DIR
     det = Detector(tech_dir, threads=threads)
-    H = det.hidden_size
-    iso_all, ctx_all = shared_features(det, items, max_len, feature_cache, log)
+    layers = tuple(f"hidden_{k}" for k in pool_layers)
+    if missing := [n for n in layers if n not in det.layer_outputs]:
+        raise SystemExit(f"spinscope train claims: --pool-layers: {tech_dir} outputs no {', '.join(missing)} "
+                         f"(it outputs {', '.join(det.layer_outputs) or 'no inner layers'}; models exported "
+                         "before 0.6.0 get them with 'spinscope train expose-layers')")
+    H = det.hidden_size * (len(layers) + 1)  # the width of one pooling
+    iso_all, ctx_all = shared_features(det, items, max_len, feature_cache, log, layers)
     y = np.asarray([r["label"] for r in items], np.int64)
     tr, dev = np.asarray(tr), np.asarray(dev)
     # class balance: positives weighted by negatives / positives of the training sentences
@@ -178,7 +187,7 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
             tests["heldout_context"] = (sigmoid(ctx[te] @ w + b), y[te])
         if dev_test is not None:
             texts, gold = dev_test
-            F = sentence_vectors(det, texts, max_len, "mean+max")
+            F = sentence_vectors(det, texts, max_len, "mean+max", layers)
             F = F[:, :H] if row["pooling"] == "mean" else F
             tests["dev_test"] = (sigmoid(F @ w + b), np.asarray(gold, np.int64))
         report = holdout_report(val_raw, val_gold, thr, tests, "platt" if cal is None else cal["method"], applied=cal)
@@ -190,7 +199,7 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
     cfg = {"mode": "shared", "head": "claims_head.npz", "encoder_sha256": enc_sha,
            "technique_model": {"name": det.config.get("name"), "version": det.config.get("version"),
                                "onnx": det.config["onnx"]},
-           "pooling": row["pooling"], "train_features": features, "l2": row["l2"], "analyze_in_context": True,
+           "pooling": row["pooling"], **({"layers": list(layers)} if layers else {}), "train_features": features, "l2": row["l2"], "analyze_in_context": True,
            "threshold": thr, "max_len": max_len, "class_balance": class_balance}
     if det.config.get("mask_names"):
         cfg["encoder_mask_names"] = det.config["mask_names"]  # the head reads masked states
@@ -340,7 +349,7 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
                      max_steps: int = 0, version: str = "dev", holdout_debates: int = 0, val_debates: int = 3,
                      dev_test: Path | None = None, calibration: str = "auto",
                      feature_cache: Path | None = None, class_balance: bool = False, final: bool = False,
-                     layers: int = 0) -> dict:
+                     layers: int = 0, pool_layers: tuple[int, ...] = ()) -> dict:
     """Train the claims model on ClaimBuster files in ``data`` and export it to ``out``.
 
     Returns a summary (also logged): mode, sizes, the held-out threshold and the held-out scores.
@@ -349,6 +358,7 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
     ``report`` holds the held-out debates' and ``dev_test``'s scores at the validation threshold;
     ``final`` splits by debates with no test set (``holdout_debates`` may be 0), for the model to ship.
     ``calibration`` (auto, platt, isotonic or none) is fitted on the validation set and applied.
+    ``pool_layers`` (shared mode): inner encoder layers (1 = the first) pooled beside the last one.
     """
     data, out = Path(data), Path(out)
     if mode not in ("shared", "finetune"):
@@ -385,6 +395,8 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
         if mode == "shared":
             settings = {"mode": mode, "seed": seed, "max_len": max_len, "dev_fraction": dev_fraction,
                         "features": features, "pooling": pooling, "l2_grid": list(C_GRID), "threads": threads}
+            if pool_layers:
+                settings["pool_layers"] = list(pool_layers)
             if by_debates:
                 settings.update(holdout_debates=holdout_debates, val_debates=val_debates)
             settings.update(calibration=calibration, class_balance=class_balance)
@@ -402,7 +414,7 @@ def run_train_claims(data: Path, out: Path, *, seed: int = 13, mode: str = "shar
         if mode == "shared":
             res = _train_shared(items, tr, dev, out, technique_model, features, pooling, max_len, threads, log,
                                 test=test, dev_test=dev_rows, calibration=calibration, feature_cache=feature_cache,
-                                class_balance=class_balance)
+                                class_balance=class_balance, pool_layers=tuple(pool_layers))
         else:
             import torch
 

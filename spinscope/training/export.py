@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
             dynamic_axes={k: {0: "batch", 1: "tokens"} for k in ("input_ids", "si_probs", "hidden")},
             opset_version=17, dynamo=False,
         )
+    expose_layers(fp32)
     name = "techniques.int8.onnx" if quantize else "techniques.fp32.onnx"
     if quantize:
         quantize_dynamic(str(fp32), str(out / name), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"])
@@ -64,6 +66,52 @@ def export(net, tokenizer_file: Path, out: Path, cfg: TrainConfig, meta: dict, q
     }
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     return out
+
+
+LAYER_OUTPUT = re.compile(r"/layer\.(\d+)/output/LayerNorm/[A-Za-z_]+_output_0$")
+
+
+def expose_layers(onnx_file: Path) -> list[str]:
+    """Make the graph also output every inner encoder layer's hidden states (``hidden_1`` for the
+    first layer, ...; the last stays ``hidden``), rewriting the file. The runtime asks for them by
+    name only when a claims head pools them, so technique detection runs as before. Returns the
+    names; a graph that already has them is left as it is."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = onnx.load(str(onnx_file))
+    graph = model.graph
+    have = {o.name for o in graph.output}
+    found = {}
+    for node in graph.node:
+        m = LAYER_OUTPUT.search(node.output[0]) if node.output else None
+        if m and node.op_type in ("LayerNormalization", "Add"):
+            found[int(m.group(1))] = node.output[0]  # the last match per layer is its output
+    layers = [k for k in sorted(found) if found[k] not in have]  # the last layer's is "hidden" itself
+    names = []
+    for k in layers:
+        name = f"hidden_{k + 1}"
+        names.append(name)
+        if name in have:
+            continue
+        if not any(name in n.output for n in graph.node):
+            graph.node.append(helper.make_node("Identity", [found[k]], [name], name=f"expose_{name}"))
+        graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["batch", "tokens", "hidden_size"]))
+    if len(names) and not all(n in have for n in names):
+        onnx.save(model, str(onnx_file))
+    return names
+
+
+def expose_model_layers(model_dir: Path) -> list[str]:
+    """:func:`expose_layers` on an exported technique model folder, its checksum updated (a model
+    exported before 0.6.0 gets the inner layers a claims head may pool; detection is unchanged)."""
+    p = model_dir / "config.json"
+    cfg = json.loads(p.read_text(encoding="utf-8"))
+    onnx_file = model_dir / cfg["onnx"]
+    names = expose_layers(onnx_file)
+    cfg.setdefault("sha256", {})[cfg["onnx"]] = sha256(onnx_file)
+    p.write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
+    return names
 
 
 def set_threshold(model_dir: Path, threshold: float, gap: int = 0, peak: float = 0.0, extend: float = 0.0) -> None:

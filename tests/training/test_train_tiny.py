@@ -366,3 +366,36 @@ def test_exported_graph_takes_no_mask_and_older_graphs_still_run(tiny_model, tmp
     want = np.concatenate([sentence_vectors(det_old, [s]) for s in sents])
     np.testing.assert_allclose(got, want, atol=1e-4)
     assert det_old.with_threads(2).takes_mask and not det_new.with_threads(2).takes_mask
+
+
+def test_expose_layers_adds_inner_outputs_and_keeps_detection(tiny_model, tmp_path):
+    """'train expose-layers' gives an older export its inner layers' outputs; spans stay the same."""
+    import shutil
+
+    import onnx
+
+    from spinscope.detect import Detector, sha256
+
+    old = tmp_path / "old"
+    shutil.copytree(tiny_model, old)
+    m = onnx.load(str(old / "techniques.int8.onnx"))  # as exported before 0.6.0: two outputs
+    keep = [o for o in m.graph.output if not o.name.startswith("hidden_")]
+    del m.graph.output[:]
+    m.graph.output.extend(keep)
+    exposed = [n for n in m.graph.node if n.name.startswith("expose_")]
+    for n in exposed:
+        m.graph.node.remove(n)
+    onnx.save(m, str(old / "techniques.int8.onnx"))
+    cfg = json.loads((old / "config.json").read_text())
+    cfg["sha256"]["techniques.int8.onnx"] = sha256(old / "techniques.int8.onnx")
+    (old / "config.json").write_text(json.dumps(cfg))
+    assert Detector(old).layer_outputs == []
+    text = ARTICLES["900000001"][0]
+    before = Detector(old).detect(text)
+    run_cli("train", "expose-layers", "--model", old, check=True)
+    det = Detector(old)  # the checksum was updated: it verifies
+    assert det.layer_outputs == ["hidden_1"] and det.detect(text) == before
+    run_cli("train", "expose-layers", "--model", old, check=True)  # a second time changes nothing
+    assert Detector(old).layer_outputs == ["hidden_1"]
+    proc = run_cli("train", "expose-layers", "--model", tmp_path / "nothing")
+    assert proc.returncode == 2 and "no config.json" in proc.stderr.decode()
