@@ -121,8 +121,7 @@ def block_sentence_vectors(block, spans: list[tuple[int, int]], pooling: str = "
     """
     from .detect import best_window
 
-    states = block.hidden if block.layers is None else [np.concatenate([a, h], -1) for a, h in zip(block.layers, block.hidden)]
-    H = states[0].shape[1] if states else 0
+    H = (block.hidden[0].shape[1] + (block.layers[0].shape[1] if block.layers else 0)) if block.hidden else 0
     out = np.zeros((len(spans), H * (2 if pooling == "mean+max" else 1)), np.float32)
     offs = block.offsets
     if len(offs) == 0:
@@ -137,7 +136,9 @@ def block_sentence_vectors(block, spans: list[tuple[int, int]], pooling: str = "
         wi = best_window(block.windows, a, b)
         ws, we = block.windows[wi]
         a2, b2 = max(a, ws), min(b, we)
-        out[k] = pool_sentence(states[wi][a2 - ws : max(b2, a2 + 1) - ws], pooling)
+        rows = slice(a2 - ws, max(b2, a2 + 1) - ws)
+        h = block.hidden[wi][rows] if not block.layers else np.concatenate([block.layers[wi][rows], block.hidden[wi][rows]], -1)
+        out[k] = pool_sentence(h, pooling)
     return out
 
 
