@@ -95,33 +95,40 @@ def add_expose_layers_parser(train_subparsers) -> argparse.ArgumentParser:
 
 
 def run_expose_layers(args) -> int:
-    """Add the outputs, then load the model to check that it still opens (the file is restored if not)."""
-    from ..detect import Detector, ModelError
+    """Add the outputs, then load the model to check that it still opens (the files are restored if not)."""
     from ..training.export import expose_model_layers
 
-    if not (args.model / "config.json").is_file():
-        print(f"spinscope train: --model {args.model}: not an exported technique model folder (no config.json)",
+    status, names, det = _change_model(args.model, lambda: expose_model_layers(args.model))
+    if status == 0:
+        print(json.dumps({"model": str(args.model), "layer_outputs": det.layer_outputs, "added": names}, indent=2))
+    return status
+
+
+def _change_model(model: Path, change):
+    """Run ``change()`` on an exported technique model folder that opens, and keep the change only if
+    the model still opens (its config and ONNX file are restored otherwise). Returns (exit status,
+    what ``change`` returned, the model reopened); errors are printed in one line (status 2)."""
+    from ..detect import Detector, ModelError
+
+    if not (model / "config.json").is_file():
+        print(f"spinscope train: --model {model}: not an exported technique model folder (no config.json)",
               file=sys.stderr)
-        return 2
+        return 2, None, None
     try:
-        det = Detector(args.model)
-        onnx_file = args.model / det.config["onnx"]
-        saved = {f: f.read_bytes() for f in (onnx_file, args.model / "config.json")}
-        names = expose_model_layers(args.model)
+        det = Detector(model)  # a model that does not open is not changed
+        saved = {f: f.read_bytes() for f in (model / "config.json", model / det.config["onnx"])}
+        result = change()
         try:
-            got = Detector(args.model).layer_outputs
+            return 0, result, Detector(model)
         except ModelError:
             for f, data in saved.items():
                 f.write_bytes(data)
             raise
     except ModelError as e:
         print(f"spinscope train: {e}", file=sys.stderr)
-        return 2
     except OSError as e:
         print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
-        return 2
-    print(json.dumps({"model": str(args.model), "layer_outputs": got, "added": names}, indent=2))
-    return 0
+    return 2, None, None
 
 
 def add_calibrate_parser(train_subparsers) -> argparse.ArgumentParser:
@@ -138,32 +145,18 @@ def add_calibrate_parser(train_subparsers) -> argparse.ArgumentParser:
 
 def run_calibrate(args) -> int:
     """Write the map into the model's config, then load the model to check that it still opens."""
-    from ..detect import Detector, ModelError
     from ..training.export import load_score_map, set_score_calibration
 
-    if not (args.model / "config.json").is_file():
-        print(f"spinscope train: --model {args.model}: not an exported technique model folder (no config.json)",
-              file=sys.stderr)
-        return 2
-    try:
+    def change():
         score_map = load_score_map(args.calibration)
-        Detector(args.model)  # a model that does not open is not changed
-        before = (args.model / "config.json").read_bytes()
         set_score_calibration(args.model, {**score_map, **({"fitted_by": args.note} if args.note else {})})
-        try:
-            Detector(args.model)
-        except ModelError:
-            (args.model / "config.json").write_bytes(before)
-            raise
-    except ModelError as e:
-        print(f"spinscope train: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:
-        print(f"spinscope train: {_os_message(e)}", file=sys.stderr)
-        return 2
-    print(json.dumps({"model": str(args.model), "score_calibration": str(args.calibration),
-                      "knots": len(score_map["x"]), "techniques": len(score_map["technique_factor"])}, indent=2))
-    return 0
+        return score_map
+
+    status, score_map, _ = _change_model(args.model, change)
+    if status == 0:
+        print(json.dumps({"model": str(args.model), "score_calibration": str(args.calibration),
+                          "knots": len(score_map["x"]), "techniques": len(score_map["technique_factor"])}, indent=2))
+    return status
 
 
 def add_soft_labels_parser(train_subparsers) -> argparse.ArgumentParser:
