@@ -51,3 +51,10 @@ _SAFE.update({c: 0xFFFD for c in range(0x80, 0xA0)})  # C1 controls (0x9B is CSI
 def terminal_safe(s: str) -> str:
     """``s`` with every control character but tab and line feed made visible (see above)."""
     return s.translate(_SAFE)
+
+
+def os_message(e: Exception) -> str:
+    """One line for an InputError, or an OSError such as --out naming an existing file."""
+    if isinstance(e, OSError) and e.filename is not None:
+        return f"{e.filename}: {e.strerror or e}"
+    return str(e)
