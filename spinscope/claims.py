@@ -101,11 +101,11 @@ def sentence_vectors(detector, texts: list[str], max_len: int = 128, pooling: st
             _, hidden, *inner = detector.run_window(t, layers=layers)
             out[i] = pool_sentence(np.concatenate([*inner, hidden], -1) if layers else hidden, pooling)
         return out
-    if layers:
-        raise ValueError("inner layers are pooled only from graphs that take no attention mask (0.6.0 on)")
+    names = [o.name for o in detector.session.get_outputs()]
     for idx in _batches([len(t) for t in toks]):
         ids, mask = _pad([toks[i] for i in idx], detector.cls_id, detector.sep_id)
-        _, hidden = detector.session.run(None, {"input_ids": ids, "attention_mask": mask})
+        outs = dict(zip(names, detector.session.run(None, {"input_ids": ids, "attention_mask": mask})))
+        hidden = np.concatenate([outs[n] for n in (*layers, names[1])], -1)  # names[1]: the last layer
         for r, i in enumerate(idx):
             out[i] = pool_sentence(hidden[r, 1 : len(toks[i]) + 1], pooling)
     return out
@@ -227,7 +227,7 @@ class ClaimScorer:
                     f"{self.config.get('encoder_mask_names')!r}, this one masks them as {det.config.get('mask_names')!r}; "
                     "retrain it with 'spinscope train claims --mode shared'"
                 )
-            # inner layers pooled beside the last one (e.g. ["hidden_2", "hidden_3"]; none before 0.6.0)
+            # inner layers pooled beside the last one (e.g. ["hidden_2", "hidden_3"]; none before claims model 0.6.0)
             self.layers = tuple(self.config.get("layers", ()))
             if missing := [n for n in self.layers if n not in det.layer_outputs]:
                 raise ModelError(

@@ -219,7 +219,8 @@ class Detector:
     @property
     def layer_outputs(self) -> list[str]:
         """Names of the inner layers' hidden states the ONNX graph also outputs (``hidden_1``, ...;
-        models exported from 0.6.0 on), which a claims head may pool beside the last layer."""
+        exports since spinscope 0.9.1's claims model 0.6.0, or ``spinscope train expose-layers``),
+        which a claims head may pool beside the last layer."""
         return [o.name for o in self.session.get_outputs() if o.name.startswith("hidden_")]
 
     def run_window(self, ids: np.ndarray, session=None, layers: tuple[str, ...] = ()):

@@ -141,8 +141,8 @@ def _train_shared(items, tr, dev, out: Path, technique_model: Path | None, featu
     layers = tuple(f"hidden_{k}" for k in pool_layers)
     if missing := [n for n in layers if n not in det.layer_outputs]:
         raise SystemExit(f"spinscope train claims: --pool-layers: {tech_dir} outputs no {', '.join(missing)} "
-                         f"(it outputs {', '.join(det.layer_outputs) or 'no inner layers'}; models exported "
-                         "before 0.6.0 get them with 'spinscope train expose-layers')")
+                         f"(it outputs {', '.join(det.layer_outputs) or 'no inner layers'}; an older export "
+                         "gets them with 'spinscope train expose-layers --model DIR')")
     H = det.hidden_size * (len(layers) + 1)  # the width of one pooling
     iso_all, ctx_all = shared_features(det, items, max_len, feature_cache, log, layers)
     y = np.asarray([r["label"] for r in items], np.int64)

@@ -104,7 +104,7 @@ def expose_layers(onnx_file: Path) -> list[str]:
 
 def expose_model_layers(model_dir: Path) -> list[str]:
     """:func:`expose_layers` on an exported technique model folder, its checksum updated (a model
-    exported before 0.6.0 gets the inner layers a claims head may pool; detection is unchanged)."""
+    exported without them gets the inner layers a claims head may pool; detection is unchanged)."""
     p = model_dir / "config.json"
     cfg = json.loads(p.read_text(encoding="utf-8"))
     onnx_file = model_dir / cfg["onnx"]

@@ -366,6 +366,14 @@ def test_exported_graph_takes_no_mask_and_older_graphs_still_run(tiny_model, tmp
     want = np.concatenate([sentence_vectors(det_old, [s]) for s in sents])
     np.testing.assert_allclose(got, want, atol=1e-4)
     assert det_old.with_threads(2).takes_mask and not det_new.with_threads(2).takes_mask
+    # the inner layers too, once the old graph outputs them (its sentences run padded, in a batch)
+    from spinscope.training.export import expose_model_layers
+
+    assert expose_model_layers(old) == ["hidden_1"]
+    det_old = Detector(old, threads=1)
+    got = sentence_vectors(det_new, sents, layers=("hidden_1",))
+    np.testing.assert_allclose(got, sentence_vectors(det_old, sents, layers=("hidden_1",)), atol=1e-4)
+    assert got.shape == (2, 2 * det_new.hidden_size)
 
 
 def test_expose_layers_adds_inner_outputs_and_keeps_detection(tiny_model, tmp_path):
