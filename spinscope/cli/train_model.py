@@ -25,6 +25,11 @@ def run_expose_layers(args) -> int:
     """Add the outputs, then load the model to check that it still opens (the files are restored if not)."""
     from ..training.export import expose_model_layers
 
+    try:
+        import onnx  # noqa: F401 - the training extras, which a runtime-only install lacks
+    except ImportError as e:
+        print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
+        return 2
     status, names, det = _change_model(args.model, lambda: expose_model_layers(args.model))
     if status == 0:
         print(json.dumps({"model": str(args.model), "layer_outputs": det.layer_outputs, "added": names}, indent=2))

@@ -407,3 +407,13 @@ def test_expose_layers_adds_inner_outputs_and_keeps_detection(tiny_model, tmp_pa
     assert Detector(old).layer_outputs == ["hidden_1"]
     proc = run_cli("train", "expose-layers", "--model", tmp_path / "nothing")
     assert proc.returncode == 2 and "no config.json" in proc.stderr.decode()
+
+
+def test_expose_layers_without_the_training_extras_says_what_to_install(tiny_model, monkeypatch, capsys):
+    import sys
+
+    from spinscope.cli import main
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` raises ImportError, as in a runtime-only install
+    assert main(["train", "expose-layers", "--model", str(tiny_model)]) == 2
+    assert "pip install 'spinscope[train]'" in capsys.readouterr().err
