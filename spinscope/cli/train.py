@@ -12,7 +12,7 @@ from pathlib import Path
 from ..document import InputError
 from ..errors import TrainingPaused
 from ..output import os_message
-from .train_model import add_calibrate_parser, add_expose_layers_parser
+from .train_model import add_calibrate_parser, add_expose_layers_parser, missing_extras
 
 
 def add_parser(subparsers) -> None:
@@ -172,8 +172,7 @@ def run(args) -> int:
         from ..training.export import load_score_map, set_score_calibration
         from ..training.techniques import run_train
     except ImportError as e:
-        print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
-        return 2
+        return missing_extras(e)
     problem = _train_device_problem(args.device)
     if args.layers < 0:
         problem = f"--layers must be 0 (all layers) or a positive number, not {args.layers}"
@@ -396,8 +395,7 @@ def run_classifier(args) -> int:
 
         from ..training.span_classifier import ClassifierConfig, install_classifier, run_train_classifier
     except ImportError as e:
-        print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
-        return 2
+        return missing_extras(e)
     problem = None
     for name in ("epochs", "batch_size", "threads", "folds"):
         if getattr(args, name) < 1:

@@ -12,6 +12,12 @@ from pathlib import Path
 from ..output import os_message
 
 
+def missing_extras(e: ImportError) -> int:
+    """Say which training dependency is missing and how to install it (exit status 2)."""
+    print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
+    return 2
+
+
 def add_expose_layers_parser(train_subparsers) -> argparse.ArgumentParser:
     """Add ``expose-layers`` to the ``spinscope train`` subcommands (handler: :func:`run_expose_layers`)."""
     q = train_subparsers.add_parser("expose-layers", help="make a technique model's ONNX graph also output its inner "
@@ -28,8 +34,7 @@ def run_expose_layers(args) -> int:
     try:
         import onnx  # noqa: F401 - the training extras, which a runtime-only install lacks
     except ImportError as e:
-        print(f"spinscope train: missing training dependency ({e.name}); pip install 'spinscope[train]'", file=sys.stderr)
-        return 2
+        return missing_extras(e)
     status, names, det = _change_model(args.model, lambda: expose_model_layers(args.model))
     if status == 0:
         print(json.dumps({"model": str(args.model), "layer_outputs": det.layer_outputs, "added": names}, indent=2))
